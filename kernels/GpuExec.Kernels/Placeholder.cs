@@ -1,0 +1,2 @@
+namespace GpuExec.Kernels;
+internal static class Placeholder { }

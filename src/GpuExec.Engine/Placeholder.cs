@@ -1,0 +1,2 @@
+namespace GpuExec.Engine;
+internal static class Placeholder { }
