@@ -1,0 +1,31 @@
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Execution;
+
+/// <summary>The whole-block refusals of SPEC section 3 that need the state; the same for every executor.</summary>
+public static class BlockChecks
+{
+    /// <summary>Throws <see cref="BlockRejectedException"/> naming the first rule the block breaks.</summary>
+    /// <param name="currentRoot">The state's current root (the parent root the block must name).</param>
+    /// <param name="computedTxRoot">The Merkle root of the block's records.</param>
+    public static void Check(uint chainId, ulong height, Hash32 currentRoot, Block block, Hash32 computedTxRoot, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var h = block.Header;
+        if (h.ChainId != chainId)
+            throw new BlockRejectedException($"{source}: chain_id {h.ChainId} differs from the state's chain_id {chainId}");
+        if (h.Height != height + 1)
+            throw new BlockRejectedException($"{source}: height {h.Height} is not the next height {height + 1}");
+        if (h.ParentStateRoot != currentRoot)
+            throw new BlockRejectedException($"{source}: parent_state_root {h.ParentStateRoot} differs from the current state root {currentRoot}");
+        if (h.TxRoot != computedTxRoot)
+            throw new BlockRejectedException($"{source}: tx_root {h.TxRoot} does not match the transactions (computed {computedTxRoot})");
+    }
+
+    public static void Check(WorldState state, Block block, Hash32 computedTxRoot, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Check(state.ChainId, state.Height, state.ComputeStateRoot(), block, computedTxRoot, source);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using GpuExec.Commitments;
+using GpuExec.Crypto;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Execution;
+
+/// <summary>
+/// The reference executor: SPEC section 4 applied one transaction at a time, in block order, on
+/// one thread, with libsodium verifying each signature. It is the oracle every other executor is
+/// tested against and the baseline every speed-up is measured from, so it is kept honest and fast:
+/// no allocation per transaction, struct keys, the rules inlined through a struct state.
+/// </summary>
+public static class SequentialExecutor
+{
+    /// <summary>
+    /// Checks the block against the state (SPEC section 3) and applies it in place.
+    /// A refused block throws <see cref="BlockRejectedException"/> before anything changes.
+    /// </summary>
+    /// <param name="verifySignatures">False only for benchmarks that measure execution alone:
+    /// every signature is then taken as valid, which breaks SPEC section 5.</param>
+    public static BlockResult Execute(WorldState state, Block block, bool verifySignatures = true, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        Span<byte> root = stackalloc byte[32];
+        Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
+        BlockChecks.Check(state, block, new Hash32(root), source);
+
+        int n = block.Count;
+        var statuses = new TxStatus[n];
+        var txids = new byte[n * 32];
+        var access = new WorldStateTxState(state, state.GetOrCreateAccount(block.Header.FeeCollector));
+        uint chainId = state.ChainId;
+        for (int i = 0; i < n; i++)
+        {
+            var record = block.Record(i);
+            SHA256.HashData(record, txids.AsSpan(i * 32, 32));
+            statuses[i] = ApplyOne(ref access, record, chainId, verifySignatures);
+        }
+        state.Height = block.Header.Height;
+        return new BlockResult(statuses, txids, state.ComputeStateRoot());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TxStatus ApplyOne(ref WorldStateTxState access, ReadOnlySpan<byte> record, uint chainId, bool verify)
+    {
+        var pre = TxRules.Precheck(record, chainId);
+        if (pre != TxStatus.Ok) return pre;
+        var tx = new TransactionView(record);
+        if (verify && !Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature))
+            return TxStatus.BadSignature;
+        access.Sender = access.State.GetOrCreateAccount(tx.Sender);
+        return TxRules.Apply(ref access, record);
+    }
+
+    /// <summary><see cref="ITxState"/> over a <see cref="WorldState"/>: the sender's account object and the collector's.</summary>
+    private struct WorldStateTxState(WorldState state, Account collector) : ITxState
+    {
+        public readonly WorldState State = state;
+        public Account Sender = null!;
+        private readonly Account _collector = collector;
+
+        public ulong SenderNonce
+        {
+            readonly get => Sender.Nonce;
+            set => Sender.Nonce = value;
+        }
+
+        public readonly ulong SenderBalance(uint token) => Sender.Balance(token);
+        public readonly void SetSenderBalance(uint token, ulong amount) => Sender.SetBalance(token, amount);
+        public readonly void CreditCollector(ulong fee) => _collector.Credit(0, fee);
+        public readonly void CreditSender(uint token, ulong amount) => Sender.Credit(token, amount);
+
+        public readonly void CreditRecipient(Address to, uint token, ulong amount) =>
+            State.GetOrCreateAccount(to).Credit(token, amount);
+
+        public readonly bool TryGetPool(uint id, out Pool pool) => State.TryGetPool(id, out pool);
+
+        public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
+        {
+            ref var p = ref State.PoolRef(id);
+            p.ReserveA = reserveA;
+            p.ReserveB = reserveB;
+        }
+    }
+}

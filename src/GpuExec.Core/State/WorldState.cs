@@ -1,0 +1,89 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using GpuExec.Commitments;
+using GpuExec.Model;
+using GpuExec.Wire;
+
+namespace GpuExec.State;
+
+/// <summary>
+/// The in-memory state of SPEC section 1: accounts by address, pools by id, the chain id and
+/// height. Not thread-safe for structural changes (new accounts); executors that run on many
+/// threads load what they touch first (see the engine's Execute stage).
+/// </summary>
+public sealed class WorldState
+{
+    private readonly Dictionary<Address, Account> _accounts;
+    private readonly Dictionary<uint, Pool> _pools;
+    private readonly StateRootCache _rootCache = new();
+
+    public WorldState(uint chainId, ulong height = 0, int capacity = 0)
+    {
+        ChainId = chainId;
+        Height = height;
+        _accounts = new Dictionary<Address, Account>(capacity);
+        _pools = new Dictionary<uint, Pool>();
+    }
+
+    public uint ChainId { get; }
+    public ulong Height { get; set; }
+
+    public int AccountCount => _accounts.Count;
+    public int PoolCount => _pools.Count;
+    public IEnumerable<Account> Accounts => _accounts.Values;
+    public IEnumerable<Pool> Pools => _pools.Values;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Account? TryGetAccount(Address address) => _accounts.TryGetValue(address, out var a) ? a : null;
+
+    /// <summary>The account at <paramref name="address"/>, created (nonce 0, no balances) if new.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Account GetOrCreateAccount(Address address)
+    {
+        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_accounts, address, out bool exists);
+        if (!exists)
+        {
+            slot = new Account(address);
+            _rootCache.Added(slot);
+        }
+        return slot!;
+    }
+
+    /// <summary>Adds an account object made elsewhere (genesis loading, stores). Fails on a duplicate.</summary>
+    public void AddAccount(Account account)
+    {
+        ArgumentNullException.ThrowIfNull(account);
+        if (!_accounts.TryAdd(account.Address, account))
+            throw new InvalidOperationException($"duplicate account {account.Address}");
+        _rootCache.Added(account);
+    }
+
+    public bool HasPool(uint id) => _pools.ContainsKey(id);
+
+    /// <summary>A reference to the pool, or a null reference when there is none (check with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>).</summary>
+    public ref Pool PoolRef(uint id) => ref CollectionsMarshal.GetValueRefOrNullRef(_pools, id);
+
+    public bool TryGetPool(uint id, out Pool pool) => _pools.TryGetValue(id, out pool);
+
+    public void SetPool(Pool pool) => _pools[pool.Id] = pool;
+
+    /// <summary>The state root of SPEC section 6, rehashing only accounts changed since the last call.</summary>
+    public Hash32 ComputeStateRoot() => _rootCache.Compute(this);
+
+    /// <summary>Accounts changed since their flag was last cleared (a store persists these, then clears them).</summary>
+    public List<Account> CollectUnsavedAccounts()
+    {
+        var list = new List<Account>();
+        foreach (var a in _accounts.Values) if (a.Unsaved) list.Add(a);
+        return list;
+    }
+
+    /// <summary>A deep copy: the same accounts, pools, chain id and height.</summary>
+    public WorldState Clone()
+    {
+        var s = new WorldState(ChainId, Height, _accounts.Count);
+        foreach (var a in _accounts.Values) s.AddAccount(a.Clone());
+        foreach (var p in _pools.Values) s._pools.Add(p.Id, p);
+        return s;
+    }
+}

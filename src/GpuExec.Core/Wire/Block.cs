@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+
+namespace GpuExec.Wire;
+
+/// <summary>
+/// The fixed header of a <c>.gxb</c> block (SPEC section 3), 116 bytes:
+/// <code>
+/// offset size field
+///      0    4 magic "GXB1"
+///      4    4 chain_id
+///      8    8 height
+///     16   32 fee_collector
+///     48   32 parent_state_root
+///     80   32 tx_root
+///    112    4 tx_count
+/// </code>
+/// </summary>
+public readonly record struct BlockHeader(uint ChainId, ulong Height, Model.Address FeeCollector, Hash32 ParentStateRoot, Hash32 TxRoot, int TxCount)
+{
+    public const int Size = 116;
+    public static ReadOnlySpan<byte> Magic => "GXB1"u8;
+}
+
+/// <summary>
+/// A decoded block: the file's bytes, untouched, and where each transaction record starts.
+/// Records are sliced from <see cref="Data"/>; nothing is copied per transaction.
+/// </summary>
+public sealed class Block
+{
+    internal Block(byte[] data, BlockHeader header, int[] offsets, ushort[] lengths)
+    {
+        Data = data;
+        Header = header;
+        RecordOffsets = offsets;
+        RecordLengths = lengths;
+    }
+
+    /// <summary>The whole block file.</summary>
+    public byte[] Data { get; }
+    public BlockHeader Header { get; }
+    /// <summary>Offset of each record's bytes (after its <c>len:u16</c>) in <see cref="Data"/>.</summary>
+    public int[] RecordOffsets { get; }
+    public ushort[] RecordLengths { get; }
+    public int Count => RecordOffsets.Length;
+
+    public ReadOnlySpan<byte> Record(int i) => new(Data, RecordOffsets[i], RecordLengths[i]);
+}
+
+/// <summary>A 32-byte digest as a value (roots, txids).</summary>
+public readonly struct Hash32 : IEquatable<Hash32>
+{
+    private readonly ulong _a, _b, _c, _d;
+
+    public Hash32(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < 32) throw new ArgumentException("a hash is 32 bytes", nameof(bytes));
+        _a = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
+        _b = BinaryPrimitives.ReadUInt64LittleEndian(bytes[8..]);
+        _c = BinaryPrimitives.ReadUInt64LittleEndian(bytes[16..]);
+        _d = BinaryPrimitives.ReadUInt64LittleEndian(bytes[24..]);
+    }
+
+    public void WriteTo(Span<byte> dest)
+    {
+        BinaryPrimitives.WriteUInt64LittleEndian(dest, _a);
+        BinaryPrimitives.WriteUInt64LittleEndian(dest[8..], _b);
+        BinaryPrimitives.WriteUInt64LittleEndian(dest[16..], _c);
+        BinaryPrimitives.WriteUInt64LittleEndian(dest[24..], _d);
+    }
+
+    public byte[] ToArray() { var b = new byte[32]; WriteTo(b); return b; }
+    public string ToHex() { Span<byte> b = stackalloc byte[32]; WriteTo(b); return Convert.ToHexStringLower(b); }
+    public static Hash32 FromHex(string hex) => new(Convert.FromHexString(hex));
+    public override string ToString() => ToHex();
+    public bool Equals(Hash32 o) => _a == o._a && _b == o._b && _c == o._c && _d == o._d;
+    public override bool Equals(object? obj) => obj is Hash32 h && Equals(h);
+    public override int GetHashCode() => HashCode.Combine(_a, _b, _c, _d);
+    public static bool operator ==(Hash32 x, Hash32 y) => x.Equals(y);
+    public static bool operator !=(Hash32 x, Hash32 y) => !x.Equals(y);
+}
