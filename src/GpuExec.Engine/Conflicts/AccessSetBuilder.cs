@@ -79,29 +79,7 @@ public static class AccessSetBuilder
                     k[AccessSets.PosPool] = StateKey.Pool(poolId); m[AccessSets.PosPool] = AccessMode.Write;
                 }
             }
-            // Strongest mode per key; a repeated key is held by its first position.
-            for (int p = 0; p < AccessSets.Stride; p++)
-            {
-                if (m[p] == AccessMode.None) { alias[baseId + p] = AccessSets.Absent; continue; }
-                alias[baseId + p] = (byte)p;
-                for (int q = 0; q < p; q++)
-                {
-                    if (m[q] != AccessMode.None && alias[baseId + q] == q && k[q] == k[p])
-                    {
-                        m[q] = AccessModes.Combine(m[q], m[p]);
-                        m[p] = AccessMode.None;
-                        alias[baseId + p] = (byte)q;
-                        break;
-                    }
-                }
-            }
-            for (int p = 0; p < AccessSets.Stride; p++)
-            {
-                if (m[p] == AccessMode.None) continue;
-                keys[count] = k[p];
-                values[count] = ((baseId + p) << 2) | (int)m[p];
-                count++;
-            }
+            count = Emit(sets, i, k, m, count);
         }
         sets.RecordCount = count;
         sets.ScheduledCount = scheduled;
@@ -109,6 +87,65 @@ public static class AccessSetBuilder
         sets.AccountCount = interner.Count;
         sets.Pools = pools.ToArray();
         return sets;
+    }
+
+    /// <summary>
+    /// Access sets declared directly, six layout positions per transaction
+    /// (<see cref="AccessMode.None"/>: absent). For tests and tools; keys repeated within one
+    /// transaction are combined as in <see cref="Build"/>. A transaction with no access is not scheduled.
+    /// </summary>
+    public static AccessSets FromDeclared(int txCount, ReadOnlySpan<ulong> keys, ReadOnlySpan<AccessMode> modes)
+    {
+        if (keys.Length != txCount * AccessSets.Stride || modes.Length != keys.Length)
+            throw new ArgumentException("six keys and modes per transaction");
+        var sets = new AccessSets(txCount);
+        Span<ulong> k = stackalloc ulong[AccessSets.Stride];
+        Span<AccessMode> m = stackalloc AccessMode[AccessSets.Stride];
+        int count = 0, scheduled = 0;
+        for (int i = 0; i < txCount; i++)
+        {
+            sets.TxPool[i] = -1;
+            keys.Slice(i * AccessSets.Stride, AccessSets.Stride).CopyTo(k);
+            modes.Slice(i * AccessSets.Stride, AccessSets.Stride).CopyTo(m);
+            bool any = false;
+            foreach (var x in m) any |= x != AccessMode.None;
+            sets.Scheduled[i] = any;
+            if (any) scheduled++;
+            count = Emit(sets, i, k, m, count);
+        }
+        sets.RecordCount = count;
+        sets.ScheduledCount = scheduled;
+        return sets;
+    }
+
+    /// <summary>Combines repeated keys of transaction <paramref name="tx"/> (strongest mode, held by the first position) and appends its records.</summary>
+    private static int Emit(AccessSets sets, int tx, Span<ulong> k, Span<AccessMode> m, int count)
+    {
+        int baseId = tx * AccessSets.Stride;
+        var alias = sets.Alias;
+        for (int p = 0; p < AccessSets.Stride; p++)
+        {
+            if (m[p] == AccessMode.None) { alias[baseId + p] = AccessSets.Absent; continue; }
+            alias[baseId + p] = (byte)p;
+            for (int q = 0; q < p; q++)
+            {
+                if (m[q] != AccessMode.None && k[q] == k[p])
+                {
+                    m[q] = AccessModes.Combine(m[q], m[p]);
+                    m[p] = AccessMode.None;
+                    alias[baseId + p] = (byte)q;
+                    break;
+                }
+            }
+        }
+        for (int p = 0; p < AccessSets.Stride; p++)
+        {
+            if (m[p] == AccessMode.None) continue;
+            sets.Keys[count] = k[p];
+            sets.Values[count] = ((baseId + p) << 2) | (int)m[p];
+            count++;
+        }
+        return count;
     }
 
     private sealed class Interner(WorldState state, int txCount)

@@ -57,6 +57,7 @@ public sealed class CpuConflictDetector
             slotPos[2 * record] = segNumber - 1;
             slotPos[2 * record + 1] = p;
         }
+        Array.Resize(ref unique, segNumber);
         return new ConflictGraph(sets.TxCount, m, values, predRange, slotPos, unique, segNumber);
     }
 
