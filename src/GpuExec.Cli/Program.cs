@@ -2,6 +2,7 @@ using System.CommandLine;
 using GpuExec;
 using GpuExec.Cli;
 using GpuExec.Cli.Commands;
+using GpuExec.Engine.Devices;
 
 var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM swaps in parallel, identical to sequential execution.")
 {
@@ -24,4 +25,9 @@ catch (GpuExecException e)
 {
     CliOutput.Error(e.Message);
     return ExitCodes.For(e.Kind);
+}
+catch (DeviceUnavailableException e)
+{
+    CliOutput.Error(e.Message);
+    return ExitCodes.DeviceUnavailable;
 }
