@@ -8,6 +8,7 @@ var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM
 {
     RunCommand.Create(),
     GenCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);
