@@ -184,8 +184,8 @@ public static class Adversarial
             var m2 = new byte[i + 3];
             r.NextBytes(m2);
             var mixedA = AddPoints(pk2, t);
-            // signature by the original key, judged against the mixed-order key
-            var sig2 = Sign(sk2, m2);
+            // sign for the mixed-order key: S = r + H(R || A' || M) a, with A' = aB + T in the hash
+            var sig2 = SignFor(sk2, mixedA, m2, r);
             var v = Judge($"mixed-A-{i}", mixedA, m2, sig2);
             if (v.Valid) accepted++;
             list.Add(v);
@@ -195,6 +195,36 @@ public static class Adversarial
         }
         _ = accepted;
         return list;
+    }
+
+    private static byte[] BaseMul(BigInteger k)
+    {
+        var enc = new U256(0x66666658, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666, 0x66666666);
+        Ge25519.DecodeNegated(enc, out var nb);
+        var acc = Ge25519.Identity;
+        var nbc = Ge25519.ToCached(nb);
+        for (int bit = 255; bit >= 0; bit--)
+        {
+            acc = Ge25519.ToP3(Ge25519.Double(Ge25519.ToP2(acc)));
+            if (!(k >> bit).IsEven)
+                acc = Ge25519.ToP3(Ge25519.Add(acc, nbc, true)); // minus (-B)
+        }
+        return Bytes(FieldHostTests.ToBig(Ge25519.Encode(acc.X, acc.Y, acc.Z)));
+    }
+
+    /// <summary>An Ed25519 signature by secret key <paramref name="sk"/> whose hash binds <paramref name="publicKey"/> instead of the key's own.</summary>
+    public static byte[] SignFor(byte[] sk, byte[] publicKey, byte[] msg, Random rnd)
+    {
+        var hs = System.Security.Cryptography.SHA512.HashData(sk.AsSpan(0, 32));
+        hs[0] &= 248; hs[31] &= 127; hs[31] |= 64;
+        var a = new BigInteger(hs.AsSpan(0, 32), isUnsigned: true);
+        var rb = new byte[64];
+        rnd.NextBytes(rb);
+        var rs = new BigInteger(rb, isUnsigned: true) % L;
+        var R = BaseMul(rs);
+        var h = new BigInteger(System.Security.Cryptography.SHA512.HashData([.. R, .. publicKey, .. msg]), isUnsigned: true) % L;
+        var S = (rs + h * a) % L;
+        return [.. R, .. Bytes(S)];
     }
 
     /// <summary>Whether y (sign bit ignored) has an x on the curve.</summary>
@@ -208,5 +238,20 @@ public static class Adversarial
         var v = (d * y * y + 1) % P;
         var x2 = u * BigInteger.ModPow(v, P - 2, P) % P;
         return x2 == 0 || BigInteger.ModPow(x2, (P - 1) / 2, P) == 1;
+    }
+}
+
+public class AdversarialCoverageTests
+{
+    [Fact]
+    public void Constructed_cases_include_accepted_mixed_order_keys_and_every_rejection_kind()
+    {
+        var cases = Adversarial.Constructed();
+        Assert.Contains(cases, c => c.Id.StartsWith("mixed-A-", StringComparison.Ordinal) && c.Valid);
+        Assert.Contains(cases, c => c.Id.StartsWith("mixed-A-", StringComparison.Ordinal) && !c.Valid);
+        Assert.Contains(cases, c => c.Id.StartsWith("off-curve-", StringComparison.Ordinal));
+        Assert.Contains(cases, c => c.Id == "baseline" && c.Valid);
+        Assert.All(cases.Where(c => c.Id.StartsWith("small-", StringComparison.Ordinal) || c.Id.StartsWith("S", StringComparison.Ordinal) && c.Id != "S=L-1"),
+            c => Assert.False(c.Valid, c.Id));
     }
 }

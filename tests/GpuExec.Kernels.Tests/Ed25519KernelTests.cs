@@ -22,8 +22,9 @@ public abstract class Ed25519KernelTests(AcceleratorFixture fixture)
     [Fact]
     public void Shared_vectors_get_libsodiums_verdict()
     {
-        var all = Vectors.LibsodiumVerdicts;
-        var cases = Fixture.IsEmulator ? Subsets.EmulatorSubset(all) : all;
+        // The whole file: on the CPU emulator it takes about 10 s on 2 cores, so no subset is needed.
+        var cases = Vectors.LibsodiumVerdicts;
+        Assert.True(cases.Count > 1000);
         var sw = Stopwatch.StartNew();
         AssertAgree(cases);
         TestContext.Current.SendDiagnosticMessage($"{Fixture.Kind}: {cases.Count} shared vectors in {sw.Elapsed.TotalSeconds:F1} s");
@@ -38,7 +39,7 @@ public abstract class Ed25519KernelTests(AcceleratorFixture fixture)
     [Fact]
     public void Random_and_mutated_signatures_match_libsodium()
     {
-        AssertAgree(Adversarial.RandomAndMutated(seed: 7, count: Fixture.IsEmulator ? 12 : 200));
+        AssertAgree(Adversarial.RandomAndMutated(seed: 7, count: Fixture.IsEmulator ? 40 : 400));
     }
 
     [Fact]

@@ -151,7 +151,9 @@ public sealed partial class ComputeDevice : IDisposable
         1);
 
     private static DeviceInfo Describe(DeviceKind kind, Device d) =>
-        new(kind, d.Name, d.MemorySize, d.NumMultiprocessors, d.WarpSize);
+        // ILGPU's CPU accelerator reports an unbounded memory size: show the host's instead.
+        new(kind, d.Name, kind == DeviceKind.IlgpuCpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : d.MemorySize,
+            d.NumMultiprocessors, d.WarpSize);
 
     public void Dispose()
     {
