@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using GpuExec.Commitments;
 using GpuExec.Engine.Execute;
 using GpuExec.Execution;
 using GpuExec.Generation;
@@ -11,8 +10,9 @@ namespace GpuExec.Engine.Tests;
 
 /// <summary>
 /// A quick Stopwatch measurement (not a benchmark): one 100k-transaction block at skew 0 and 1.0,
-/// sequential against parallel in the same process. Explicit: run it with
-/// <c>GpuExec.Engine.Tests -method "*ExecuteStageMeasurement*" -explicit only</c>.
+/// the sequential apply loop against the parallel stages, same process, same block, best of 8
+/// interleaved runs. Explicit: run it with
+/// <c>GpuExec.Engine.Tests -method "*Hundred_thousand_transactions" -explicit only -showliveoutput</c>.
 /// </summary>
 public class ExecuteStageMeasurement(ITestOutputHelper output)
 {
@@ -24,71 +24,82 @@ public class ExecuteStageMeasurement(ITestOutputHelper output)
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 100_000, Pools = 8, Skew = skew, InvalidRatio = 0.02, Seed = 3 });
         var block = BlockCodec.Decode(gen.NextBlock());
         var genesis = gen.Genesis;
-        genesis.ComputeStateRoot();
+        var pre = ParallelExecutor.Precheck(block, genesis.ChainId);
 
-        double Best(Func<double> f) { f(); double b = double.MaxValue; for (int i = 0; i < 3; i++) b = Math.Min(b, f()); return b; }
-
-        double seqTotal = Best(() =>
+        const int Stages = 4;
+        var best = new double[3, Stages + 1];
+        for (int i = 0; i < best.Length; i++) best[i / (Stages + 1), i % (Stages + 1)] = double.MaxValue;
+        var stats = new ScheduleStats[3];
+        var executors = new[] { 1, 2 }.Select(t => new ParallelExecutor(new ParallelExecutorOptions { Threads = t })).ToArray();
+        for (int rep = 0; rep < 9; rep++)
         {
-            var s = genesis.Clone(); s.ComputeStateRoot();
-            var sw = Stopwatch.StartNew(); SequentialExecutor.Execute(s, block, verifySignatures: false); return sw.Elapsed.TotalMilliseconds;
-        });
-        // The parts of the sequential executor that are not the apply loop, timed alone.
-        double seqOverhead = Best(() =>
-        {
-            var s = genesis.Clone(); s.ComputeStateRoot();
-            var sw = Stopwatch.StartNew();
-            Span<byte> root = stackalloc byte[32];
-            Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
-            BlockChecks.Check(s, block, new Hash32(root));
-            var ids = new byte[32 * block.Count];
-            for (int i = 0; i < block.Count; i++) System.Security.Cryptography.SHA256.HashData(block.Record(i), ids.AsSpan(32 * i, 32));
-            return sw.Elapsed.TotalMilliseconds;
-        });
-        double seqRoot = Best(() =>
-        {
-            var s = genesis.Clone(); s.ComputeStateRoot();
-            // The same changes, applied without computing the root, so the final root is timed alone.
-            using var tmp = new ParallelExecutor(new ParallelExecutorOptions { Threads = 1 });
-            var st = ParallelExecutor.Precheck(block, s.ChainId);
-            var sets = ParallelExecutor.BuildAccessSets(s, block, st);
-            var g = tmp.DetectConflicts(sets);
-            tmp.ExecutePlan(s, block, sets, g, ParallelExecutor.Plan(sets, g), st);
-            var sw = Stopwatch.StartNew(); s.ComputeStateRoot(); return sw.Elapsed.TotalMilliseconds;
-        });
-        output.WriteLine($"skew {skew}: {block.Count} txs");
-        output.WriteLine($"  sequential Execute (no sig verify): {seqTotal:F1} ms; of which tx_root+checks+txids {seqOverhead:F1} ms, final root ~{seqRoot:F1} ms => apply loop ~{seqTotal - seqOverhead - seqRoot:F1} ms");
-
-        foreach (int threads in new[] { 1, 2 })
-        {
-            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads });
-            var best = new double[6];
-            best.AsSpan().Fill(double.MaxValue);
-            ScheduleStats stats = default;
-            for (int rep = 0; rep < 5; rep++)
+            // Sequential: the reference loop of SequentialExecutor without checks, txids and root.
             {
-                var s = genesis.Clone(); s.ComputeStateRoot();
+                var s = genesis.Clone();
+                var st = (TxStatus[])pre.Clone();
                 var sw = Stopwatch.StartNew();
-                var st = ParallelExecutor.Precheck(block, s.ChainId);
-                double t0 = sw.Elapsed.TotalMilliseconds;
-                var sets = ParallelExecutor.BuildAccessSets(s, block, st);
-                double t1 = sw.Elapsed.TotalMilliseconds;
-                var g = exec.DetectConflicts(sets);
-                double t2 = sw.Elapsed.TotalMilliseconds;
-                var p = ParallelExecutor.Plan(sets, g);
-                double t3 = sw.Elapsed.TotalMilliseconds;
-                exec.ExecutePlan(s, block, sets, g, p, st);
-                double t4 = sw.Elapsed.TotalMilliseconds;
-                stats = exec.LastStats;
-                var s2 = genesis.Clone(); s2.ComputeStateRoot();
-                var sw2 = Stopwatch.StartNew(); exec.Execute(s2, block, verifySignatures: false); double tot = sw2.Elapsed.TotalMilliseconds;
-                if (rep == 0) continue; // warm-up
-                double[] now = [t0, t1 - t0, t2 - t1, t3 - t2, t4 - t3, tot];
-                for (int i = 0; i < 6; i++) best[i] = Math.Min(best[i], now[i]); // best of 4, per stage
+                SequentialApply(s, block, st);
+                if (rep > 0) best[0, Stages] = Math.Min(best[0, Stages], sw.Elapsed.TotalMilliseconds);
             }
-            double pre = best[0], build = best[1], detect = best[2], plan = best[3], run = best[4], total = best[5];
-            output.WriteLine($"  parallel, {threads} thread(s): precheck {pre:F1}, access sets {build:F1}, detect (cpu) {detect:F1}, plan {plan:F1}, execute plan {run:F1} ms; whole Execute {total:F1} ms");
-            output.WriteLine($"    batches {stats.Batches}, critical path {stats.CriticalPath}, scheduled {stats.Scheduled}, effective parallelism {stats.EffectiveParallelism:F1}, records {stats.Records}, slots {stats.Slots}");
+            for (int e = 0; e < executors.Length; e++)
+            {
+                var exec = executors[e];
+                var s = genesis.Clone();
+                var st = (TxStatus[])pre.Clone();
+                var sw = Stopwatch.StartNew();
+                var sets = ParallelExecutor.BuildAccessSets(s, block, st);
+                double t0 = sw.Elapsed.TotalMilliseconds;
+                var g = exec.DetectConflicts(sets);
+                double t1 = sw.Elapsed.TotalMilliseconds;
+                var p = ParallelExecutor.Plan(sets, g);
+                double t2 = sw.Elapsed.TotalMilliseconds;
+                exec.ExecutePlan(s, block, sets, g, p, st);
+                double t3 = sw.Elapsed.TotalMilliseconds;
+                stats[e + 1] = exec.LastStats;
+                if (rep == 0) continue; // warm-up
+                double[] now = [t0, t1 - t0, t2 - t1, t3 - t2, t3];
+                for (int i = 0; i <= Stages; i++) best[e + 1, i] = Math.Min(best[e + 1, i], now[i]);
+            }
+        }
+        foreach (var x in executors) x.Dispose();
+        var ss = stats[1];
+        output.WriteLine($"skew {skew}: {block.Count} txs, scheduled {ss.Scheduled}, batches {ss.Batches}, critical path {ss.CriticalPath}, effective parallelism {ss.EffectiveParallelism:F1}, records {ss.Records}, slots {ss.Slots}");
+        output.WriteLine($"  sequential apply loop: {best[0, Stages]:F1} ms");
+        for (int e = 1; e <= 2; e++)
+            output.WriteLine($"  parallel {e} thread(s): access sets {best[e, 0]:F1}, detect (cpu) {best[e, 1]:F1}, plan {best[e, 2]:F1}, execute plan {best[e, 3]:F1} ms (best total {best[e, 4]:F1} ms)");
+    }
+
+    private static void SequentialApply(WorldState state, Block block, TxStatus[] statuses)
+    {
+        var access = new WorldStateTxState(state, state.GetOrCreateAccount(block.Header.FeeCollector));
+        for (int i = 0; i < block.Count; i++)
+        {
+            if (statuses[i] != TxStatus.Ok) continue;
+            var record = block.Record(i);
+            access.Sender = state.GetOrCreateAccount(new TransactionView(record).Sender);
+            statuses[i] = TxRules.Apply(ref access, record);
+        }
+    }
+
+    /// <summary>The sequential executor's <see cref="ITxState"/> (it is private there), copied for the measurement.</summary>
+    private struct WorldStateTxState(WorldState state, Account collector) : ITxState
+    {
+        private readonly WorldState _state = state;
+        private readonly Account _collector = collector;
+        public Account Sender = null!;
+
+        public ulong SenderNonce { readonly get => Sender.Nonce; set => Sender.Nonce = value; }
+        public readonly ulong SenderBalance(uint token) => Sender.Balance(token);
+        public readonly void SetSenderBalance(uint token, ulong amount) => Sender.SetBalance(token, amount);
+        public readonly void CreditCollector(ulong fee) => _collector.Credit(0, fee);
+        public readonly void CreditSender(uint token, ulong amount) => Sender.Credit(token, amount);
+        public readonly void CreditRecipient(Address to, uint token, ulong amount) => _state.GetOrCreateAccount(to).Credit(token, amount);
+        public readonly bool TryGetPool(uint id, out Pool pool) => _state.TryGetPool(id, out pool);
+        public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
+        {
+            ref var p = ref _state.PoolRef(id);
+            p.ReserveA = reserveA;
+            p.ReserveB = reserveB;
         }
     }
 }
