@@ -1,4 +1,5 @@
 using CsCheck;
+using GpuExec.Engine.Execute;
 using GpuExec.Execution;
 using GpuExec.Generation;
 using GpuExec.Model;
@@ -15,9 +16,11 @@ namespace GpuExec.Engine.Tests;
 [Collection(IlgpuCollection.Name)]
 public class ParallelExecutorTests(IlgpuFixture ilgpu)
 {
-    public static TheoryData<bool, int> Configs => new()
+    public static TheoryData<bool, int, ScheduleMode> Configs => new()
     {
-        { false, 1 }, { false, 2 }, { false, 16 }, { true, 1 }, { true, 2 }, { true, 16 },
+        { false, 1, ScheduleMode.Levels }, { false, 2, ScheduleMode.Levels }, { false, 16, ScheduleMode.Levels },
+        { true, 1, ScheduleMode.Levels }, { true, 2, ScheduleMode.Levels }, { true, 16, ScheduleMode.Levels },
+        { false, 2, ScheduleMode.Dag }, { false, 16, ScheduleMode.Dag }, { true, 2, ScheduleMode.Dag },
     };
 
     private Accelerator? Acc(bool useIlgpu) => useIlgpu ? ilgpu.Accelerator : null;
@@ -25,7 +28,7 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
     private static readonly Signer[] S = Blocks.Signers(12);
 
     [Theory, MemberData(nameof(Configs))]
-    public void Two_accounts_one_pool_everything_conflicts(bool useIlgpu, int threads)
+    public void Two_accounts_one_pool_everything_conflicts(bool useIlgpu, int threads, ScheduleMode mode)
     {
         var pre = Blocks.Genesis(S[..2]);
         var recs = new List<byte[]>();
@@ -38,25 +41,25 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
                 : S[s].Swap(Blocks.Chain, nonce[s]++, 2, 0, i % 4 == 1, 5000, 1));
         }
         var block = Blocks.Encode(pre, S[0].Address, recs);
-        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2);
+        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
         Assert.Equal(60, stats.CriticalPath); // collector 0 sends: every tx is ordered
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void No_conflicts_is_one_batch(bool useIlgpu, int threads)
+    public void No_conflicts_is_one_batch(bool useIlgpu, int threads, ScheduleMode mode)
     {
         var pre = Blocks.Genesis(S);
         var recs = new List<byte[]>();
         // Senders 1..5 pay recipients 6..10 (never senders); the collector (11) only receives.
         for (int i = 1; i <= 5; i++) recs.Add(S[i].Transfer(Blocks.Chain, 0, 7, S[i + 5].Address, 1, 100));
         var block = Blocks.Encode(pre, S[11].Address, recs);
-        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2);
+        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
         Assert.Equal(1, stats.Batches);
         Assert.Equal(5.0, stats.EffectiveParallelism);
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Fee_collector_that_also_sends_and_self_transfers(bool useIlgpu, int threads)
+    public void Fee_collector_that_also_sends_and_self_transfers(bool useIlgpu, int threads, ScheduleMode mode)
     {
         var pre = Blocks.Genesis(S[..6], balance: 500);
         var recs = new List<byte[]>();
@@ -70,11 +73,11 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
             recs.Add(S[3].Transfer(Blocks.Chain, n[3]++, 0, S[3].Address, 2, 600)); // self transfer over the balance
         }
         var block = Blocks.Encode(pre, S[0].Address, recs);
-        Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2);
+        Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Credit_then_debit_chains_and_long_nonce_chains(bool useIlgpu, int threads)
+    public void Credit_then_debit_chains_and_long_nonce_chains(bool useIlgpu, int threads, ScheduleMode mode)
     {
         var pre = Blocks.Genesis(S, balance: 100);
         var empty = Blocks.Signers(4, 1000); // accounts that exist only once credited
@@ -89,12 +92,12 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
             if (k % 10 == 0) recs.Add(S[8 + k % 3].Transfer(Blocks.Chain, (ulong)(k / 10 / 3), 0, S[2].Address, 0, 5));
         }
         var block = Blocks.Encode(pre, S[11].Address, recs);
-        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2);
+        var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
         Assert.True(stats.CriticalPath >= 80);
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Invalid_transactions_between_dependent_ones(bool useIlgpu, int threads)
+    public void Invalid_transactions_between_dependent_ones(bool useIlgpu, int threads, ScheduleMode mode)
     {
         var pre = Blocks.Genesis(S[..4]);
         var recs = new List<byte[]>();
@@ -115,7 +118,7 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
             recs.Add(S[2].Swap(Blocks.Chain, (ulong)i, 1, 0, false, 1, 0)); // tiny swap: ZERO_OUTPUT or nonce-gated
         }
         var block = Blocks.Encode(pre, S[3].Address, recs);
-        Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2);
+        Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
     }
 
     private static readonly Gen<GeneratorOptions> Generated =
@@ -125,14 +128,14 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed, Blocks = 2,
            });
 
-    private static void ChainSame(GeneratorOptions o, int threads, Accelerator? acc)
+    private static void ChainSame(GeneratorOptions o, int threads, Accelerator? acc, ScheduleMode mode = ScheduleMode.Levels)
     {
         var gen = new BlockGenerator(o);
         var state = gen.Genesis.Clone();
         for (int b = 0; b < 2; b++)
         {
             var block = BlockCodec.Decode(gen.NextBlock());
-            Blocks.AssertSame(state, block, threads, acc);
+            Blocks.AssertSame(state, block, threads, acc, 1, mode);
             SequentialExecutor.Execute(state, block);
         }
     }
@@ -142,6 +145,13 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
     {
         int[] threads = [1, 2, 16];
         Generated.Select(Gen.Int[0, 2]).Sample((o, t) => ChainSame(o, threads[t], null), iter: 60, threads: 1);
+    }
+
+    [Fact]
+    public void Generated_blocks_dag_schedule()
+    {
+        int[] threads = [2, 16];
+        Generated.Select(Gen.Int[0, 1]).Sample((o, t) => ChainSame(o, threads[t], null, ScheduleMode.Dag), iter: 40, threads: 1);
     }
 
     [Fact]
@@ -157,6 +167,7 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 50, TxsPerBlock = 3000, Pools = 3, Skew = 1.2, InvalidRatio = 0.05, Seed = 7 });
         var block = BlockCodec.Decode(gen.NextBlock());
         foreach (int t in new[] { 1, 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3);
+        foreach (int t in new[] { 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3, ScheduleMode.Dag);
     }
 
     [Fact]
