@@ -17,11 +17,13 @@ namespace GpuExec.Engine.Tests;
 public class ExecuteStageMeasurement(ITestOutputHelper output)
 {
     [Theory(Explicit = true)]
-    [InlineData(0.0)]
-    [InlineData(1.0)]
-    public void Hundred_thousand_transactions(double skew)
+    [InlineData(0.0, false)]
+    [InlineData(1.0, false)]
+    [InlineData(0.0, true)]
+    [InlineData(1.0, true)]
+    public void Hundred_thousand_transactions(double skew, bool collectorSends)
     {
-        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 100_000, Pools = 8, Skew = skew, InvalidRatio = 0.02, Seed = 3 });
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 100_000, Pools = 8, Skew = skew, InvalidRatio = 0.02, Seed = 3, CollectorSends = collectorSends });
         var block = BlockCodec.Decode(gen.NextBlock());
         var genesis = gen.Genesis;
         var pre = ParallelExecutor.Precheck(block, genesis.ChainId);
@@ -68,7 +70,7 @@ public class ExecuteStageMeasurement(ITestOutputHelper output)
         }
         foreach (var x in executors) x.Dispose();
         var ss = stats[1];
-        output.WriteLine($"skew {skew}: {block.Count} txs, scheduled {ss.Scheduled}, batches {ss.Batches}, critical path {ss.CriticalPath}, effective parallelism {ss.EffectiveParallelism:F1}, records {ss.Records}, slots {ss.Slots}");
+        output.WriteLine($"skew {skew}, collector sends {collectorSends}: {block.Count} txs, scheduled {ss.Scheduled}, batches {ss.Batches}, critical path {ss.CriticalPath}, effective parallelism {ss.EffectiveParallelism:F1}, records {ss.Records}, slots {ss.Slots}");
         output.WriteLine($"  sequential apply loop: {best[0, Stages]:F1} ms");
         string[] names = ["levels, 1 thread", "levels, 2 threads", "DAG, 2 threads"];
         for (int e = 1; e <= 3; e++)

@@ -122,10 +122,11 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
     }
 
     private static readonly Gen<GeneratorOptions> Generated =
-        Gen.Select(Gen.Int[2, 60], Gen.Int[0, 400], Gen.Int[0, 4], Gen.Double[0, 1], Gen.Double[0, 2], Gen.Double[0, 0.3], Gen.ULong)
-           .Select((acc, txs, pools, swaps, skew, invalid, seed) => new GeneratorOptions
+        Gen.Select(Gen.Int[2, 60], Gen.Int[0, 400], Gen.Int[0, 4], Gen.Double[0, 1], Gen.Double[0, 2], Gen.Double[0, 0.3], Gen.ULong, Gen.Bool)
+           .Select((acc, txs, pools, swaps, skew, invalid, seed, collectorSends) => new GeneratorOptions
            {
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed, Blocks = 2,
+               CollectorSends = collectorSends,
            });
 
     private static void ChainSame(GeneratorOptions o, int threads, Accelerator? acc, ScheduleMode mode = ScheduleMode.Levels)
@@ -164,7 +165,7 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
     [Fact]
     public void Hot_skewed_block_is_deterministic_over_repeats()
     {
-        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 50, TxsPerBlock = 3000, Pools = 3, Skew = 1.2, InvalidRatio = 0.05, Seed = 7 });
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 50, TxsPerBlock = 3000, Pools = 3, Skew = 1.2, InvalidRatio = 0.05, Seed = 7, CollectorSends = true });
         var block = BlockCodec.Decode(gen.NextBlock());
         foreach (int t in new[] { 1, 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3);
         foreach (int t in new[] { 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3, ScheduleMode.Dag);
