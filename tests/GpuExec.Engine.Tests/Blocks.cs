@@ -49,7 +49,7 @@ internal static class Blocks
     }
 
     /// <summary>Runs the block sequentially and in parallel on clones of <paramref name="pre"/>; asserts identical receipts, txids, root and dump. Returns the parallel stats.</summary>
-    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, Accelerator? accelerator, int repeats = 1)
+    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, Accelerator? accelerator, int repeats = 1, ScheduleMode mode = ScheduleMode.Levels)
     {
         var seqState = pre.Clone();
         var expected = SequentialExecutor.Execute(seqState, block);
@@ -58,7 +58,7 @@ internal static class Blocks
         for (int r = 0; r < repeats; r++)
         {
             var parState = pre.Clone();
-            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads, Accelerator = accelerator, MinParallelBatch = 2 });
+            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads, Accelerator = accelerator, MinParallelBatch = 2, Schedule = mode });
             var got = exec.Execute(parState, block);
             Assert.Equal(expected.Statuses, got.Statuses);
             Assert.Equal(expected.TxIds, got.TxIds);

@@ -30,6 +30,8 @@ public sealed class AccessSets
 
     internal AccessSets(int txCount)
     {
+        // Record values hold record_id << 2 in an int.
+        if ((long)txCount * Stride > int.MaxValue >> 2) throw new ArgumentOutOfRangeException(nameof(txCount), txCount, "too many transactions for one block's access records");
         TxCount = txCount;
         Scheduled = new bool[txCount];
         Alias = new byte[txCount * Stride];

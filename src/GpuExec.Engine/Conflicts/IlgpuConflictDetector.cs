@@ -11,19 +11,14 @@ namespace GpuExec.Engine.Conflicts;
 /// Host launcher of <see cref="ConflictKernels"/> on an ILGPU accelerator: uploads the records,
 /// sorts them with ILGPU.Algorithms' radix sort (stable LSD, so equal keys keep block order),
 /// marks boundaries, runs three inclusive scans, derives predecessor ranges and slots, and copies
-/// the graph back. Kernels and algorithm delegates are loaded once; device buffers grow and are
-/// reused between blocks. The accelerator's context must have been created with
+/// the graph back. Kernels and algorithm delegates are loaded once per accelerator (shared by all
+/// detectors on it); device buffers grow and are reused between blocks. The accelerator's context must have been created with
 /// <c>EnableAlgorithms()</c>. Not thread-safe; dispose it before the accelerator.
 /// </summary>
 public sealed class IlgpuConflictDetector : IDisposable
 {
     private readonly Accelerator _acc;
-    private readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> _sort;
-    private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _maxScan;
-    private readonly Scan<int, Stride1D.Dense, Stride1D.Dense> _addScan;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<int>, int> _fill;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>> _mark;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>> _derive;
+    private readonly Loaded _k;
 
     private int _capacity = -1, _recordIdCapacity = -1;
     private MemoryBuffer1D<ulong, Stride1D.Dense>? _keys, _unique;
@@ -33,12 +28,35 @@ public sealed class IlgpuConflictDetector : IDisposable
     public IlgpuConflictDetector(Accelerator accelerator)
     {
         _acc = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
-        _sort = _acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt64>();
-        _maxScan = _acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, MaxInt32>(ScanKind.Inclusive);
-        _addScan = _acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Inclusive);
-        _fill = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(ConflictKernels.Fill);
-        _mark = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(ConflictKernels.MarkBoundaries);
-        _derive = _acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>>(ConflictKernels.DerivePredecessors);
+        _k = Loaded.For(accelerator);
+    }
+
+    /// <summary>The kernels and algorithm delegates of one accelerator, compiled once and shared by every detector on it.</summary>
+    private sealed class Loaded
+    {
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Accelerator, Loaded> Cache = new();
+
+        public readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> Sort;
+        public readonly Scan<int, Stride1D.Dense, Stride1D.Dense> MaxScan;
+        public readonly Scan<int, Stride1D.Dense, Stride1D.Dense> AddScan;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<int>, int> Fill;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>> Mark;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>> Derive;
+
+        private Loaded(Accelerator acc)
+        {
+            Sort = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt64>();
+            MaxScan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, MaxInt32>(ScanKind.Inclusive);
+            AddScan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Inclusive);
+            Fill = acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(ConflictKernels.Fill);
+            Mark = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(ConflictKernels.MarkBoundaries);
+            Derive = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>>(ConflictKernels.DerivePredecessors);
+        }
+
+        public static Loaded For(Accelerator acc)
+        {
+            lock (Cache) return Cache.GetValue(acc, static a => new Loaded(a));
+        }
     }
 
     public Accelerator Accelerator => _acc;
@@ -60,7 +78,7 @@ public sealed class IlgpuConflictDetector : IDisposable
         var values = _values!.View.SubView(0, m);
         keys.CopyFromCPU(stream, sets.Keys.AsSpan(0, m));
         values.CopyFromCPU(stream, sets.Values.AsSpan(0, m));
-        _sort(stream, keys, values, _temp!.View);
+        _k.Sort(stream, keys, values, _temp!.View);
         var runMark = _runMark!.View.SubView(0, m);
         var segMark = _segMark!.View.SubView(0, m);
         var segFlag = _segFlag!.View.SubView(0, m);
@@ -70,12 +88,12 @@ public sealed class IlgpuConflictDetector : IDisposable
         var predRange = _predRange!.View.SubView(0, 2L * m);
         var slotPosView = _slotPos!.View.SubView(0, 2L * ids);
         var unique = _unique!.View.SubView(0, m);
-        _mark(stream, m, keys, values, runMark, segMark, segFlag);
-        _maxScan(stream, runMark, runStart, _temp.View);
-        _maxScan(stream, segMark, segStart, _temp.View);
-        _addScan(stream, segFlag, segNumber, _temp.View);
-        _fill(stream, (int)slotPosView.Length, slotPosView, -1);
-        _derive(stream, m, keys, values, runStart, segStart, segNumber, predRange, slotPosView, unique);
+        _k.Mark(stream, m, keys, values, runMark, segMark, segFlag);
+        _k.MaxScan(stream, runMark, runStart, _temp.View);
+        _k.MaxScan(stream, segMark, segStart, _temp.View);
+        _k.AddScan(stream, segFlag, segNumber, _temp.View);
+        _k.Fill(stream, (int)slotPosView.Length, slotPosView, -1);
+        _k.Derive(stream, m, keys, values, runStart, segStart, segNumber, predRange, slotPosView, unique);
 
         var sortedValues = new int[m];
         var pred = new int[2 * m];

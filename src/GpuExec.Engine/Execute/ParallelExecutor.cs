@@ -18,8 +18,19 @@ public sealed class ParallelExecutorOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Accelerator for conflict detection (its context needs <c>EnableAlgorithms()</c>), or null for the plain CPU path. The executor does not own it.</summary>
     public Accelerator? Accelerator { get; init; }
+    /// <summary>Level batches (default) or a dependency-counting DAG.</summary>
+    public ScheduleMode Schedule { get; init; } = ScheduleMode.Levels;
     /// <summary>Batches smaller than this run on the calling thread: handing them to workers costs more than it saves.</summary>
     public int MinParallelBatch { get; init; } = 256;
+}
+
+/// <summary>How <see cref="ParallelExecutor.ExecutePlan"/> orders the work.</summary>
+public enum ScheduleMode
+{
+    /// <summary>Level batches, a barrier between levels.</summary>
+    Levels,
+    /// <summary>Dependency counting: each transaction starts when its own predecessors are done.</summary>
+    Dag,
 }
 
 /// <summary>Schedule figures of one block.</summary>
@@ -177,6 +188,13 @@ public sealed class ParallelExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(statuses);
         var table = SlotTable.Load(sets, graph, _parallel);
         int threads = Options.Threads;
+        if (Options.Schedule == ScheduleMode.Dag && threads > 1)
+        {
+            RunDag(table, block, graph, DagSchedule.Build(sets, graph, plan), statuses);
+            table.WriteBack(state);
+            LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.BatchCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
+            return;
+        }
         int minParallel = Math.Max(1, Options.MinParallelBatch);
         for (int b = 0; b < plan.BatchCount; b++)
         {
@@ -198,6 +216,58 @@ public sealed class ParallelExecutor : IDisposable
         }
         table.WriteBack(state);
         LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.BatchCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
+    }
+
+    /// <summary>
+    /// Dependency-counting execution: a single-use MPMC ring of ready transactions (each is pushed
+    /// exactly once), counters decremented with <see cref="Interlocked"/>; the decrement chain orders
+    /// every transaction after its predecessors' writes.
+    /// </summary>
+    private void RunDag(SlotTable table, Block block, ConflictGraph graph, DagSchedule dag, TxStatus[] statuses)
+    {
+        int total = dag.ScheduledCount;
+        var ready = new int[Math.Max(1, total)];
+        ready.AsSpan().Fill(-1);
+        dag.Roots.CopyTo(ready, 0);
+        int tail = dag.Roots.Length, head = 0;
+        var runPending = (int[])dag.RunSize.Clone();
+        var txPending = (int[])dag.InitialPending.Clone();
+        var pred = graph.PredRange;
+        var sorted = graph.SortedValues;
+        var slotPos = graph.RecordSlotAndPosition;
+        int m = graph.RecordCount;
+        Parallel.For(0, Options.Threads, _parallel, _ =>
+        {
+            var spin = new SpinWait();
+            while (true)
+            {
+                int h = Volatile.Read(ref head);
+                if (h >= total) return;
+                if (h >= Volatile.Read(ref tail)) { spin.SpinOnce(); continue; }
+                if (Interlocked.CompareExchange(ref head, h + 1, h) != h) continue;
+                int tx;
+                while ((tx = Volatile.Read(ref ready[h])) < 0) spin.SpinOnce(); // reserved, not yet written
+                spin.Reset();
+                var st = new SlotTxState(table, tx);
+                statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+                for (int k = 0; k < AccessSets.Stride; k++)
+                {
+                    int p = slotPos[2 * (tx * AccessSets.Stride + k) + 1];
+                    if (p < 0) continue;
+                    int run = pred[2 * p + 1];
+                    if (Interlocked.Decrement(ref runPending[run]) != 0) continue;
+                    int next = run + dag.RunSize[run];
+                    if (next >= m || pred[2 * next] != run || pred[2 * next + 1] != next) continue; // last run of its key
+                    int nextEnd = next + dag.RunSize[next];
+                    for (int q = next; q < nextEnd; q++)
+                    {
+                        int t = (sorted[q] >> 2) / AccessSets.Stride;
+                        if (Interlocked.Decrement(ref txPending[t]) == 0)
+                            Volatile.Write(ref ready[Interlocked.Increment(ref tail) - 1], t);
+                    }
+                }
+            }
+        });
     }
 
     private static void RunRange(SlotTable table, Block block, int[] txs, int start, int end, TxStatus[] statuses)
