@@ -1,1 +1,27 @@
-return 0;
+using System.CommandLine;
+using GpuExec;
+using GpuExec.Cli;
+using GpuExec.Cli.Commands;
+
+var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM swaps in parallel, identical to sequential execution.")
+{
+    RunCommand.Create(),
+    GenCommand.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var e in parse.Errors) CliOutput.Error(e.Message);
+    Console.Error.WriteLine("Run 'gpuexec --help' for usage.");
+    return ExitCodes.Usage;
+}
+try
+{
+    return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (GpuExecException e)
+{
+    CliOutput.Error(e.Message);
+    return ExitCodes.For(e.Kind);
+}

@@ -37,39 +37,50 @@ public static class Merkle
 
     /// <summary>
     /// Reduces <paramref name="count"/> leaf hashes, stored consecutively in <paramref name="leafHashes"/>,
-    /// to the root; the buffer is overwritten. Large levels are hashed on all cores.
+    /// to the root; the buffer is overwritten. Large levels are hashed on all cores into a second
+    /// buffer (in place, one chunk's writes would land on another chunk's inputs).
     /// </summary>
     public static void RootFromLeafHashes(byte[] leafHashes, int count, Span<byte> root)
     {
         if (count == 0) { SHA256.HashData(ReadOnlySpan<byte>.Empty, root); return; }
+        byte[] src = leafHashes;
+        byte[]? spare = null;
         int n = count;
         while (n > 1)
         {
             int pairs = n / 2;
-            if (pairs >= 4096)
+            byte[] dst = src;
+            if (pairs >= ParallelThreshold)
             {
+                spare ??= ArrayPool<byte>.Shared.Rent(pairs * HashSize + HashSize);
+                dst = ReferenceEquals(src, leafHashes) ? spare : leafHashes;
+                byte[] from = src, to = dst;
                 Parallel.For(0, (pairs + 1023) / 1024, chunk =>
                 {
                     int end = Math.Min(pairs, (chunk + 1) * 1024);
-                    for (int i = chunk * 1024; i < end; i++) HashPair(leafHashes, i);
+                    for (int i = chunk * 1024; i < end; i++) HashPair(from, to, i);
                 });
             }
             else
             {
-                for (int i = 0; i < pairs; i++) HashPair(leafHashes, i);
+                // In place is safe in order: node i reads slots 2i and 2i+1, which are >= i.
+                for (int i = 0; i < pairs; i++) HashPair(src, src, i);
             }
             if ((n & 1) == 1)
-                leafHashes.AsSpan((n - 1) * HashSize, HashSize).CopyTo(leafHashes.AsSpan(pairs * HashSize));
+                src.AsSpan((n - 1) * HashSize, HashSize).CopyTo(dst.AsSpan(pairs * HashSize));
+            src = dst;
             n = pairs + (n & 1);
         }
-        leafHashes.AsSpan(0, HashSize).CopyTo(root);
+        src.AsSpan(0, HashSize).CopyTo(root);
+        if (spare is not null) ArrayPool<byte>.Shared.Return(spare);
     }
 
-    private static void HashPair(byte[] level, int i)
+    private const int ParallelThreshold = 4096;
+
+    private static void HashPair(byte[] from, byte[] to, int i)
     {
-        // Node i of the next level lands at slot i; it reads slots 2i and 2i+1, which are >= i.
-        var src = level.AsSpan(2 * i * HashSize, 2 * HashSize);
-        NodeHash(src[..HashSize], src[HashSize..], level.AsSpan(i * HashSize, HashSize));
+        var pair = from.AsSpan(2 * i * HashSize, 2 * HashSize);
+        NodeHash(pair[..HashSize], pair[HashSize..], to.AsSpan(i * HashSize, HashSize));
     }
 
     /// <summary>The block's <c>tx_root</c>: MTH over the raw transaction records in block order.</summary>

@@ -253,7 +253,6 @@ public static class StateJson
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
-        output.WriteByte((byte)'\n');
     }
 
     /// <summary>Writes a dump to <paramref name="path"/> atomically: a temporary file, then a rename.</summary>

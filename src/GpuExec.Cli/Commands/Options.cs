@@ -1,0 +1,20 @@
+using System.CommandLine;
+
+namespace GpuExec.Cli.Commands;
+
+/// <summary>Options several commands share.</summary>
+internal static class Options
+{
+    public static readonly string[] Devices = ["auto", "cpu", "ilgpu-cpu", "cuda", "opencl"];
+
+    public static Option<string> Device()
+    {
+        var o = new Option<string>("--device")
+        {
+            Description = "auto (CUDA, then OpenCL, else cpu), cpu (libsodium on all cores, no ILGPU), ilgpu-cpu, cuda or opencl.",
+            DefaultValueFactory = _ => "auto",
+        };
+        o.AcceptOnlyFromAmong(Devices);
+        return o;
+    }
+}

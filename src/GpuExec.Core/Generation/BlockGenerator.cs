@@ -1,0 +1,246 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using GpuExec.Crypto;
+using GpuExec.Execution;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Generation;
+
+/// <summary>What <see cref="BlockGenerator"/> makes; every field is part of the seed's meaning.</summary>
+public sealed record GeneratorOptions
+{
+    public int Accounts { get; init; } = 1000;
+    public int TxsPerBlock { get; init; } = 1000;
+    public int Pools { get; init; } = 4;
+    public int Blocks { get; init; } = 1;
+    /// <summary>Share of swaps among transactions, 0..1.</summary>
+    public double SwapRatio { get; init; } = 0.3;
+    /// <summary>Zipf exponent for senders, recipients and pools; 0 is uniform.</summary>
+    public double Skew { get; init; }
+    /// <summary>Share of transactions made invalid on purpose, 0..1, spread over every status.</summary>
+    public double InvalidRatio { get; init; } = 0.05;
+    public ulong Seed { get; init; } = 1;
+    public uint ChainId { get; init; } = 1;
+    /// <summary>Non-fee tokens 1..Tokens (token 0 is the fee token).</summary>
+    public int Tokens { get; init; } = 3;
+
+    public void Validate()
+    {
+        if (Accounts < 2) throw new ArgumentOutOfRangeException(nameof(Accounts), Accounts, "at least 2 accounts");
+        if (Accounts > 1 << 24) throw new ArgumentOutOfRangeException(nameof(Accounts), Accounts, "at most 16777216 accounts");
+        if (TxsPerBlock < 0) throw new ArgumentOutOfRangeException(nameof(TxsPerBlock), TxsPerBlock, "must be >= 0");
+        if (Pools < 0) throw new ArgumentOutOfRangeException(nameof(Pools), Pools, "must be >= 0");
+        if (Blocks < 1) throw new ArgumentOutOfRangeException(nameof(Blocks), Blocks, "at least 1 block");
+        if (SwapRatio is < 0 or > 1 || double.IsNaN(SwapRatio)) throw new ArgumentOutOfRangeException(nameof(SwapRatio), SwapRatio, "must be in 0..1");
+        if (InvalidRatio is < 0 or > 1 || double.IsNaN(InvalidRatio)) throw new ArgumentOutOfRangeException(nameof(InvalidRatio), InvalidRatio, "must be in 0..1");
+        if (Skew < 0 || double.IsNaN(Skew)) throw new ArgumentOutOfRangeException(nameof(Skew), Skew, "must be >= 0");
+        if (Tokens is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(Tokens), Tokens, "must be in 1..1000");
+    }
+}
+
+/// <summary>
+/// Makes a genesis and chained blocks of really signed transactions. The generator keeps its own
+/// copy of the state and applies what it makes through <see cref="TxRules"/>, so valid transactions
+/// really are valid when their turn comes, and every invalid kind (each status of SPEC section 4)
+/// is made on purpose. The same options give the same bytes.
+/// </summary>
+public sealed class BlockGenerator
+{
+    private readonly GeneratorOptions _o;
+    private readonly byte[] _publicKeys;   // 32 per account
+    private readonly byte[] _secretKeys;   // 64 per account
+    private readonly Address[] _addresses;
+    private readonly WorldState _mirror;
+    private readonly DeterministicRandom _rng;
+    private readonly ZipfSampler _senders, _recipients;
+    private readonly ZipfSampler? _pools;
+    private readonly int _recipientStride;
+    private int _blocksMade;
+
+    public const ulong InitialBalance = 1_000_000_000_000UL;
+    public const ulong InitialReserve = 1_000_000_000_000_000UL;
+
+    public BlockGenerator(GeneratorOptions options, IProgress<long>? keyProgress = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _o = options;
+        _rng = new DeterministicRandom(options.Seed);
+        int n = options.Accounts;
+        _publicKeys = new byte[n * 32];
+        _secretKeys = new byte[n * 64];
+        _addresses = new Address[n];
+        long done = 0;
+        Parallel.For(0, (n + 255) / 256, chunk =>
+        {
+            Span<byte> seedInput = stackalloc byte[16];
+            Span<byte> seed = stackalloc byte[32];
+            int end = Math.Min(n, (chunk + 1) * 256);
+            for (int i = chunk * 256; i < end; i++)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(seedInput, options.Seed);
+                BinaryPrimitives.WriteUInt64LittleEndian(seedInput[8..], (ulong)i);
+                SHA256.HashData(seedInput, seed);
+                Libsodium.Ed25519KeyPairFromSeed(seed, _publicKeys.AsSpan(i * 32, 32), _secretKeys.AsSpan(i * 64, 64));
+                _addresses[i] = new Address(_publicKeys.AsSpan(i * 32, 32));
+            }
+            keyProgress?.Report(Interlocked.Add(ref done, end - chunk * 256));
+        });
+        _senders = new ZipfSampler(n, options.Skew);
+        _recipients = _senders;
+        _recipientStride = FindStride(n);
+        _pools = options.Pools > 0 ? new ZipfSampler(options.Pools, options.Skew) : null;
+
+        _mirror = new WorldState(options.ChainId, 0, n);
+        for (int i = 0; i < n; i++)
+        {
+            var a = new Account(_addresses[i]);
+            for (uint t = 0; t <= (uint)options.Tokens; t++) a.SetBalance(t, InitialBalance);
+            _mirror.AddAccount(a);
+        }
+        for (int p = 0; p < options.Pools; p++)
+        {
+            (uint ta, uint tb) = PoolTokens(p, options.Tokens);
+            _mirror.SetPool(new Pool { Id = (uint)p, TokenA = ta, TokenB = tb, ReserveA = InitialReserve, ReserveB = InitialReserve, FeeBps = (ushort)(5 + 25 * (p % 4)) });
+        }
+        Genesis = _mirror.Clone();
+    }
+
+    /// <summary>The genesis state (height 0); a copy the generator never changes.</summary>
+    public WorldState Genesis { get; }
+
+    /// <summary>The state after every block made so far (the generator's own copy: do not change it).</summary>
+    public WorldState Current => _mirror;
+
+    public Address AccountAddress(int i) => _addresses[i];
+
+    /// <summary>The fee collector of every generated block: account 0, the hottest sender under skew.</summary>
+    public Address FeeCollector => _addresses[0];
+
+    private static (uint, uint) PoolTokens(int p, int tokens)
+    {
+        // All pairs of tokens 0..tokens, cycled: (0,1) (0,2) ... (1,2) ...
+        int m = tokens + 1;
+        int pairs = m * (m - 1) / 2;
+        int k = p % pairs;
+        for (int a = 0; a < m; a++)
+            for (int b = a + 1; b < m; b++)
+                if (k-- == 0) return ((uint)a, (uint)b);
+        return (0, 1);
+    }
+
+    private static int FindStride(int n)
+    {
+        // A stride coprime to n maps recipient ranks to other accounts than sender ranks.
+        int s = (int)(n * 0.618) | 1;
+        while (s > 1 && Gcd(s, n) != 1) s += 2;
+        return Math.Max(1, s % n);
+        static int Gcd(int a, int b) { while (b != 0) (a, b) = (b, a % b); return a; }
+    }
+
+    private enum Fault { None, Malformed, WrongChain, BadSignature, BadNonce, InsufficientFee, InsufficientBalance, UnknownPool, ZeroOutput, Slippage }
+
+    /// <summary>Makes the next block of the chain as <c>.gxb</c> bytes and applies it to <see cref="Current"/>.</summary>
+    public byte[] NextBlock(IProgress<long>? progress = null)
+    {
+        int count = _o.TxsPerBlock;
+        var parentRoot = _mirror.ComputeStateRoot();
+        var records = new byte[count][];
+        var signIndex = new int[count];        // account index of the signer, -1: no signature to make
+        var corrupt = new bool[count];
+        var collector = _mirror.GetOrCreateAccount(FeeCollector);
+        var access = new WorldStateTxState(_mirror, collector);
+        for (int i = 0; i < count; i++)
+        {
+            var fault = _rng.Chance(_o.InvalidRatio) ? (Fault)(1 + _rng.Below(9)) : Fault.None;
+            int s = _senders.Next(_rng);
+            var sender = _mirror.GetOrCreateAccount(_addresses[s]);
+            bool swap = _pools is not null && _rng.Chance(_o.SwapRatio);
+            if (fault is Fault.UnknownPool or Fault.ZeroOutput or Fault.Slippage) swap = true;
+            ulong nonce = sender.Nonce;
+            ulong fee = 1 + _rng.Below(100UL);
+            ulong bal0 = sender.Balance(0);
+            if (fault == Fault.BadNonce) nonce += 1 + _rng.Below(3UL);
+            if (fault == Fault.InsufficientFee) fee = bal0 + 1 + _rng.Below(1000UL);
+            else if (fee > bal0) fee = bal0; // a poor sender pays what it has
+
+            byte[] rec;
+            if (!swap)
+            {
+                int r = (int)(((long)_recipients.Next(_rng) * _recipientStride + 1) % _o.Accounts);
+                uint token = (uint)_rng.Below((ulong)_o.Tokens + 1);
+                ulong have = sender.Balance(token) - (token == 0 ? Math.Min(fee, bal0) : 0);
+                ulong amount = have == 0 ? 0 : _rng.Below(have / 50 + 1);
+                if (fault == Fault.InsufficientBalance) amount = have + 1 + _rng.Below(1000UL);
+                rec = new byte[TransactionView.TransferSize];
+                TransactionEncoder.WriteTransferBody(rec, _o.ChainId, _addresses[s], nonce, fee, _addresses[r], token, amount);
+            }
+            else
+            {
+                uint poolId = (uint)_pools!.Next(_rng);
+                bool aToB = _rng.Chance(0.5);
+                ref var pool = ref _mirror.PoolRef(poolId);
+                uint tin = aToB ? pool.TokenA : pool.TokenB;
+                ulong rin = aToB ? pool.ReserveA : pool.ReserveB, rout = aToB ? pool.ReserveB : pool.ReserveA;
+                ulong have = sender.Balance(tin) - (tin == 0 ? Math.Min(fee, bal0) : 0);
+                ulong amountIn = have == 0 ? 0 : 1 + _rng.Below(have / 50 + 1);
+                if (amountIn > have) amountIn = have;
+                if (fault == Fault.InsufficientBalance) amountIn = have + 1 + _rng.Below(1000UL);
+                if (fault == Fault.ZeroOutput) amountIn = _rng.Below(2UL);
+                ulong expected = SwapMath.AmountOut(amountIn, rin, rout, pool.FeeBps);
+                ulong minOut = _rng.Chance(0.5) ? 0 : expected - expected / 20;
+                if (fault == Fault.Slippage) minOut = expected + 1 + _rng.Below(10UL);
+                if (fault == Fault.UnknownPool) poolId = (uint)_o.Pools + (uint)_rng.Below(1000UL);
+                rec = new byte[TransactionView.SwapSize];
+                TransactionEncoder.WriteSwapBody(rec, _o.ChainId, _addresses[s], nonce, fee, poolId, aToB, amountIn, minOut);
+            }
+            if (fault == Fault.WrongChain) BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(2), _o.ChainId + 1 + (uint)_rng.Below(7UL));
+            signIndex[i] = s;
+            corrupt[i] = fault == Fault.BadSignature;
+            if (fault == Fault.Malformed) rec = Malform(rec);
+            records[i] = rec;
+
+            // Keep the mirror exact: apply what the chain will apply.
+            if (TxRules.Precheck(rec, _o.ChainId) == TxStatus.Ok && !corrupt[i])
+            {
+                access.Sender = sender;
+                TxRules.Apply(ref access, rec);
+            }
+            if ((i & 4095) == 4095) progress?.Report(i + 1);
+        }
+
+        // Signatures cost the most and depend on nothing above: make them on all cores.
+        Parallel.For(0, (count + 511) / 512, chunk =>
+        {
+            int end = Math.Min(count, (chunk + 1) * 512);
+            for (int i = chunk * 512; i < end; i++)
+            {
+                var rec = records[i];
+                if (rec.Length < TransactionView.SwapSize || rec[1] is not (1 or 2)) continue; // malformed: keep the bytes
+                int bodyLen = rec.Length - TransactionView.SignatureSize;
+                Libsodium.Ed25519Sign(_secretKeys.AsSpan(signIndex[i] * 64, 64), rec.AsSpan(0, bodyLen), rec.AsSpan(bodyLen));
+                if (corrupt[i]) rec[bodyLen + (i * 7 % 64)] ^= (byte)(1 << (i % 8));
+            }
+        });
+        progress?.Report(count);
+        _blocksMade++;
+        _mirror.Height = (ulong)_blocksMade;
+        return BlockCodec.Encode(_o.ChainId, (ulong)_blocksMade, FeeCollector, parentRoot, records);
+    }
+
+    private byte[] Malform(byte[] rec)
+    {
+        switch (_rng.Below(5))
+        {
+            case 0: return rec[..^(1 + _rng.Below(rec.Length - 1))];          // truncated
+            case 1: { var r = new byte[rec.Length + 1 + _rng.Below(9)]; rec.CopyTo(r, 0); return r; } // too long
+            case 2: rec[0] = (byte)(2 + _rng.Below(250)); return rec;          // version
+            case 3: rec[1] = (byte)(3 + _rng.Below(250)); return rec;          // kind
+            default:
+                if (rec[1] == 2) { rec[58] = (byte)(2 + _rng.Below(250)); return rec; } // a_to_b
+                rec[1] = 2; return rec;                                          // a transfer's length with kind swap
+        }
+    }
+}
