@@ -179,20 +179,31 @@ public sealed class BlockGenerator
             }
             else
             {
-                uint poolId = (uint)_pools!.Next(_rng);
+                if (_pools is null) fault = Fault.UnknownPool;
+                uint poolId;
                 bool aToB = _rng.Chance(0.5);
-                ref var pool = ref _mirror.PoolRef(poolId);
-                uint tin = aToB ? pool.TokenA : pool.TokenB;
-                ulong rin = aToB ? pool.ReserveA : pool.ReserveB, rout = aToB ? pool.ReserveB : pool.ReserveA;
-                ulong have = sender.Balance(tin) - (tin == 0 ? Math.Min(fee, bal0) : 0);
-                ulong amountIn = have == 0 ? 0 : 1 + _rng.Below(have / 50 + 1);
-                if (amountIn > have) amountIn = have;
-                if (fault == Fault.InsufficientBalance) amountIn = have + 1 + _rng.Below(1000UL);
-                if (fault == Fault.ZeroOutput) amountIn = _rng.Below(2UL);
-                ulong expected = SwapMath.AmountOut(amountIn, rin, rout, pool.FeeBps);
-                ulong minOut = _rng.Chance(0.5) ? 0 : expected - expected / 20;
-                if (fault == Fault.Slippage) minOut = expected + 1 + _rng.Below(10UL);
-                if (fault == Fault.UnknownPool) poolId = (uint)_o.Pools + (uint)_rng.Below(1000UL);
+                ulong amountIn, minOut;
+                if (fault == Fault.UnknownPool)
+                {
+                    poolId = (uint)_o.Pools + (uint)_rng.Below(1000UL);
+                    amountIn = _rng.Below(1000UL);
+                    minOut = 0;
+                }
+                else
+                {
+                    poolId = (uint)_pools!.Next(_rng);
+                    ref var pool = ref _mirror.PoolRef(poolId);
+                    uint tin = aToB ? pool.TokenA : pool.TokenB;
+                    ulong rin = aToB ? pool.ReserveA : pool.ReserveB, rout = aToB ? pool.ReserveB : pool.ReserveA;
+                    ulong have = sender.Balance(tin) - (tin == 0 ? Math.Min(fee, bal0) : 0);
+                    amountIn = have == 0 ? 0 : 1 + _rng.Below(have / 50 + 1);
+                    if (amountIn > have) amountIn = have;
+                    if (fault == Fault.InsufficientBalance) amountIn = have + 1 + _rng.Below(1000UL);
+                    if (fault == Fault.ZeroOutput) amountIn = _rng.Below(2UL);
+                    ulong expected = SwapMath.AmountOut(amountIn, rin, rout, pool.FeeBps);
+                    minOut = _rng.Chance(0.5) ? 0 : expected - expected / 20;
+                    if (fault == Fault.Slippage) minOut = expected + 1 + _rng.Below(10UL);
+                }
                 rec = new byte[TransactionView.SwapSize];
                 TransactionEncoder.WriteSwapBody(rec, _o.ChainId, _addresses[s], nonce, fee, poolId, aToB, amountIn, minOut);
             }

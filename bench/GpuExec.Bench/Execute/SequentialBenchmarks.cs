@@ -1,0 +1,41 @@
+using BenchmarkDotNet.Attributes;
+using GpuExec.Execution;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Bench.Execute;
+
+/// <summary>
+/// The sequential reference executor, the baseline of every speed-up: the whole block (tx_root,
+/// txids, rules, state root) with libsodium signature checks and without them.
+/// </summary>
+[MemoryDiagnoser]
+public class SequentialBenchmarks
+{
+    private WorldState _genesis = null!;
+    private WorldState _state = null!;
+    private Block _block = null!;
+
+    [Params(10_000)]
+    public int Txs { get; set; }
+
+    [Params(0.0, 1.0)]
+    public double SwapRatio { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var (g, bytes) = Workloads.Make(Txs, SwapRatio, 1.0);
+        _genesis = g;
+        _block = BlockCodec.Decode(bytes);
+    }
+
+    [IterationSetup]
+    public void Fresh() => _state = _genesis.Clone();
+
+    [Benchmark(Baseline = true)]
+    public int WithSignatures() => SequentialExecutor.Execute(_state, _block, verifySignatures: true).Count;
+
+    [Benchmark]
+    public int WithoutSignatures() => SequentialExecutor.Execute(_state, _block, verifySignatures: false).Count;
+}

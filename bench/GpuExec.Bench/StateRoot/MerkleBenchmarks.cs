@@ -1,0 +1,43 @@
+using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
+using GpuExec.Commitments;
+using GpuExec.State;
+
+namespace GpuExec.Bench.StateRoot;
+
+/// <summary>Stage 6: the Merkle root over n leaves, and a full state root after every account changed.</summary>
+[MemoryDiagnoser]
+public class MerkleBenchmarks
+{
+    private byte[] _leaves = [];
+    private byte[] _work = [];
+    private WorldState _state = null!;
+
+    [Params(100_000, 1_000_000)]
+    public int Leaves { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _leaves = new byte[Leaves * 32];
+        RandomNumberGenerator.Fill(_leaves);
+        _work = new byte[_leaves.Length];
+        _state = Workloads.Make(0, 0, 0, accounts: Math.Min(Leaves, 200_000)).genesis;
+    }
+
+    [Benchmark]
+    public byte MerkleRoot()
+    {
+        _leaves.CopyTo(_work, 0);
+        Span<byte> root = stackalloc byte[32];
+        Merkle.RootFromLeafHashes(_work, Leaves, root);
+        return root[0];
+    }
+
+    [Benchmark]
+    public int StateRootAllDirty()
+    {
+        foreach (var a in _state.Accounts) a.Nonce++;
+        return _state.ComputeStateRoot().GetHashCode();
+    }
+}

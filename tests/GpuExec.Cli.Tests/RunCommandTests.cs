@@ -1,0 +1,102 @@
+using System.Text.Json;
+
+namespace GpuExec.Cli.Tests;
+
+public class RunCommandTests
+{
+    private static readonly string Example = Cli.Shared("examples", "conformance-1");
+    private static string Genesis => Path.Combine(Example, "genesis.json");
+    private static string Block => Path.Combine(Example, "block.gxb");
+
+    [Theory]
+    [InlineData("sequential")]
+    [InlineData("parallel")]
+    public void Conformance_example_through_the_cli(string executor)
+    {
+        var dir = Cli.TempDir();
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"),
+            "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu");
+        if (executor == "parallel" && code == ExitCodes.Usage && err.Contains("not available")) Assert.Skip("parallel executor not in this build");
+        Assert.True(code == 0, err);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(Example, "expected-dump.json")), File.ReadAllBytes(Path.Combine(dir, "d.json")));
+        var expected = File.ReadAllLines(Path.Combine(Example, "expected-receipts.jsonl"));
+        var actual = File.ReadAllLines(Path.Combine(dir, "r.jsonl"));
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            using var e = JsonDocument.Parse(expected[i]);
+            using var a = JsonDocument.Parse(actual[i]);
+            Assert.True(JsonElement.DeepEquals(e.RootElement, a.RootElement), $"line {i}: {actual[i]}");
+        }
+    }
+
+    [Fact]
+    public void A_refused_block_exits_4_with_one_line_and_writes_nothing()
+    {
+        var dir = Cli.TempDir();
+        var dump = Path.Combine(dir, "d.json");
+        File.WriteAllText(dump, "previous");
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block, "--out", dump);
+        Assert.Equal(ExitCodes.BlockRejected, code);
+        Assert.Contains("height 1 is not the next height 2", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal("previous", File.ReadAllText(dump));
+        Assert.Single(Directory.GetFiles(dir));
+    }
+
+    [Fact]
+    public void Invalid_inputs_exit_3_naming_the_file()
+    {
+        var dir = Cli.TempDir();
+        var bad = Path.Combine(dir, "bad.json");
+        File.WriteAllText(bad, "{\"chain_id\": 7, \"accounts\": [ {\"address\": \"00\"} ]}");
+        var (code, _, err) = Cli.Run("run", "--genesis", bad, "--out", Path.Combine(dir, "d.json"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("bad.json: accounts[0].address", err);
+
+        (code, _, err) = Cli.Run("run", "--genesis", Path.Combine(dir, "missing.json"), "--out", Path.Combine(dir, "d.json"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("missing.json", err);
+
+        var truncated = Path.Combine(dir, "t.gxb");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(Block)[..^3]);
+        (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", truncated, "--out", Path.Combine(dir, "d.json"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("t.gxb: truncated", err);
+        Assert.False(File.Exists(Path.Combine(dir, "d.json")));
+    }
+
+    [Theory]
+    [InlineData("run", "--bogus")]
+    [InlineData("run", "--block", "x.gxb", "--out", "d.json")]
+    [InlineData("run", "--genesis", "g.json", "--out", "d.json", "--executor", "fast")]
+    [InlineData("frobnicate")]
+    [InlineData("gen", "--accounts", "1", "--out", "x")]
+    [InlineData("gen", "--skew", "-1", "--out", "x")]
+    public void Usage_errors_exit_2(params string[] args)
+    {
+        var (code, _, err) = Cli.Run(args);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.StartsWith("gpuexec: ", err);
+    }
+}
+
+public class GenCommandTests
+{
+    [Fact]
+    public void Gen_is_deterministic_and_its_chain_runs()
+    {
+        var a = Cli.TempDir();
+        var b = Cli.TempDir();
+        string[] common = ["gen", "--accounts", "30", "--txs", "300", "--pools", "3", "--blocks", "2", "--skew", "1.2", "--invalid-ratio", "0.1", "--seed", "5"];
+        Assert.Equal(0, Cli.Run([.. common, "--out", a]).code);
+        Assert.Equal(0, Cli.Run([.. common, "--out", b]).code);
+        foreach (var f in new[] { "genesis.json", "block-000001.gxb", "block-000002.gxb" })
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, f)), File.ReadAllBytes(Path.Combine(b, f)));
+        var (code, _, err) = Cli.Run("run", "--genesis", Path.Combine(a, "genesis.json"), "--block", Path.Combine(a, "block-000001.gxb"),
+            "--block", Path.Combine(a, "block-000002.gxb"), "--out", Path.Combine(a, "d.json"));
+        Assert.True(code == 0, err);
+        using var dump = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(a, "d.json")));
+        Assert.Equal(2, dump.RootElement.GetProperty("height").GetInt32());
+    }
+}

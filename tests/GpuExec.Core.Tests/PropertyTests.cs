@@ -1,0 +1,100 @@
+using System.Text;
+using CsCheck;
+using GpuExec.Execution;
+using GpuExec.Generation;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Core.Tests;
+
+public class PropertyTests
+{
+    private static readonly Gen<GeneratorOptions> Options =
+        Gen.Select(Gen.Int[2, 40], Gen.Int[0, 300], Gen.Int[0, 4], Gen.Double[0, 1], Gen.Double[0, 2], Gen.Double[0, 0.5], Gen.ULong)
+           .Select((acc, txs, pools, swaps, skew, invalid, seed) => new GeneratorOptions
+           {
+               Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed,
+           });
+
+    private static Dictionary<uint, UInt128> Supply(WorldState s)
+    {
+        var d = new Dictionary<uint, UInt128>();
+        foreach (var a in s.Accounts)
+            for (int i = 0; i < a.EntryCount; i++)
+                d[a.TokenAt(i)] = d.GetValueOrDefault(a.TokenAt(i)) + a.AmountAt(i);
+        foreach (var p in s.Pools)
+        {
+            d[p.TokenA] = d.GetValueOrDefault(p.TokenA) + p.ReserveA;
+            d[p.TokenB] = d.GetValueOrDefault(p.TokenB) + p.ReserveB;
+        }
+        foreach (var k in d.Where(kv => kv.Value == 0).Select(kv => kv.Key).ToList()) d.Remove(k);
+        return d;
+    }
+
+    [Fact]
+    public void Per_token_supply_is_conserved_by_every_block()
+    {
+        Options.Sample(o =>
+        {
+            var gen = new BlockGenerator(o);
+            var state = gen.Genesis.Clone();
+            var before = Supply(state);
+            SequentialExecutor.Execute(state, BlockCodec.Decode(gen.NextBlock()));
+            var after = Supply(state);
+            Assert.Equal(before.OrderBy(k => k.Key), after.OrderBy(k => k.Key));
+        }, iter: 40, threads: 1);
+    }
+
+    [Fact]
+    public void Dump_to_genesis_to_dump_is_identical()
+    {
+        Options.Sample(o =>
+        {
+            var gen = new BlockGenerator(o);
+            var state = gen.Genesis.Clone();
+            SequentialExecutor.Execute(state, BlockCodec.Decode(gen.NextBlock()));
+            var dump = StateJsonTests.Dump(state);
+            var reread = StateJson.Parse(Encoding.UTF8.GetBytes(dump), "dump");
+            Assert.Equal(dump, StateJsonTests.Dump(reread));
+            Assert.Equal(state.ComputeStateRoot(), reread.ComputeStateRoot());
+            Assert.Equal(state.Height, reread.Height);
+        }, iter: 40, threads: 1);
+    }
+
+    [Fact]
+    public void Decoding_random_bytes_throws_only_the_format_error()
+    {
+        var valid = new BlockGenerator(new GeneratorOptions { Accounts = 5, TxsPerBlock = 5, Seed = 3 }).NextBlock();
+        // Random bytes, random bytes behind a valid magic, and mutations of a valid block.
+        var gen = Gen.OneOf(
+            Gen.Byte.Array[0, 400],
+            Gen.Byte.Array[0, 400].Select(b => (byte[])[.. "GXB1"u8, .. b]),
+            Gen.Select(Gen.Int[0, valid.Length - 1], Gen.Byte, Gen.Int[0, valid.Length]).Select((i, v, cut) =>
+            {
+                var b = (byte[])valid.Clone();
+                b[i] = v;
+                return b[..cut];
+            }));
+        gen.Sample(bytes =>
+        {
+            try
+            {
+                var block = BlockCodec.Decode(bytes);
+                for (int i = 0; i < block.Count; i++) _ = TxRules.Precheck(block.Record(i), 1);
+            }
+            catch (BlockFormatException) { }
+        }, iter: 5000);
+    }
+
+    [Fact]
+    public void Precheck_never_throws_on_random_records()
+    {
+        Gen.Byte.Array[0, 200].Sample(r =>
+        {
+            var status = TxRules.Precheck(r, 1);
+            Assert.True(status is TxStatus.Ok or TxStatus.Malformed or TxStatus.WrongChain);
+            if (status == TxStatus.Ok) Assert.True(r.Length is TransactionView.TransferSize or TransactionView.SwapSize);
+        }, iter: 5000);
+    }
+}
