@@ -2,11 +2,13 @@ using System.CommandLine;
 using GpuExec;
 using GpuExec.Cli;
 using GpuExec.Cli.Commands;
+using GpuExec.Engine.Devices;
 
 var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM swaps in parallel, identical to sequential execution.")
 {
     RunCommand.Create(),
     GenCommand.Create(),
+    BenchCommand.Create(),
 };
 
 var parse = root.Parse(args);
@@ -24,4 +26,9 @@ catch (GpuExecException e)
 {
     CliOutput.Error(e.Message);
     return ExitCodes.For(e.Kind);
+}
+catch (DeviceUnavailableException e)
+{
+    CliOutput.Error(e.Message);
+    return ExitCodes.DeviceUnavailable;
 }

@@ -11,10 +11,11 @@ namespace GpuExec.Core.Tests;
 public class PropertyTests
 {
     private static readonly Gen<GeneratorOptions> Options =
-        Gen.Select(Gen.Int[2, 40], Gen.Int[0, 300], Gen.Int[0, 4], Gen.Double[0, 1], Gen.Double[0, 2], Gen.Double[0, 0.5], Gen.ULong)
-           .Select((acc, txs, pools, swaps, skew, invalid, seed) => new GeneratorOptions
+        Gen.Select(Gen.Int[2, 40], Gen.Int[0, 300], Gen.Int[0, 4], Gen.Double[0, 1], Gen.Double[0, 2], Gen.Double[0, 0.5], Gen.ULong, Gen.Bool)
+           .Select((acc, txs, pools, swaps, skew, invalid, seed, collectorSends) => new GeneratorOptions
            {
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed,
+               CollectorSends = collectorSends,
            });
 
     private static Dictionary<uint, UInt128> Supply(WorldState s)

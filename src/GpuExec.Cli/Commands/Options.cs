@@ -7,6 +7,8 @@ internal static class Options
 {
     public static readonly string[] Devices = ["auto", "cpu", "ilgpu-cpu", "cuda", "opencl"];
 
+    public static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log every stage (Debug level) to stderr." };
+
     public static Option<string> Device()
     {
         var o = new Option<string>("--device")

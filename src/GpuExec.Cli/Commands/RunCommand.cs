@@ -1,8 +1,11 @@
 using System.CommandLine;
 using System.Text;
+using GpuExec.Engine;
+using GpuExec.Engine.Devices;
 using GpuExec.Execution;
 using GpuExec.State;
 using GpuExec.Wire;
+using Microsoft.Extensions.Logging;
 
 namespace GpuExec.Cli.Commands;
 
@@ -18,9 +21,10 @@ public static class RunCommand
         var executor = new Option<string>("--executor") { Description = "sequential or parallel.", DefaultValueFactory = _ => "sequential" };
         executor.AcceptOnlyFromAmong("sequential", "parallel");
         var device = Options.Device();
+        var verbose = Options.Verbose();
         var cmd = new Command("run", "Apply blocks in order to a genesis state; write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, executor, device,
+            genesis, blocks, output, receipts, executor, device, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -30,24 +34,29 @@ public static class RunCommand
             var r = parse.GetValue(receipts);
             if (g is null) { CliOutput.Error("run: --genesis is required"); return ExitCodes.Usage; }
             if (o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
-            if (parse.GetValue(executor) == "parallel")
-            {
-                CliOutput.Error("run: --executor parallel is not available yet in this build");
-                return ExitCodes.Usage;
-            }
-            return Run(g.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName);
+            var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
+            var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
+            return Run(g.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, dev, parse.GetValue(verbose));
         });
         return cmd;
     }
 
-    private static int Run(string genesisPath, string[] blockPaths, string? outPath, string? receiptsPath)
+    private enum ExecutorKind { Sequential, Parallel }
+
+    private static int Run(string genesisPath, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, DeviceKind device, bool verbose)
     {
         var state = StateJson.ReadFile(genesisPath);
         BlockResult? last = null;
+        using var logging = CliLogging.Create(verbose);
+        using var pipeline = exec == ExecutorKind.Parallel
+            ? new BlockPipeline(new GpuExecOptions { Device = device }, logging.CreateLogger<BlockPipeline>())
+            : null;
         foreach (var path in blockPaths)
         {
             var block = BlockCodec.ReadFile(path);
-            last = SequentialExecutor.Execute(state, block, verifySignatures: true, source: path);
+            last = pipeline is null
+                ? SequentialExecutor.Execute(state, block, verifySignatures: true, source: path)
+                : pipeline.Execute(block, state, source: path).Result;
         }
         // Everything was applied: only now are files written, each atomically.
         if (outPath is not null) CliOutput.WriteAtomically(outPath, s => StateJson.WriteDump(state, s));

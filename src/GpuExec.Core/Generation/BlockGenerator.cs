@@ -23,6 +23,12 @@ public sealed record GeneratorOptions
     public double InvalidRatio { get; init; } = 0.05;
     public ulong Seed { get; init; } = 1;
     public uint ChainId { get; init; } = 1;
+    /// <summary>
+    /// True: the fee collector is account 0, the busiest sender under skew, so its sends wait for
+    /// every earlier fee credit (an adversarial shape). False (default): a dedicated collector that
+    /// only receives fees, as a block producer's address usually does.
+    /// </summary>
+    public bool CollectorSends { get; init; }
     /// <summary>Non-fee tokens 1..Tokens (token 0 is the fee token).</summary>
     public int Tokens { get; init; } = 3;
 
@@ -88,6 +94,7 @@ public sealed class BlockGenerator
             }
             keyProgress?.Report(Interlocked.Add(ref done, end - chunk * 256));
         });
+        FeeCollector = options.CollectorSends ? _addresses[0] : new Signer(options.Seed ^ 0xFEEC011EC7042UL).Address;
         _senders = new ZipfSampler(n, options.Skew);
         _recipients = _senders;
         _recipientStride = FindStride(n);
@@ -116,8 +123,8 @@ public sealed class BlockGenerator
 
     public Address AccountAddress(int i) => _addresses[i];
 
-    /// <summary>The fee collector of every generated block: account 0, the hottest sender under skew.</summary>
-    public Address FeeCollector => _addresses[0];
+    /// <summary>The fee collector of every generated block (see <see cref="GeneratorOptions.CollectorSends"/>).</summary>
+    public Address FeeCollector { get; }
 
     private static (uint, uint) PoolTokens(int p, int tokens)
     {

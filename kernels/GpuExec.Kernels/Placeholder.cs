@@ -1,2 +1,0 @@
-namespace GpuExec.Kernels;
-internal static class Placeholder { }

@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using GpuExec.Engine;
+using GpuExec.Execution;
+using GpuExec.Generation;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Cli.Bench;
+
+/// <summary>What one benchmark point measured; the JSON field names are the README's.</summary>
+public sealed record BenchPoint
+{
+    public required string Device { get; init; }
+    public required string DeviceName { get; init; }
+    public required int Cores { get; init; }
+    public required int Threads { get; init; }
+    public required int Txs { get; init; }
+    public required int Accounts { get; init; }
+    public required int Pools { get; init; }
+    public required double Skew { get; init; }
+    public required double SwapRatio { get; init; }
+    public required double SequentialMs { get; init; }
+    public required double ParallelMs { get; init; }
+    public double SequentialTps => Txs / (SequentialMs / 1000.0);
+    public double ParallelTps => Txs / (ParallelMs / 1000.0);
+    public double Speedup => SequentialMs / ParallelMs;
+    /// <summary>Pipeline stages in milliseconds, decode first.</summary>
+    public required IReadOnlyDictionary<string, double> Stages { get; init; }
+    public required int Batches { get; init; }
+    public required int CriticalPath { get; init; }
+    public required double EffectiveParallelism { get; init; }
+    public required string StateRoot { get; init; }
+}
+
+/// <summary>Thrown when the pipeline and the sequential baseline disagree: nothing is reported.</summary>
+public sealed class ResultMismatchException(string message) : Exception(message);
+
+/// <summary>
+/// Generates a signed block (not timed), then runs the sequential baseline (one thread, libsodium)
+/// and the pipeline on the same block in this process, each from a fresh copy of the genesis,
+/// decode included in both. Refuses to report when their results differ.
+/// </summary>
+public sealed class BenchRunner(BlockPipeline pipeline, int threads)
+{
+    public BenchPoint Run(GeneratorOptions options, int repeat, Action<string>? phase = null)
+    {
+        phase?.Invoke($"generating {options.TxsPerBlock} signed transactions (skew {options.Skew})");
+        var gen = new BlockGenerator(options);
+        var bytes = gen.NextBlock();
+        var genesis = gen.Genesis;
+
+        var seqTimes = new List<double>();
+        var parTimes = new List<double>();
+        var stageRuns = new List<Dictionary<string, double>>();
+        BlockResult? seq = null;
+        BlockExecution? par = null;
+        for (int r = 0; r < repeat; r++)
+        {
+            phase?.Invoke($"sequential baseline, run {r + 1}/{repeat}");
+            var s1 = genesis.Clone();
+            var sw = Stopwatch.StartNew();
+            var block = BlockCodec.Decode(bytes);
+            seq = SequentialExecutor.Execute(s1, block);
+            seqTimes.Add(sw.Elapsed.TotalMilliseconds);
+
+            phase?.Invoke($"pipeline on {pipeline.DeviceDescription}, run {r + 1}/{repeat}");
+            var s2 = genesis.Clone();
+            sw.Restart();
+            var block2 = BlockCodec.Decode(bytes);
+            double decodeMs = sw.Elapsed.TotalMilliseconds;
+            par = pipeline.Execute(block2, s2);
+            parTimes.Add(sw.Elapsed.TotalMilliseconds);
+            var stages = new Dictionary<string, double> { ["decode"] = decodeMs };
+            foreach (var name in StageTimings.Order) stages[name] = par.Stages[name];
+            stageRuns.Add(stages);
+            Compare(seq, par.Result, s1, s2);
+        }
+
+        int mid = MedianIndex(parTimes);
+        return new BenchPoint
+        {
+            Device = pipeline.DeviceKind.ToString().ToLowerInvariant() switch { "ilgpucpu" => "ilgpu-cpu", var d => d },
+            DeviceName = pipeline.DeviceDescription,
+            Cores = Environment.ProcessorCount,
+            Threads = threads,
+            Txs = options.TxsPerBlock,
+            Accounts = options.Accounts,
+            Pools = options.Pools,
+            Skew = options.Skew,
+            SwapRatio = options.SwapRatio,
+            SequentialMs = Median(seqTimes),
+            ParallelMs = parTimes[mid],
+            Stages = stageRuns[mid],
+            Batches = par!.Schedule.Batches,
+            CriticalPath = par.Schedule.CriticalPath,
+            EffectiveParallelism = par.Schedule.EffectiveParallelism,
+            StateRoot = par.Result.StateRoot.ToHex(),
+        };
+    }
+
+    private static void Compare(BlockResult seq, BlockResult par, WorldState s1, WorldState s2)
+    {
+        if (seq.StateRoot != par.StateRoot)
+            throw new ResultMismatchException($"state roots differ: sequential {seq.StateRoot}, pipeline {par.StateRoot}");
+        if (!seq.Statuses.AsSpan().SequenceEqual(par.Statuses))
+        {
+            int i = 0;
+            while (seq.Statuses[i] == par.Statuses[i]) i++;
+            throw new ResultMismatchException($"receipt {i} differs: sequential {seq.Statuses[i]}, pipeline {par.Statuses[i]}");
+        }
+        if (!seq.TxIds.AsSpan().SequenceEqual(par.TxIds))
+            throw new ResultMismatchException("txids differ between the sequential baseline and the pipeline");
+        if (s1.Height != s2.Height)
+            throw new ResultMismatchException($"heights differ: {s1.Height} and {s2.Height}");
+    }
+
+    private static double Median(List<double> xs)
+    {
+        var s = xs.Order().ToArray();
+        return s[s.Length / 2];
+    }
+
+    private static int MedianIndex(List<double> xs)
+    {
+        double m = Median(xs);
+        return xs.IndexOf(m);
+    }
+}

@@ -1,0 +1,95 @@
+using System.CommandLine;
+using GpuExec.Cli.Bench;
+using GpuExec.Engine;
+using GpuExec.Engine.Devices;
+using GpuExec.Generation;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace GpuExec.Cli.Commands;
+
+/// <summary><c>gpuexec bench</c>: sequential baseline against the pipeline on the same generated block.</summary>
+public static class BenchCommand
+{
+    public static readonly double[] SweepSkews = [0.0, 0.5, 1.0, 1.5, 2.0];
+
+    public static Command Create()
+    {
+        var txs = new Option<int>("--txs") { Description = "Transactions in the block.", DefaultValueFactory = _ => 20_000 };
+        var accounts = new Option<int>("--accounts") { Description = "Accounts.", DefaultValueFactory = _ => 100_000 };
+        var pools = new Option<int>("--pools") { Description = "AMM pools.", DefaultValueFactory = _ => 16 };
+        var swapRatio = new Option<double>("--swap-ratio") { Description = "Share of swaps, 0..1.", DefaultValueFactory = _ => 0.3 };
+        var skew = new Option<double>("--skew") { Description = "Zipf exponent (0 = uniform).", DefaultValueFactory = _ => 1.0 };
+        var invalid = new Option<double>("--invalid-ratio") { Description = "Share of invalid transactions.", DefaultValueFactory = _ => 0.01 };
+        var seed = new Option<ulong>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 1UL };
+        var threads = new Option<int>("--threads") { Description = "Worker threads of the pipeline.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var repeat = new Option<int>("--repeat") { Description = "Runs per point; the median is reported.", DefaultValueFactory = _ => 3 };
+        var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Draw a PNG: TPS against skew (--sweep) or the stage breakdown." };
+        var sweep = new Option<string?>("--sweep") { Description = "Sweep a parameter: skew (0, 0.5, 1, 1.5, 2)." };
+        sweep.AcceptOnlyFromAmong("skew");
+        var device = Options.Device();
+        var verbose = Options.Verbose();
+        var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
+        {
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, verbose,
+        };
+        cmd.SetAction(parse =>
+        {
+            var baseOptions = new GeneratorOptions
+            {
+                Accounts = parse.GetValue(accounts), TxsPerBlock = parse.GetValue(txs), Pools = parse.GetValue(pools),
+                SwapRatio = parse.GetValue(swapRatio), Skew = parse.GetValue(skew), InvalidRatio = parse.GetValue(invalid),
+                Seed = parse.GetValue(seed),
+            };
+            int t = parse.GetValue(threads), r = parse.GetValue(repeat);
+            try { baseOptions.Validate(); }
+            catch (ArgumentOutOfRangeException e)
+            {
+                CliOutput.Error($"bench: {e.ParamName}: {e.Message.Split(" (Parameter")[0]}");
+                return ExitCodes.Usage;
+            }
+            if (t < 1 || r < 1) { CliOutput.Error("bench: --threads and --repeat must be at least 1"); return ExitCodes.Usage; }
+            bool isSweep = parse.GetValue(sweep) == "skew";
+            return Run(baseOptions, DeviceKindNames.Parse(parse.GetValue(device)!), t, r, isSweep,
+                parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
+        });
+        return cmd;
+    }
+
+    private static int Run(GeneratorOptions o, DeviceKind device, int threads, int repeat, bool sweep, string? json, string? plot, bool verbose)
+    {
+        using var logging = CliLogging.Create(verbose);
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = device, Threads = threads }, logging.CreateLogger<BlockPipeline>());
+        var runner = new BenchRunner(pipeline, threads);
+
+        // Warm up both executors (JIT, kernel launch paths) on a small block of the same shape.
+        runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1);
+
+        var points = new List<BenchPoint>();
+        try
+        {
+            foreach (double s in sweep ? SweepSkews : [o.Skew])
+                points.Add(WithStatus($"skew {s}", phase => runner.Run(o with { Skew = s }, repeat, phase)));
+        }
+        catch (ResultMismatchException e)
+        {
+            CliOutput.Error("bench: refusing to report: the pipeline and the sequential baseline disagree: " + e.Message);
+            return ExitCodes.ResultMismatch;
+        }
+        if (sweep) BenchReport.PrintSweep(points);
+        else BenchReport.PrintTable(points[0]);
+        if (json is not null) BenchReport.WriteJson(json, points, sweep);
+        if (plot is not null) BenchReport.Plot(plot, points, sweep);
+        return ExitCodes.Ok;
+    }
+
+    private static BenchPoint WithStatus(string label, Func<Action<string>, BenchPoint> work)
+    {
+        if (Console.IsErrorRedirected || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            return work(msg => Console.Error.WriteLine($"gpuexec bench: {label}: {msg}"));
+        BenchPoint? result = null;
+        AnsiConsole.Status().Start(label, ctx => result = work(msg => ctx.Status($"{label}: {msg}")));
+        return result!;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using GpuExec.Engine.Devices;
+using GpuExec.Engine.Execute;
+using GpuExec.Engine.Verify;
+using GpuExec.Execution;
+using GpuExec.Kernels.Verify;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GpuExec.Engine;
+
+/// <summary>
+/// The block pipeline, one stage per place in the source tree:
+/// <code>
+/// tx_root     Verify/  IHasher.MerkleRoot over the raw records (device or CPU)   then BlockChecks
+/// txids       Verify/  IHasher.Sha256 of every record
+/// sigverify   Verify/  ISignatureVerifier over the records in place (rules 1-3)
+/// conflicts   Conflicts/  access sets, sort by key, dependency graph (device or CPU)
+/// schedule    Schedule/   level batches
+/// execute     Execute/    batches on all cores over loaded slots, then one write-back  (the commit step)
+/// state_root  Core/Commitments, incremental over changed accounts
+/// </code>
+/// The state is touched only in the execute stage's write-back; everything before it can be
+/// cancelled or refused with the state unchanged.
+/// </summary>
+public sealed class BlockPipeline : IBlockExecutor, IDisposable
+{
+    private readonly ComputeDevice _device;
+    private readonly ISignatureVerifier _verifier;
+    private readonly IHasher _hasher;
+    private readonly ParallelExecutor _executor;
+    private readonly ILogger _logger;
+    private readonly GpuExecOptions _options;
+
+    /// <summary>Opens the device and loads every kernel once (compiling them is the slow part).</summary>
+    /// <exception cref="DeviceUnavailableException">An explicitly requested device is not present.</exception>
+    public BlockPipeline(GpuExecOptions options, ILogger<BlockPipeline>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _device = ComputeDevice.Open(options.Device, _logger);
+        try
+        {
+            if (_device.Accelerator is { } acc)
+            {
+                _verifier = new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
+                _hasher = new IlgpuHasher(acc);
+            }
+            else
+            {
+                _verifier = new CpuSignatureVerifier(options.Threads);
+                _hasher = CpuHasher.Instance;
+            }
+            _executor = new ParallelExecutor(new ParallelExecutorOptions
+            {
+                Threads = options.Threads,
+                Accelerator = _device.Accelerator,
+                MinParallelBatch = options.MinParallelBatch,
+            });
+        }
+        catch
+        {
+            (_verifier as IDisposable)?.Dispose();
+            (_hasher as IDisposable)?.Dispose();
+            _device.Dispose();
+            throw;
+        }
+        DeviceDescription = $"{_device.Kind.ToName()} ({_device.Info.Name})";
+        Log.Ready(_logger, DeviceDescription, options.Threads);
+    }
+
+    public string DeviceDescription { get; }
+
+    /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
+    public DeviceKind DeviceKind => _device.Kind;
+
+    public Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(state);
+        return Task.Run(() => Execute(block, state, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The synchronous form of <see cref="ExecuteAsync"/>, same contract.</summary>
+    /// <param name="source">Names the block in a refusal's message (e.g. its file path).</param>
+    public BlockExecution Execute(Block block, WorldState state, CancellationToken cancellationToken = default, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(state);
+        var stages = new StageTimings();
+        ulong height = block.Header.Height;
+        int n = block.Count;
+        var total = Stopwatch.StartNew();
+        var sw = Stopwatch.StartNew();
+
+        // tx_root, then the whole-block checks: a refusal leaves everything as it was.
+        Checkpoint(StageTimings.TxRoot);
+        var leaves = new HashJob[n];
+        for (int i = 0; i < n; i++) leaves[i] = new HashJob(block.RecordOffsets[i], block.RecordLengths[i]);
+        Span<byte> root = stackalloc byte[32];
+        _hasher.MerkleRoot(block.Data, leaves, root);
+        try
+        {
+            BlockChecks.Check(state, block, new Hash32(root), source);
+        }
+        catch (BlockRejectedException e)
+        {
+            Log.Refused(_logger, height, e.Message);
+            throw;
+        }
+        End(StageTimings.TxRoot);
+
+        Checkpoint(StageTimings.TxIds);
+        var txids = new byte[n * 32];
+        _hasher.Sha256(block.Data, leaves, txids);
+        End(StageTimings.TxIds);
+
+        Checkpoint(StageTimings.SigVerify);
+        var statuses = ParallelExecutor.Precheck(block, state.ChainId);
+        var jobs = new SignatureJob[n];
+        for (int i = 0; i < n; i++)
+        {
+            int off = block.RecordOffsets[i], len = block.RecordLengths[i];
+            // Only well-formed, right-chain records are verified; the others are marked invalid
+            // and their verdict is never read.
+            jobs[i] = statuses[i] == TxStatus.Ok
+                ? new SignatureJob(off, len - TransactionView.SignatureSize, off + TransactionView.SenderOffset, off + len - TransactionView.SignatureSize)
+                : new SignatureJob(off, 0, -1, -1);
+        }
+        var verdicts = new bool[n];
+        _verifier.Verify(block.Data, jobs, verdicts);
+        ParallelExecutor.ApplyVerdicts(verdicts, statuses);
+        End(StageTimings.SigVerify);
+
+        Checkpoint(StageTimings.Conflicts);
+        var sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
+        var graph = _executor.DetectConflicts(sets);
+        End(StageTimings.Conflicts);
+
+        Checkpoint(StageTimings.Schedule);
+        var plan = ParallelExecutor.Plan(sets, graph);
+        End(StageTimings.Schedule);
+
+        // The commit step: from here on the block is applied whole.
+        Checkpoint(StageTimings.Execute);
+        _executor.ExecutePlan(state, block, sets, graph, plan, statuses);
+        state.Height = height;
+        End(StageTimings.Execute);
+
+        var stateRoot = state.ComputeStateRoot();
+        End(StageTimings.StateRoot);
+
+        var stats = _executor.LastStats;
+        Log.Schedule(_logger, height, n, stats.Batches, stats.CriticalPath, stats.EffectiveParallelism);
+        Log.Done(_logger, height, DeviceDescription, n, total.Elapsed.TotalMilliseconds, stateRoot.ToHex());
+        return new BlockExecution(new BlockResult(statuses, txids, stateRoot), stages, stats);
+
+        void Checkpoint(string stage)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Log.Cancelled(_logger, height, stage);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+            sw.Restart();
+        }
+
+        void End(string stage)
+        {
+            double ms = sw.Elapsed.TotalMilliseconds;
+            stages[stage] = ms;
+            Log.Stage(_logger, height, stage, ms, n);
+            sw.Restart();
+        }
+    }
+
+    public void Dispose()
+    {
+        _executor.Dispose();
+        (_verifier as IDisposable)?.Dispose();
+        (_hasher as IDisposable)?.Dispose();
+        _device.Dispose();
+    }
+}

@@ -1,0 +1,168 @@
+using GpuExec.Kernels.Conflicts;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Engine.Conflicts;
+
+/// <summary>
+/// Builds a block's <see cref="AccessSets"/> on the host: interns addresses to dense account ids
+/// (creating accounts that do not exist yet, so execution never changes the state's structure),
+/// reads pool tokens from the pre-state (they never change), and emits one record per distinct key
+/// of each transaction. Single-threaded: it is one pass of dictionary lookups.
+/// </summary>
+public static class AccessSetBuilder
+{
+    /// <summary>
+    /// Builds the access sets. <paramref name="statuses"/> holds, per transaction, the outcome of
+    /// the stateless stages: <see cref="TxStatus.Ok"/> for those that still run the stateful rules.
+    /// New accounts (nonce 0, no balances: no state leaf) are added to <paramref name="state"/>.
+    /// </summary>
+    public static AccessSets Build(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        int n = block.Count;
+        if (statuses.Length != n) throw new ArgumentException("one status per transaction", nameof(statuses));
+        var sets = new AccessSets(n);
+        var interner = new Interner(state, n);
+        int collector = -1;
+        var poolOrdinals = new Dictionary<uint, int>();
+        var pools = new List<Pool>();
+        var keys = sets.Keys;
+        var values = sets.Values;
+        var alias = sets.Alias;
+        Span<ulong> k = stackalloc ulong[AccessSets.Stride];
+        Span<AccessMode> m = stackalloc AccessMode[AccessSets.Stride];
+        int count = 0, scheduled = 0;
+        for (int i = 0; i < n; i++)
+        {
+            sets.TxPool[i] = -1;
+            int baseId = i * AccessSets.Stride;
+            if (statuses[i] != TxStatus.Ok)
+            {
+                alias.AsSpan(baseId, AccessSets.Stride).Fill(AccessSets.Absent);
+                continue;
+            }
+            if (collector < 0) collector = interner.Intern(block.Header.FeeCollector);
+            sets.Scheduled[i] = true;
+            scheduled++;
+            var tx = new TransactionView(block.Record(i));
+            int sender = interner.Intern(tx.Sender);
+            m.Clear();
+            k[AccessSets.PosNonce] = StateKey.Nonce(sender); m[AccessSets.PosNonce] = AccessMode.Write;
+            k[AccessSets.PosFee] = StateKey.Balance(sender, 0); m[AccessSets.PosFee] = AccessMode.Write;
+            k[AccessSets.PosCollector] = StateKey.Balance(collector, 0); m[AccessSets.PosCollector] = AccessMode.Add;
+            if (tx.Kind == TxKind.Transfer)
+            {
+                uint token = tx.Token;
+                k[AccessSets.PosDebit] = StateKey.Balance(sender, token); m[AccessSets.PosDebit] = AccessMode.Write;
+                k[AccessSets.PosCredit] = StateKey.Balance(interner.Intern(tx.To), token); m[AccessSets.PosCredit] = AccessMode.Add;
+            }
+            else
+            {
+                uint poolId = tx.PoolId;
+                if (state.TryGetPool(poolId, out var pool))
+                {
+                    if (!poolOrdinals.TryGetValue(poolId, out int ordinal))
+                    {
+                        ordinal = pools.Count;
+                        pools.Add(pool);
+                        poolOrdinals.Add(poolId, ordinal);
+                    }
+                    sets.TxPool[i] = ordinal;
+                    bool aToB = tx.AToB;
+                    uint tin = aToB ? pool.TokenA : pool.TokenB;
+                    uint tout = aToB ? pool.TokenB : pool.TokenA;
+                    k[AccessSets.PosDebit] = StateKey.Balance(sender, tin); m[AccessSets.PosDebit] = AccessMode.Write;
+                    k[AccessSets.PosCredit] = StateKey.Balance(sender, tout); m[AccessSets.PosCredit] = AccessMode.Add;
+                    k[AccessSets.PosPool] = StateKey.Pool(poolId); m[AccessSets.PosPool] = AccessMode.Write;
+                }
+            }
+            count = Emit(sets, i, k, m, count);
+        }
+        sets.RecordCount = count;
+        sets.ScheduledCount = scheduled;
+        sets.Accounts = interner.Accounts;
+        sets.AccountCount = interner.Count;
+        sets.Pools = pools.ToArray();
+        return sets;
+    }
+
+    /// <summary>
+    /// Access sets declared directly, six layout positions per transaction
+    /// (<see cref="AccessMode.None"/>: absent). For tests and tools; keys repeated within one
+    /// transaction are combined as in <see cref="Build"/>. A transaction with no access is not scheduled.
+    /// </summary>
+    public static AccessSets FromDeclared(int txCount, ReadOnlySpan<ulong> keys, ReadOnlySpan<AccessMode> modes)
+    {
+        if (keys.Length != txCount * AccessSets.Stride || modes.Length != keys.Length)
+            throw new ArgumentException("six keys and modes per transaction");
+        var sets = new AccessSets(txCount);
+        Span<ulong> k = stackalloc ulong[AccessSets.Stride];
+        Span<AccessMode> m = stackalloc AccessMode[AccessSets.Stride];
+        int count = 0, scheduled = 0;
+        for (int i = 0; i < txCount; i++)
+        {
+            sets.TxPool[i] = -1;
+            keys.Slice(i * AccessSets.Stride, AccessSets.Stride).CopyTo(k);
+            modes.Slice(i * AccessSets.Stride, AccessSets.Stride).CopyTo(m);
+            bool any = false;
+            foreach (var x in m) any |= x != AccessMode.None;
+            sets.Scheduled[i] = any;
+            if (any) scheduled++;
+            count = Emit(sets, i, k, m, count);
+        }
+        sets.RecordCount = count;
+        sets.ScheduledCount = scheduled;
+        return sets;
+    }
+
+    /// <summary>Combines repeated keys of transaction <paramref name="tx"/> (strongest mode, held by the first position) and appends its records.</summary>
+    private static int Emit(AccessSets sets, int tx, Span<ulong> k, Span<AccessMode> m, int count)
+    {
+        int baseId = tx * AccessSets.Stride;
+        var alias = sets.Alias;
+        for (int p = 0; p < AccessSets.Stride; p++)
+        {
+            if (m[p] == AccessMode.None) { alias[baseId + p] = AccessSets.Absent; continue; }
+            alias[baseId + p] = (byte)p;
+            for (int q = 0; q < p; q++)
+            {
+                if (m[q] != AccessMode.None && k[q] == k[p])
+                {
+                    m[q] = AccessModes.Combine(m[q], m[p]);
+                    m[p] = AccessMode.None;
+                    alias[baseId + p] = (byte)q;
+                    break;
+                }
+            }
+        }
+        for (int p = 0; p < AccessSets.Stride; p++)
+        {
+            if (m[p] == AccessMode.None) continue;
+            sets.Keys[count] = k[p];
+            sets.Values[count] = ((baseId + p) << 2) | (int)m[p];
+            count++;
+        }
+        return count;
+    }
+
+    private sealed class Interner(WorldState state, int txCount)
+    {
+        private readonly Dictionary<Address, int> _ids = new(Math.Min(2 * txCount + 1, 1 << 22));
+        public Account[] Accounts = new Account[Math.Max(16, Math.Min(2 * txCount + 1, 1 << 22))];
+        public int Count;
+
+        public int Intern(Address address)
+        {
+            ref int id = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_ids, address, out bool exists);
+            if (exists) return id;
+            if (Count > StateKey.MaxAccountId) throw new InvalidOperationException("a block names more than 2^30 accounts");
+            id = Count++;
+            if (id == Accounts.Length) Array.Resize(ref Accounts, Accounts.Length * 2);
+            Accounts[id] = state.GetOrCreateAccount(address);
+            return id;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using GpuExec.Kernels.Conflicts;
+using GpuExec.Model;
+using GpuExec.State;
+
+namespace GpuExec.Engine.Conflicts;
+
+/// <summary>
+/// The declared access sets of one block (SPEC section 4): for every transaction that still has to
+/// run the stateful rules, the state keys it may touch and how. Each transaction has a fixed layout
+/// of <see cref="Stride"/> positions (record id <c>6 * tx + position</c>):
+/// <code>
+/// 0 Nonce      sender nonce                          Write
+/// 1 Fee        sender balance of token 0              Write
+/// 2 Collector  fee collector balance of token 0      Add
+/// 3 Debit      sender balance of the transfer token / swap input token   Write
+/// 4 Credit     recipient balance of the transfer token / sender balance of the swap output token   Add
+/// 5 Pool       the swap's pool                        Write
+/// </code>
+/// A key named at two positions of one transaction is held by the first, with the combined mode
+/// (<see cref="AccessModes.Combine"/>); the later position aliases it. A swap on an unknown pool
+/// names only positions 0-2. Statelessly decided transactions (MALFORMED, WRONG_CHAIN,
+/// BAD_SIGNATURE) name nothing.
+/// </summary>
+public sealed class AccessSets
+{
+    public const int Stride = 6;
+    public const int PosNonce = 0, PosFee = 1, PosCollector = 2, PosDebit = 3, PosCredit = 4, PosPool = 5;
+    /// <summary>An <see cref="Alias"/> entry for a position that names no key.</summary>
+    public const byte Absent = 0xFF;
+
+    internal AccessSets(int txCount)
+    {
+        TxCount = txCount;
+        Scheduled = new bool[txCount];
+        Alias = new byte[txCount * Stride];
+        Keys = new ulong[txCount * Stride];
+        Values = new int[txCount * Stride];
+        TxPool = new int[txCount];
+    }
+
+    public int TxCount { get; }
+    /// <summary>True for the transactions that run the stateful rules (they have an access set).</summary>
+    public bool[] Scheduled { get; }
+    public int ScheduledCount { get; internal set; }
+    /// <summary>Per record id: the position (0-5) of the same transaction that holds its key, or <see cref="Absent"/>.</summary>
+    public byte[] Alias { get; }
+    /// <summary>The number of access records (distinct keys per transaction, summed).</summary>
+    public int RecordCount { get; internal set; }
+    /// <summary>Record keys, in block order (first <see cref="RecordCount"/> entries).</summary>
+    public ulong[] Keys { get; }
+    /// <summary>Record values <c>record_id &lt;&lt; 2 | mode</c>, beside <see cref="Keys"/>.</summary>
+    public int[] Values { get; }
+    /// <summary>Interned accounts: account id to account object (created up front when new).</summary>
+    public Account[] Accounts { get; internal set; } = [];
+    public int AccountCount { get; internal set; }
+    /// <summary>The pools the block's swaps name, by ordinal, as they stand in the pre-state.</summary>
+    public Pool[] Pools { get; internal set; } = [];
+    /// <summary>Per transaction: the ordinal of its swap's pool in <see cref="Pools"/>, or -1.</summary>
+    public int[] TxPool { get; }
+
+    public static AccessMode ModeOf(int value) => (AccessMode)(value & 3);
+    public static int RecordOf(int value) => value >> 2;
+}

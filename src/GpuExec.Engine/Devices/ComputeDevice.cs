@@ -1,0 +1,169 @@
+using GpuExec.Kernels.Verify;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace GpuExec.Engine.Devices;
+
+/// <summary>
+/// The accelerator the whole engine shares: an ILGPU context (with the algorithms library) and
+/// one accelerator, or none for <see cref="DeviceKind.Cpu"/>. Open it once per process; kernels
+/// loaded on it are cached by the launchers that use it.
+/// </summary>
+public sealed partial class ComputeDevice : IDisposable
+{
+    /// <summary>The kind that was asked for (possibly <see cref="DeviceKind.Auto"/>).</summary>
+    public DeviceKind Requested { get; }
+
+    /// <summary>The kind in use: never <see cref="DeviceKind.Auto"/>.</summary>
+    public DeviceKind Kind { get; }
+
+    /// <summary>The ILGPU context; null for <see cref="DeviceKind.Cpu"/>.</summary>
+    public Context? Context { get; }
+
+    /// <summary>The ILGPU accelerator; null for <see cref="DeviceKind.Cpu"/>.</summary>
+    public Accelerator? Accelerator { get; }
+
+    public DeviceInfo Info { get; }
+
+    private ComputeDevice(DeviceKind requested, DeviceKind kind, Context? context, Accelerator? accelerator)
+    {
+        Requested = requested;
+        Kind = kind;
+        Context = context;
+        Accelerator = accelerator;
+        Info = accelerator is null ? HostInfo() : Describe(kind, accelerator.Device);
+    }
+
+    /// <summary>The accelerator, or an exception if this device runs without ILGPU.</summary>
+    public Accelerator RequireAccelerator() =>
+        Accelerator ?? throw new InvalidOperationException("the 'cpu' device has no ILGPU accelerator");
+
+    /// <summary>
+    /// Opens <paramref name="kind"/>. An explicit kind that is missing throws
+    /// <see cref="DeviceUnavailableException"/>; <see cref="DeviceKind.Auto"/> tries CUDA, then
+    /// OpenCL, then falls back to <see cref="DeviceKind.Cpu"/>, logging what it chose and why.
+    /// </summary>
+    public static ComputeDevice Open(DeviceKind kind, ILogger? logger = null)
+    {
+        logger ??= NullLogger.Instance;
+        switch (kind)
+        {
+            case DeviceKind.Cpu:
+                return new ComputeDevice(kind, DeviceKind.Cpu, null, null);
+            case DeviceKind.IlgpuCpu:
+            {
+                var context = CreateContext();
+                return new ComputeDevice(kind, DeviceKind.IlgpuCpu, context, context.CreateCPUAccelerator(0));
+            }
+            case DeviceKind.Cuda:
+            case DeviceKind.OpenCl:
+                return OpenGpu(kind, kind, logger) ?? throw new DeviceUnavailableException(kind,
+                    kind == DeviceKind.Cuda ? "no CUDA device found (driver missing or no NVIDIA GPU)" : "no OpenCL GPU device found");
+            case DeviceKind.Auto:
+            {
+                var dev = OpenGpu(DeviceKind.Cuda, kind, logger) ?? OpenGpu(DeviceKind.OpenCl, kind, logger);
+                if (dev is not null)
+                {
+                    LogChose(logger, dev.Kind.ToName(), dev.Info.Name, "first GPU found (CUDA preferred over OpenCL)");
+                    return dev;
+                }
+                LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no CUDA or OpenCL GPU found");
+                return new ComputeDevice(kind, DeviceKind.Cpu, null, null);
+            }
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind));
+        }
+    }
+
+    private static Context CreateContext() => Context.Create(b => b.Default().EnableAlgorithms());
+
+    private static ComputeDevice? OpenGpu(DeviceKind gpu, DeviceKind requested, ILogger logger)
+    {
+        Context? context = null;
+        try
+        {
+            context = CreateContext();
+            Device? device = null;
+            if (gpu == DeviceKind.Cuda)
+            {
+                foreach (var d in context.GetCudaDevices())
+                {
+                    device = d;
+                    break;
+                }
+            }
+            else
+            {
+                foreach (var d in context.GetCLDevices())
+                {
+                    device = d;
+                    break;
+                }
+            }
+            if (device is null)
+            {
+                context.Dispose();
+                return null;
+            }
+            return new ComputeDevice(requested, gpu, context, device.CreateAccelerator(context));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogProbeFailed(logger, gpu.ToName(), ex.Message);
+            context?.Dispose();
+            return null;
+        }
+    }
+
+    /// <summary>Every device this machine offers: the plain CPU, ILGPU's CPU accelerator, CUDA and OpenCL GPUs.</summary>
+    public static IReadOnlyList<DeviceInfo> List()
+    {
+        var list = new List<DeviceInfo> { HostInfo() };
+        try
+        {
+            using var context = CreateContext();
+            foreach (var d in context.GetCPUDevices())
+                list.Add(Describe(DeviceKind.IlgpuCpu, d));
+            foreach (var d in context.GetCudaDevices())
+                list.Add(Describe(DeviceKind.Cuda, d));
+            foreach (var d in context.GetCLDevices())
+                list.Add(Describe(DeviceKind.OpenCl, d));
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // No ILGPU runtime at all: the plain CPU is still there.
+            list.Add(new DeviceInfo(DeviceKind.IlgpuCpu, "unavailable: " + ex.Message, 0, 0, 0));
+        }
+        return list;
+    }
+
+    private static DeviceInfo HostInfo() => new(
+        DeviceKind.Cpu,
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " host (libsodium, .NET hashing)",
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+        Environment.ProcessorCount,
+        1);
+
+    private static DeviceInfo Describe(DeviceKind kind, Device d) =>
+        // ILGPU's CPU accelerator reports an unbounded memory size: show the host's instead.
+        new(kind, d.Name, kind == DeviceKind.IlgpuCpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : d.MemorySize,
+            d.NumMultiprocessors, d.WarpSize);
+
+    public void Dispose()
+    {
+        Accelerator?.Dispose();
+        Context?.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "device auto: chose {Device} ({Name}) because {Reason}")]
+    private static partial void LogChose(ILogger logger, string device, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "device probe for {Device} failed: {Error}")]
+    private static partial void LogProbeFailed(ILogger logger, string device, string error);
+}

@@ -1,0 +1,229 @@
+using System.Security.Cryptography;
+using GpuExec.Commitments;
+using GpuExec.Crypto;
+using GpuExec.Engine.Conflicts;
+using GpuExec.Engine.Schedule;
+using GpuExec.Execution;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+using ILGPU.Runtime;
+
+namespace GpuExec.Engine.Execute;
+
+/// <summary>Settings of a <see cref="ParallelExecutor"/>.</summary>
+public sealed class ParallelExecutorOptions
+{
+    /// <summary>Worker threads for verification, loading and execution (1 runs everything on the caller's thread).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Accelerator for conflict detection (its context needs <c>EnableAlgorithms()</c>), or null for the plain CPU path. The executor does not own it.</summary>
+    public Accelerator? Accelerator { get; init; }
+    /// <summary>Batches smaller than this run on the calling thread: handing them to workers costs more than it saves.</summary>
+    public int MinParallelBatch { get; init; } = 256;
+}
+
+/// <summary>Schedule figures of one block.</summary>
+/// <param name="Transactions">All transactions of the block.</param>
+/// <param name="Scheduled">Those that ran the stateful rules (the others were decided statelessly).</param>
+/// <param name="Batches">Level batches executed one after the other.</param>
+/// <param name="CriticalPath">Longest dependency chain, in transactions.</param>
+/// <param name="Records">Access records (distinct keys per transaction, summed).</param>
+/// <param name="Slots">Distinct state keys the block touches.</param>
+public readonly record struct ScheduleStats(int Transactions, int Scheduled, int Batches, int CriticalPath, int Records, int Slots)
+{
+    /// <summary>Scheduled transactions per step of the critical path.</summary>
+    public double EffectiveParallelism => CriticalPath == 0 ? 0 : (double)Scheduled / CriticalPath;
+}
+
+/// <summary>
+/// Executes a block on all cores with results identical to <see cref="SequentialExecutor"/>.
+/// <para>Stages, each public so a pipeline can time or replace it:</para>
+/// <list type="number">
+/// <item><see cref="CheckBlock"/>: tx_root and the whole-block checks; a refusal changes nothing.</item>
+/// <item><see cref="Precheck"/> (MALFORMED, WRONG_CHAIN), then <see cref="VerifySignatures"/> (libsodium, parallel)
+/// or <see cref="ApplyVerdicts"/> (verdicts computed elsewhere, e.g. on a GPU).</item>
+/// <item><see cref="BuildAccessSets"/>: declared keys and modes; creates new accounts up front.</item>
+/// <item><see cref="DetectConflicts"/>: sort, boundaries, scans (ILGPU kernels or plain C#).</item>
+/// <item><see cref="Plan"/>: level batches.</item>
+/// <item><see cref="ExecutePlan"/>: load slots, run the batches through <see cref="TxRules.Apply{TState}"/>, write back.</item>
+/// </list>
+/// Not thread-safe: one block at a time per instance.
+/// </summary>
+public sealed class ParallelExecutor : IDisposable
+{
+    private readonly ConflictDetector _detector;
+    private readonly ParallelOptions _parallel;
+
+    public ParallelExecutor(ParallelExecutorOptions? options = null)
+    {
+        Options = options ?? new ParallelExecutorOptions();
+        if (Options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), "Threads must be at least 1");
+        _parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads };
+        _detector = new ConflictDetector(Options.Accelerator);
+    }
+
+    public ParallelExecutorOptions Options { get; }
+
+    /// <summary>The schedule figures of the last block executed.</summary>
+    public ScheduleStats LastStats { get; private set; }
+
+    /// <summary>
+    /// Same contract as <see cref="SequentialExecutor.Execute"/>: checks the block, applies it in
+    /// place and returns the receipts and new root. A refused block throws
+    /// <see cref="BlockRejectedException"/> before anything changes.
+    /// </summary>
+    /// <param name="verifySignatures">False only for benchmarks: every signature is then taken as valid.</param>
+    public BlockResult Execute(WorldState state, Block block, bool verifySignatures = true, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        CheckBlock(state, block, source);
+        var statuses = Precheck(block, state.ChainId);
+        if (verifySignatures) VerifySignatures(block, statuses);
+        return Run(state, block, statuses);
+    }
+
+    /// <summary>
+    /// As <see cref="Execute(WorldState, Block, bool, string)"/>, with signature verdicts computed
+    /// elsewhere: <c>verdicts[i]</c> is libsodium's verdict for transaction i (read only where the
+    /// transaction is well-formed and on the right chain).
+    /// </summary>
+    public BlockResult Execute(WorldState state, Block block, ReadOnlySpan<bool> verdicts, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        CheckBlock(state, block, source);
+        var statuses = Precheck(block, state.ChainId);
+        ApplyVerdicts(verdicts, statuses);
+        return Run(state, block, statuses);
+    }
+
+    private BlockResult Run(WorldState state, Block block, TxStatus[] statuses)
+    {
+        var sets = BuildAccessSets(state, block, statuses);
+        var graph = DetectConflicts(sets);
+        var plan = Plan(sets, graph);
+        ExecutePlan(state, block, sets, graph, plan, statuses);
+        var txids = ComputeTxIds(block);
+        state.Height = block.Header.Height;
+        return new BlockResult(statuses, txids, state.ComputeStateRoot());
+    }
+
+    /// <summary>Stage 1: tx_root and <see cref="BlockChecks"/>; throws <see cref="BlockRejectedException"/>.</summary>
+    public static void CheckBlock(WorldState state, Block block, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Span<byte> root = stackalloc byte[32];
+        Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
+        BlockChecks.Check(state, block, new Hash32(root), source);
+    }
+
+    /// <summary>Stage 2a: rules 1-2 (MALFORMED, WRONG_CHAIN); <see cref="TxStatus.Ok"/> for the rest.</summary>
+    public static TxStatus[] Precheck(Block block, uint chainId)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var statuses = new TxStatus[block.Count];
+        for (int i = 0; i < statuses.Length; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
+        return statuses;
+    }
+
+    /// <summary>Stage 2b: rule 3 with libsodium on the worker threads: BAD_SIGNATURE where a still-Ok transaction's signature fails.</summary>
+    public void VerifySignatures(Block block, TxStatus[] statuses)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(statuses);
+        int n = block.Count;
+        const int Chunk = 256;
+        Parallel.For(0, (n + Chunk - 1) / Chunk, _parallel, c =>
+        {
+            int end = Math.Min(n, (c + 1) * Chunk);
+            for (int i = c * Chunk; i < end; i++)
+            {
+                if (statuses[i] != TxStatus.Ok) continue;
+                var tx = new TransactionView(block.Record(i));
+                if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
+            }
+        });
+    }
+
+    /// <summary>Stage 2b with precomputed verdicts: BAD_SIGNATURE where a still-Ok transaction's verdict is false.</summary>
+    public static void ApplyVerdicts(ReadOnlySpan<bool> verdicts, Span<TxStatus> statuses)
+    {
+        if (verdicts.Length != statuses.Length) throw new ArgumentException("one verdict per transaction", nameof(verdicts));
+        for (int i = 0; i < statuses.Length; i++)
+            if (statuses[i] == TxStatus.Ok && !verdicts[i]) statuses[i] = TxStatus.BadSignature;
+    }
+
+    /// <summary>Stage 3: access sets of the transactions still <see cref="TxStatus.Ok"/>. Adds new (empty) accounts to the state.</summary>
+    public static AccessSets BuildAccessSets(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses) =>
+        AccessSetBuilder.Build(state, block, statuses);
+
+    /// <summary>Stage 4: the dependency graph, on the accelerator if one was given.</summary>
+    public ConflictGraph DetectConflicts(AccessSets sets) => _detector.Detect(sets);
+
+    /// <summary>Stage 5: level batches.</summary>
+    public static ExecutionPlan Plan(AccessSets sets, ConflictGraph graph) => LevelScheduler.Plan(sets, graph);
+
+    /// <summary>
+    /// Stage 6: loads the touched values into slots, runs the batches in order (each on the worker
+    /// threads), writes the slots back into <paramref name="state"/> and fills the scheduled
+    /// transactions' statuses. Does not set the height or compute the root.
+    /// </summary>
+    public void ExecutePlan(WorldState state, Block block, AccessSets sets, ConflictGraph graph, ExecutionPlan plan, TxStatus[] statuses)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(plan);
+        ArgumentNullException.ThrowIfNull(statuses);
+        var table = SlotTable.Load(sets, graph, _parallel);
+        int threads = Options.Threads;
+        int minParallel = Math.Max(1, Options.MinParallelBatch);
+        for (int b = 0; b < plan.BatchCount; b++)
+        {
+            int start = plan.BatchStart[b], end = plan.BatchStart[b + 1];
+            int count = end - start;
+            if (threads == 1 || count < minParallel)
+            {
+                RunRange(table, block, plan.BatchTxs, start, end, statuses);
+                continue;
+            }
+            int chunks = Math.Min(count / 32 + 1, threads * 4);
+            int per = (count + chunks - 1) / chunks;
+            var txs = plan.BatchTxs;
+            Parallel.For(0, chunks, _parallel, c =>
+            {
+                int s = start + c * per;
+                RunRange(table, block, txs, s, Math.Min(end, s + per), statuses);
+            });
+        }
+        table.WriteBack(state);
+        LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.BatchCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
+    }
+
+    private static void RunRange(SlotTable table, Block block, int[] txs, int start, int end, TxStatus[] statuses)
+    {
+        for (int j = start; j < end; j++)
+        {
+            int tx = txs[j];
+            var st = new SlotTxState(table, tx);
+            statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+        }
+    }
+
+    /// <summary>txid = SHA-256(record) for every transaction, on the worker threads.</summary>
+    public byte[] ComputeTxIds(Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        int n = block.Count;
+        var txids = new byte[n * 32];
+        const int Chunk = 1024;
+        Parallel.For(0, (n + Chunk - 1) / Chunk, _parallel, c =>
+        {
+            int end = Math.Min(n, (c + 1) * Chunk);
+            for (int i = c * Chunk; i < end; i++) SHA256.HashData(block.Record(i), txids.AsSpan(i * 32, 32));
+        });
+        return txids;
+    }
+
+    public void Dispose() => _detector.Dispose();
+}

@@ -1,0 +1,27 @@
+using GpuExec.Engine.Devices;
+
+namespace GpuExec.Engine;
+
+/// <summary>How <see cref="BlockPipeline"/> runs: device, worker threads and batch sizes.</summary>
+public sealed class GpuExecOptions
+{
+    /// <summary>Where verification, hashing and conflict detection run. <see cref="DeviceKind.Auto"/>: CUDA, then OpenCL, else the CPU.</summary>
+    public DeviceKind Device { get; set; } = DeviceKind.Auto;
+
+    /// <summary>Worker threads for verification on the CPU and for execution.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Signatures per device launch; larger batches stream through reusable buffers in chunks of this size.</summary>
+    public int VerifyChunkSize { get; set; } = 1 << 16;
+
+    /// <summary>Batches smaller than this run on one thread (the hand-off costs more than it saves).</summary>
+    public int MinParallelBatch { get; set; } = 256;
+
+    public void Validate()
+    {
+        if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
+        if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
+        if (MinParallelBatch < 1) throw new ArgumentOutOfRangeException(nameof(MinParallelBatch), MinParallelBatch, "must be positive");
+        if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
+    }
+}

@@ -1,0 +1,25 @@
+using Microsoft.Extensions.Logging;
+
+namespace GpuExec.Engine;
+
+/// <summary>The engine's log messages: static templates, cheap when the level is off.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Block {Height}: stage {Stage} took {Milliseconds:F2} ms for {Transactions} transactions")]
+    public static partial void Stage(ILogger logger, ulong height, string stage, double milliseconds, int transactions);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Block {Height}: {Transactions} transactions, {Batches} batches, critical path {CriticalPath}, effective parallelism {Parallelism:F1}")]
+    public static partial void Schedule(ILogger logger, ulong height, int transactions, int batches, int criticalPath, double parallelism);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Block {Height} executed on {Device}: {Transactions} transactions in {Milliseconds:F2} ms, state root {StateRoot}")]
+    public static partial void Done(ILogger logger, ulong height, string device, int transactions, double milliseconds, string stateRoot);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Block {Height} refused: {Reason}")]
+    public static partial void Refused(ILogger logger, ulong height, string reason);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Block {Height} cancelled before stage {Stage}; the state is unchanged")]
+    public static partial void Cancelled(ILogger logger, ulong height, string stage);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads")]
+    public static partial void Ready(ILogger logger, string device, int threads);
+}

@@ -1,2 +1,0 @@
-namespace GpuExec.Engine;
-internal static class Placeholder { }

@@ -1,0 +1,94 @@
+using GpuExec.Kernels.Verify;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace GpuExec.Engine.Verify;
+
+/// <summary>
+/// Hashing on an ILGPU accelerator with the kernels of <see cref="VerifyKernelSet"/> (loaded once
+/// per accelerator); device buffers are reused and grown. Not thread-safe.
+/// </summary>
+public sealed class IlgpuHasher : IHasher, IDisposable
+{
+    private readonly VerifyKernelSet _kernels;
+    private readonly GrowableBuffer<byte> _arena;
+    private readonly GrowableBuffer<HashJob> _jobs;
+    private readonly GrowableBuffer<byte> _out;
+    private readonly GrowableBuffer<byte> _out2;
+
+    public IlgpuHasher(Accelerator accelerator)
+    {
+        _kernels = VerifyKernelSet.For(accelerator);
+        _arena = new(accelerator);
+        _jobs = new(accelerator);
+        _out = new(accelerator);
+        _out2 = new(accelerator);
+    }
+
+    private (ArrayView<byte> Arena, ArrayView<HashJob> Jobs) Upload(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs)
+    {
+        var a = _arena.Get(arena.Length);
+        if (arena.Length > 0)
+            a.SubView(0, arena.Length).CopyFromCPU(arena);
+        var j = _jobs.Get(jobs.Length).SubView(0, jobs.Length);
+        j.CopyFromCPU(jobs);
+        return (a, j);
+    }
+
+    public void Sha256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
+        Run(arena, jobs, digests, 32, (a, j, o) => _kernels.Sha256(j.IntLength, a, j, _kernels.Sha256K.View, o));
+
+    /// <summary>SHA-512 of each message (64-byte digests): Ed25519's hash, exposed for tests.</summary>
+    public void Sha512(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
+        Run(arena, jobs, digests, 64, (a, j, o) => _kernels.Sha512(j.IntLength, a, j, _kernels.Sha512K.View, o));
+
+    public void Keccak256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
+        Run(arena, jobs, digests, 32, (a, j, o) => _kernels.Keccak256(j.IntLength, a, j, _kernels.KeccakRc.View, o));
+
+    private void Run(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests, int size,
+                     Action<ArrayView<byte>, ArrayView<HashJob>, ArrayView<byte>> launch)
+    {
+        HashJobs.Check(jobs, arena.Length, digests.Length, size);
+        if (jobs.Length == 0)
+            return;
+        var (a, j) = Upload(arena, jobs);
+        var o = _out.Get((long)jobs.Length * size).SubView(0, (long)jobs.Length * size);
+        launch(a, j, o);
+        _kernels.Accelerator.Synchronize();
+        o.CopyToCPU(digests[..(jobs.Length * size)]);
+    }
+
+    public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
+    {
+        HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
+        if (root.Length < 32)
+            throw new ArgumentException("a root is 32 bytes", nameof(root));
+        if (leaves.Length == 0)
+        {
+            System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
+            return;
+        }
+        var (a, j) = Upload(arena, leaves);
+        int n = leaves.Length;
+        var level = _out.Get(32L * n);
+        var next = _out2.Get(32L * ((n + 1) / 2));
+        _kernels.MerkleLeaves(n, a, j, _kernels.Sha256K.View, level);
+        while (n > 1)
+        {
+            int up = (n + 1) / 2;
+            _kernels.MerkleLevel(up, level, n, _kernels.Sha256K.View, next);
+            (level, next) = (next, level);
+            n = up;
+        }
+        _kernels.Accelerator.Synchronize();
+        level.SubView(0, 32).CopyToCPU(root[..32]);
+    }
+
+    public void Dispose()
+    {
+        _arena.Dispose();
+        _jobs.Dispose();
+        _out.Dispose();
+        _out2.Dispose();
+    }
+}
