@@ -59,6 +59,28 @@ public class RoundTripTests
     }
 
     [Fact]
+    public void The_parallel_pipelines_writes_are_all_persisted()
+    {
+        // The store persists what the executor flags (Account.Unsaved) and the pools that differ:
+        // the CPU pipeline writes back through its own path, so check nothing escapes it.
+        var chain = TestChain.Small;
+        var (expectedDump, expected) = InMemory(chain);
+        using var pipeline = new Engine.BlockPipeline(new Engine.GpuExecOptions { Device = Engine.Devices.DeviceKind.Cpu });
+        using var dir = new TempDir();
+        for (int i = 0; i < chain.Blocks.Length; i++)
+        {
+            using var store = RocksDbStateStore.Open(dir.Path, chain.Genesis);
+            var state = store.Load();
+            var block = chain.Block(i);
+            var r = pipeline.Execute(block, state, TestContext.Current.CancellationToken).Result;
+            Assert.Equal(expected[i].StateRoot, r.StateRoot);
+            store.CommitBlock(state, block, r);
+        }
+        using var final = RocksDbStateStore.Open(dir.Path, null);
+        Assert.Equal(expectedDump, TestChain.Dump(final.Load()));
+    }
+
+    [Fact]
     public void The_in_memory_store_gives_the_same_states_and_receipts()
     {
         var chain = TestChain.Small;
