@@ -25,7 +25,11 @@ namespace GpuExec.Storage;
 /// <para><b>Checks on open.</b> A directory that holds files but is not a GpuExec store, a store of another
 /// chain or another genesis, a store another process (or another instance in this process) has
 /// open, and a corrupted store are refused with a <see cref="GpuExecException"/> naming the directory;
-/// <see cref="Load"/> recomputes the state root and refuses the store when it is not the stored one.</para>
+/// <see cref="Load"/> recomputes the state root and refuses the store when it is not the stored one.
+/// Table files are read with checksums verified, so a flipped bit there is caught too. A damaged
+/// write-ahead log is recovered up to its last intact record (RocksDB's point-in-time recovery, which
+/// is also what makes a torn last write after a crash harmless): the store then opens at an earlier
+/// block boundary, consistent, without the blocks after the damage.</para>
 /// Not thread-safe: one writer, the block loop.
 /// </summary>
 public sealed class RocksDbStateStore : IStateStore
