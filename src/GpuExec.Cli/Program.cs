@@ -9,6 +9,8 @@ var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM
     RunCommand.Create(),
     GenCommand.Create(),
     BenchCommand.Create(),
+    VerifyCommand.Create(),
+    DevicesCommand.Create(),
 };
 
 var parse = root.Parse(args);

@@ -5,6 +5,7 @@ using GpuExec.Generation;
 using GpuExec.Model;
 using GpuExec.State;
 using GpuExec.Wire;
+using GpuExec.Commitments;
 
 namespace GpuExec.Core.Tests;
 
@@ -97,5 +98,50 @@ public class PropertyTests
             Assert.True(status is TxStatus.Ok or TxStatus.Malformed or TxStatus.WrongChain);
             if (status == TxStatus.Ok) Assert.True(r.Length is TransactionView.TransferSize or TransactionView.SwapSize);
         }, iter: 5000);
+    }
+}
+
+public class IncrementalStateRootTests
+{
+    /// <summary>
+    /// After any sequence of changes, the cached incremental root equals the root computed from
+    /// scratch (a fresh copy of the state has no cache).
+    /// </summary>
+    [Fact]
+    public void Incremental_root_equals_the_root_from_scratch()
+    {
+        Gen.Select(Gen.Int[0, 300], Gen.ULong, Gen.Int[1, 8]).Sample((initial, seed, rounds) =>
+        {
+            var rng = new DeterministicRandom(seed);
+            var state = new WorldState(1);
+            var addrs = new List<Address>();
+            var b = new byte[32];
+            Address NewAddress() { rng.Fill(b); var a = new Address(b); addrs.Add(a); return a; }
+            for (int i = 0; i < initial; i++) state.GetOrCreateAccount(NewAddress()).SetBalance((uint)rng.Below(3UL), 1 + rng.Below(100UL));
+            for (uint p = 0; p < rng.Below(3UL); p++)
+                state.SetPool(new Pool { Id = p, TokenA = 1, TokenB = 2, ReserveA = 10, ReserveB = 10, FeeBps = 3 });
+            Assert.Equal(state.Clone().ComputeStateRoot(), state.ComputeStateRoot());
+            for (int r = 0; r < rounds; r++)
+            {
+                int changes = rng.Below(20);
+                for (int c = 0; c < changes; c++)
+                {
+                    switch (rng.Below(6))
+                    {
+                        case 0: state.GetOrCreateAccount(NewAddress()).SetBalance(0, 1 + rng.Below(9UL)); break;
+                        case 1: state.GetOrCreateAccount(NewAddress()); break; // empty: no leaf
+                        case 2 when addrs.Count > 0: state.GetOrCreateAccount(addrs[rng.Below(addrs.Count)]).Nonce++; break;
+                        case 3 when addrs.Count > 0:
+                            var acc = state.GetOrCreateAccount(addrs[rng.Below(addrs.Count)]);
+                            for (int e = 0; e < acc.EntryCount; e++) acc.SetBalance(acc.TokenAt(e), 0);
+                            if (rng.Chance(0.5)) acc.Nonce = 0; // may lose its leaf
+                            break;
+                        case 4 when state.PoolCount > 0: state.PoolRef(state.Pools.First().Id).ReserveA++; break;
+                        case 5: state.SetPool(new Pool { Id = 10 + (uint)rng.Below(3UL), TokenA = 1, TokenB = 3, ReserveA = 5, ReserveB = 5 }); break;
+                    }
+                }
+                Assert.Equal(state.Clone().ComputeStateRoot(), state.ComputeStateRoot());
+            }
+        }, iter: 300);
     }
 }

@@ -93,17 +93,17 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.False(File.Exists(output));
         var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Single(lines);
-        Assert.Contains(":2:", lines[0]);
+        Assert.Contains("line 2:", lines[0]);
         Assert.Empty(Directory.GetFiles(_dir, "*.tmp"));
     }
 
     [Fact]
-    public void Usage_errors_exit_2()
+    public void Usage_errors_exit_2_and_a_missing_input_exits_3()
     {
         var input = Write("in.jsonl", "{\"public_key\":\"00\",\"message\":\"\",\"signature\":\"00\"}");
         Assert.Equal(2, VerifyCommand.Run(input, Path.Combine(_dir, "o"), "gpu", new StringWriter()));
         Assert.Equal(2, VerifyCommand.Run(null, Path.Combine(_dir, "o"), "cpu", new StringWriter()));
-        Assert.Equal(2, VerifyCommand.Run(Path.Combine(_dir, "missing"), Path.Combine(_dir, "o"), "cpu", new StringWriter()));
+        Assert.Equal(3, VerifyCommand.Run(Path.Combine(_dir, "missing"), Path.Combine(_dir, "o"), "cpu", new StringWriter()));
     }
 
     [Fact]

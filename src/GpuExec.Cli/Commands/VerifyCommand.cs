@@ -15,19 +15,19 @@ namespace GpuExec.Cli.Commands;
 /// <c>{"index":i,"valid":b}</c> per output line in input order (blank lines are skipped and not
 /// counted). Wrong key or signature lengths are <c>false</c>; a line that is not such JSON or not hex
 /// is exit code 3 with one line on stderr naming the line, and nothing is written to <c>--out</c>.
-/// Exit codes: 0 ok, 2 usage error, 3 invalid input.
+/// Exit codes (<see cref="ExitCodes"/>): 0 ok, 2 usage error, 3 invalid input, 5 device missing.
 /// </summary>
 public static class VerifyCommand
 {
-    public const int Ok = 0;
-    public const int UsageError = 2;
-    public const int InvalidInput = 3;
+    private const int Ok = ExitCodes.Ok;
+    private const int UsageError = ExitCodes.Usage;
+    private const int InvalidInput = ExitCodes.InvalidInput;
 
     public static Command Create()
     {
         var input = new Option<string>("--input") { Description = "JSONL file of {public_key, message, signature} in hex" };
         var output = new Option<string>("--out") { Description = "JSONL file to write {index, valid} lines to" };
-        var device = new Option<string>("--device") { Description = "auto|cpu|ilgpu-cpu|cuda|opencl", DefaultValueFactory = _ => "auto" };
+        var device = Options.Device();
         var command = new Command("verify", "Verify Ed25519 signatures with libsodium's rule (SPEC section 5)") { input, output, device };
         command.SetAction(parse => Run(parse.GetValue(input), parse.GetValue(output), parse.GetValue(device) ?? "auto", Console.Error));
         return command;
@@ -38,18 +38,18 @@ public static class VerifyCommand
     {
         if (string.IsNullOrEmpty(inputPath) || string.IsNullOrEmpty(outPath))
         {
-            stderr.WriteLine("usage: gpuexec verify --input SIGS.jsonl --out V.jsonl [--device " + DeviceKindNames.All + "]");
+            stderr.WriteLine("gpuexec: usage: gpuexec verify --input SIGS.jsonl --out V.jsonl [--device " + DeviceKindNames.All + "]");
             return UsageError;
         }
         if (!DeviceKindNames.TryParse(deviceName, out var kind))
         {
-            stderr.WriteLine($"unknown device '{deviceName}' (expected {DeviceKindNames.All})");
+            stderr.WriteLine($"gpuexec: unknown device '{deviceName}' (expected {DeviceKindNames.All})");
             return UsageError;
         }
         if (!File.Exists(inputPath))
         {
-            stderr.WriteLine($"input file not found: {inputPath}");
-            return UsageError;
+            stderr.WriteLine($"gpuexec: {inputPath}: input file not found");
+            return InvalidInput;
         }
 
         var arena = new List<byte>();
@@ -62,13 +62,13 @@ public static class VerifyCommand
                 continue;
             if (!TryParseLine(line, out var pk, out var msg, out var sig, out var error))
             {
-                stderr.WriteLine($"{inputPath}:{lineNumber}: {error}");
+                stderr.WriteLine($"gpuexec: {inputPath}: line {lineNumber}: {error}");
                 return InvalidInput;
             }
             jobs.Add(SignatureJobs.Append(arena, pk, msg, sig));
         }
 
-        using var loggerFactory = LoggerFactory.Create(b => b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace).SetMinimumLevel(LogLevel.Information));
+        using var loggerFactory = CliLogging.Create(verbose: false);
         var logger = loggerFactory.CreateLogger("gpuexec.verify");
         ComputeDevice dev;
         try
@@ -77,8 +77,8 @@ public static class VerifyCommand
         }
         catch (DeviceUnavailableException ex)
         {
-            stderr.WriteLine(ex.Message);
-            return UsageError;
+            stderr.WriteLine("gpuexec: " + ex.Message);
+            return ExitCodes.DeviceUnavailable;
         }
 
         var valid = new bool[jobs.Count];

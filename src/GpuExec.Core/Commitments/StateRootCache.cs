@@ -7,20 +7,32 @@ using GpuExec.Wire;
 namespace GpuExec.Commitments;
 
 /// <summary>
-/// Computes the state root of SPEC section 6 and remembers what it can: accounts stay in a list
-/// sorted by address (new ones are sorted and merged in), each account keeps its leaf hash until
-/// it changes. A root costs the leaf hashes of changed accounts plus the n-1 node hashes.
+/// Computes the state root of SPEC section 6 and remembers what it can between blocks:
+/// <list type="bullet">
+/// <item>accounts stay in a list sorted by address (new ones are sorted and merged in);</item>
+/// <item>each account keeps its leaf hash until it changes (<see cref="Account.Dirty"/>);</item>
+/// <item>every level of the Merkle tree is kept, so when the set of leaves is unchanged (no account
+/// gained or lost its leaf, no pool added) only the paths above changed leaves are rehashed:
+/// O(k log n) for k changed leaves instead of n node hashes.</item>
+/// </list>
+/// The tree is the bottom-up form of RFC 6962 (pairs left to right, an odd last node carried up),
+/// which <see cref="Merkle"/> shows equal to the recursive definition.
 /// </summary>
 internal sealed class StateRootCache
 {
     private List<Account> _sorted = [];
     private readonly List<Account> _added = [];
-    private byte[] _leaves = [];
+    private readonly List<byte[]> _levels = [];
+    private readonly List<int> _levelLengths = [];
+    private byte[] _poolLeaves = [];
+    private bool _built;
+    private byte[] _changed = [];
 
     public void Added(Account account) => _added.Add(account);
 
     public Hash32 Compute(WorldState state)
     {
+        bool structural = !_built;
         if (_added.Count > 0)
         {
             _added.Sort(static (x, y) => x.Address.CompareTo(y.Address));
@@ -37,42 +49,153 @@ internal sealed class StateRootCache
             _added.Clear();
         }
 
+        // Refresh the leaves of changed accounts on all cores; note which changed and whether any
+        // account gained or lost its leaf (then positions shift and the tree is rebuilt).
         var accounts = _sorted;
+        if (_changed.Length < accounts.Count) _changed = new byte[accounts.Count + accounts.Count / 4 + 16];
+        var changed = _changed;
+        int flips = 0;
         Parallel.For(0, (accounts.Count + 4095) / 4096, chunk =>
         {
             int end = Math.Min(accounts.Count, (chunk + 1) * 4096);
+            int localFlips = 0;
             for (int i = chunk * 4096; i < end; i++)
             {
                 var a = accounts[i];
-                if (a.Dirty)
-                {
-                    a.HasLeaf = !a.IsEmpty;
-                    if (a.HasLeaf) AccountLeafHash(a, a.LeafHash ??= new byte[Merkle.HashSize]);
-                    a.Dirty = false;
-                }
+                changed[i] = 0;
+                if (!a.Dirty) continue;
+                bool has = !a.IsEmpty;
+                if (has != a.HasLeaf || (has && a.LeafIndex < 0)) localFlips++;
+                a.HasLeaf = has;
+                if (has) AccountLeafHash(a, a.LeafHash ??= new byte[Merkle.HashSize]);
+                a.Dirty = false;
+                changed[i] = 1;
             }
+            if (localFlips > 0) Interlocked.Add(ref flips, localFlips);
         });
+        structural |= flips > 0;
 
         var pools = state.Pools.OrderBy(p => p.Id).ToArray();
-        int n = 0;
-        foreach (var a in accounts) if (a.HasLeaf) n++;
-        n += pools.Length;
-        if (_leaves.Length < n * Merkle.HashSize) _leaves = new byte[Math.Max(n, 1) * Merkle.HashSize * 5 / 4];
-        int k = 0;
-        foreach (var a in accounts)
-        {
-            if (!a.HasLeaf) continue;
-            a.LeafHash!.CopyTo(_leaves, k++ * Merkle.HashSize);
-        }
+        int poolBytes = pools.Length * Merkle.HashSize;
+        structural |= _poolLeaves.Length != poolBytes;
+        var poolLeaves = new byte[poolBytes];
         Span<byte> leaf = stackalloc byte[PoolLeafSize];
-        foreach (var p in pools)
+        for (int p = 0; p < pools.Length; p++)
         {
-            WritePoolLeaf(p, leaf);
-            Merkle.LeafHash(leaf, _leaves.AsSpan(k++ * Merkle.HashSize, Merkle.HashSize));
+            WritePoolLeaf(pools[p], leaf);
+            Merkle.LeafHash(leaf, poolLeaves.AsSpan(p * Merkle.HashSize, Merkle.HashSize));
         }
+
+        if (structural) Rebuild(accounts, poolLeaves);
+        else Update(accounts, changed, poolLeaves);
+        _poolLeaves = poolLeaves;
+        _built = true;
+
         Span<byte> root = stackalloc byte[32];
-        Merkle.RootFromLeafHashes(_leaves, n, root);
+        if (_levelLengths[^1] == 0) SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
+        else _levels[^1].AsSpan(0, Merkle.HashSize).CopyTo(root);
         return new Hash32(root);
+    }
+
+    private void Rebuild(List<Account> accounts, byte[] poolLeaves)
+    {
+        int n = 0;
+        foreach (var a in accounts) a.LeafIndex = a.HasLeaf ? n++ : -1;
+        int accountLeaves = n;
+        n += poolLeaves.Length / Merkle.HashSize;
+        _levelLengths.Clear();
+        var level0 = Level(0, n);
+        foreach (var a in accounts)
+            if (a.HasLeaf) a.LeafHash.AsSpan().CopyTo(level0.AsSpan(a.LeafIndex * Merkle.HashSize));
+        poolLeaves.CopyTo(level0, accountLeaves * Merkle.HashSize);
+        _levelLengths.Add(n);
+        int k = 0;
+        while (_levelLengths[k] > 1)
+        {
+            int len = _levelLengths[k], next = (len + 1) / 2;
+            var src = _levels[k];
+            var dst = Level(k + 1, next);
+            if (next >= 4096)
+                Parallel.For(0, (next + 1023) / 1024, c =>
+                {
+                    int end = Math.Min(next, (c + 1) * 1024);
+                    for (int i = c * 1024; i < end; i++) Node(src, len, dst, i);
+                });
+            else
+                for (int i = 0; i < next; i++) Node(src, len, dst, i);
+            _levelLengths.Add(next);
+            k++;
+        }
+        if (_levels.Count > _levelLengths.Count) _levels.RemoveRange(_levelLengths.Count, _levels.Count - _levelLengths.Count);
+    }
+
+    private void Update(List<Account> accounts, byte[] changed, byte[] poolLeaves)
+    {
+        var dirty = new List<int>();
+        var level0 = _levels[0];
+        for (int i = 0; i < accounts.Count; i++)
+        {
+            if (changed[i] == 0) continue;
+            var a = accounts[i];
+            if (!a.HasLeaf) continue;
+            a.LeafHash.AsSpan().CopyTo(level0.AsSpan(a.LeafIndex * Merkle.HashSize));
+            dirty.Add(a.LeafIndex);
+        }
+        int poolStart = _levelLengths[0] - poolLeaves.Length / Merkle.HashSize;
+        for (int p = 0; p < poolLeaves.Length / Merkle.HashSize; p++)
+        {
+            var fresh = poolLeaves.AsSpan(p * Merkle.HashSize, Merkle.HashSize);
+            var cached = level0.AsSpan((poolStart + p) * Merkle.HashSize, Merkle.HashSize);
+            if (fresh.SequenceEqual(cached)) continue;
+            fresh.CopyTo(cached);
+            dirty.Add(poolStart + p);
+        }
+        dirty.Sort();
+        for (int k = 0; k + 1 < _levelLengths.Count && dirty.Count > 0; k++)
+        {
+            // Parents of the dirty nodes, each once (the list is sorted, so duplicates are adjacent).
+            int w = 0;
+            for (int r = 0; r < dirty.Count; r++)
+            {
+                int parent = dirty[r] >> 1;
+                if (w == 0 || dirty[w - 1] != parent) dirty[w++] = parent;
+            }
+            dirty.RemoveRange(w, dirty.Count - w);
+            var src = _levels[k];
+            var dst = _levels[k + 1];
+            int len = _levelLengths[k];
+            if (dirty.Count >= 4096)
+            {
+                var idx = dirty.ToArray();
+                Parallel.For(0, (idx.Length + 1023) / 1024, c =>
+                {
+                    int end = Math.Min(idx.Length, (c + 1) * 1024);
+                    for (int i = c * 1024; i < end; i++) Node(src, len, dst, idx[i]);
+                });
+            }
+            else
+            {
+                foreach (int i in dirty) Node(src, len, dst, i);
+            }
+        }
+    }
+
+    /// <summary>Node i of the next level: the hash of children 2i and 2i+1, or child 2i carried up.</summary>
+    private static void Node(byte[] src, int len, byte[] dst, int i)
+    {
+        var d = dst.AsSpan(i * Merkle.HashSize, Merkle.HashSize);
+        if (2 * i + 1 < len)
+            Merkle.NodeHash(src.AsSpan(2 * i * Merkle.HashSize, Merkle.HashSize), src.AsSpan((2 * i + 1) * Merkle.HashSize, Merkle.HashSize), d);
+        else
+            src.AsSpan(2 * i * Merkle.HashSize, Merkle.HashSize).CopyTo(d);
+    }
+
+    private byte[] Level(int k, int nodes)
+    {
+        int bytes = Math.Max(1, nodes) * Merkle.HashSize;
+        while (_levels.Count <= k) _levels.Add([]);
+        if (_levels[k].Length < bytes) _levels[k] = new byte[bytes + bytes / 8];
+        return _levels[k];
     }
 
     public const int PoolLeafSize = 1 + 4 + 4 + 4 + 8 + 8 + 2;
