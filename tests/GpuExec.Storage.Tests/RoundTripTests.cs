@@ -86,17 +86,20 @@ public class RoundTripTests
         var chain = TestChain.Small;
         var (expectedDump, expected) = InMemory(chain);
         using IStateStore store = new InMemoryStateStore(chain.Genesis);
+        var state = store.Load();
+        Assert.Same(state, store.Load());
         for (int i = 0; i < chain.Blocks.Length; i++)
         {
-            // A fresh Load every other block: the committed copy must equal the executed state.
-            var state = store.Load();
             var block = chain.Block(i);
             var r = SequentialExecutor.Execute(state, block);
             store.CommitBlock(state, block, r);
+            Assert.Empty(state.CollectUnsavedAccounts());
             Assert.Equal(expected[i].StateRoot, store.StateRoot);
+            Assert.Equal((ulong)i + 1, store.Height);
             Assert.Equal(expected[i].Statuses, store.TryGetReceipts((ulong)i + 1)!.Statuses);
         }
         Assert.Equal(expectedDump, TestChain.Dump(store.Load()));
+        Assert.Throws<InvalidOperationException>(() => store.CommitBlock(chain.Genesis, chain.Block(0), expected[0]));
     }
 
     [Fact]

@@ -40,8 +40,9 @@ public interface IStateStore : IDisposable
     Hash32 StateRoot { get; }
 
     /// <summary>
-    /// The whole committed state, as a fresh <see cref="WorldState"/> at <see cref="Height"/> whose
-    /// accounts all have <see cref="Account.Unsaved"/> cleared. Execution runs on it in memory.
+    /// The whole committed state as a <see cref="WorldState"/> at <see cref="Height"/> whose accounts
+    /// all have <see cref="Account.Unsaved"/> cleared. Execution runs on it in memory. A durable store
+    /// reads a fresh object from disk on each call; <see cref="InMemoryStateStore"/> returns its one live state.
     /// </summary>
     /// <exception cref="GpuExecException">The stored state is corrupted (its root is not the stored root).</exception>
     WorldState Load();
