@@ -1,0 +1,75 @@
+using GpuExec.Execution;
+using GpuExec.State;
+using GpuExec.Storage;
+using GpuExec.Wire;
+
+namespace GpuExec.Cli;
+
+/// <summary>
+/// <c>gpuexec run --state DIR [--genesis G.json] [--block B.gxb ...] [--out DUMP.json]</c>: the state
+/// lives in a RocksDB directory (<see cref="RocksDbStateStore"/>) instead of a genesis file.
+/// <code>
+/// var (store, state) = StateDirectory.Open(dir, genesisPath);   // genesis: needed when DIR is new
+/// using (store)
+/// {
+///     var last = StateDirectory.ApplyBlocks(store, state, blockPaths,
+///         (s, b, path) => SequentialExecutor.Execute(s, b, verifySignatures: true, source: path));
+///     if (outPath is not null) CliOutput.WriteAtomically(outPath, f => StateJson.WriteDump(state, f));
+/// }
+/// </code>
+/// Each block is committed (one synced RocksDB batch) as soon as it is executed, so a refused block
+/// or a crash at block k leaves blocks 1..k-1 committed and block k absent: the next run starts at
+/// height k. (Without <c>--state</c>, <c>run</c> writes nothing when any block is refused; with it,
+/// the blocks before the refused one stay applied, as a node's would.)
+/// </summary>
+public static class StateDirectory
+{
+    /// <summary>
+    /// Opens the store in <paramref name="directory"/> (initialising a missing or empty directory
+    /// from the genesis file) and loads its state into memory.
+    /// </summary>
+    /// <param name="genesisPath">Required for a new directory; for an existing store, optional, and
+    /// refused when it is not the genesis the store was made from.</param>
+    /// <returns>The open store (the caller disposes it) and the state at the store's height.</returns>
+    /// <exception cref="GpuExecException">Bad genesis file, or a directory the store refuses
+    /// (not a store, another chain/genesis, locked by another process, corrupted).</exception>
+    public static (RocksDbStateStore Store, WorldState State) Open(string directory, string? genesisPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        WorldState? genesis = genesisPath is null ? null : StateJson.ReadFile(genesisPath);
+        var store = RocksDbStateStore.Open(directory, genesis);
+        try
+        {
+            return (store, store.Load());
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Reads, executes and commits each block in order. A block that fails to read or is refused
+    /// throws before anything of it is committed; earlier blocks stay committed.
+    /// </summary>
+    /// <param name="execute">The executor: (state, block, path) to result; it must refuse a bad
+    /// block before changing the state (every executor of this project does).</param>
+    /// <returns>The last block's result, or null when no block was given.</returns>
+    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths,
+        Func<WorldState, Block, string, BlockResult> execute)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(blockPaths);
+        ArgumentNullException.ThrowIfNull(execute);
+        BlockResult? last = null;
+        foreach (var path in blockPaths)
+        {
+            var block = BlockCodec.ReadFile(path);
+            last = execute(state, block, path);
+            store.CommitBlock(state, block, last);
+        }
+        return last;
+    }
+}

@@ -1,0 +1,33 @@
+using GpuExec.Execution;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Storage;
+
+/// <summary>Checks every <see cref="IStateStore"/> makes before it commits a block.</summary>
+public static class StateStoreChecks
+{
+    /// <summary>
+    /// Throws unless <paramref name="block"/> follows the committed state (chain id, height + 1,
+    /// parent root) and <paramref name="stateAfter"/> and <paramref name="result"/> belong to it.
+    /// These are caller bugs, not bad input: the executor already refused any block that breaks them.
+    /// </summary>
+    public static void CheckCommit(IStateStore store, WorldState stateAfter, Block block, BlockResult result)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(stateAfter);
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(result);
+        var h = block.Header;
+        if (stateAfter.ChainId != store.ChainId || h.ChainId != store.ChainId)
+            throw new InvalidOperationException($"commit of a chain {h.ChainId} block (state chain {stateAfter.ChainId}) to a store of chain {store.ChainId}");
+        if (h.Height != store.Height + 1)
+            throw new InvalidOperationException($"commit of block {h.Height} to a store at height {store.Height}");
+        if (h.ParentStateRoot != store.StateRoot)
+            throw new InvalidOperationException($"commit of block {h.Height} whose parent root {h.ParentStateRoot} is not the stored root {store.StateRoot}");
+        if (stateAfter.Height != h.Height)
+            throw new InvalidOperationException($"commit of block {h.Height} with a state at height {stateAfter.Height}");
+        if (result.Count != block.Count)
+            throw new InvalidOperationException($"commit of block {h.Height} with {result.Count} receipts for {block.Count} transactions");
+    }
+}

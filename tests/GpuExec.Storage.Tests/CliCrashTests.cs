@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using GpuExec.Execution;
+using GpuExec.Generation;
+using GpuExec.State;
+
+namespace GpuExec.Storage.Tests;
+
+/// <summary>
+/// The crash test through the real CLI: <c>gpuexec run --state DIR --genesis G --block B --out D</c> on a
+/// 30k-transaction block, SIGKILLed at many moments. Skipped while the CLI has no <c>--state</c>.
+/// </summary>
+public class CliCrashTests
+{
+    private static string CliDll => Path.Combine(AppContext.BaseDirectory, "gpuexec.dll");
+
+    [Fact]
+    public void The_cli_killed_at_any_moment_of_a_large_block_leaves_the_root_before_or_after_it()
+    {
+        using (var help = ChildProcess.Start(CliDll, "run", "--help"))
+        {
+            help.WaitForExit();
+            if (!help.Seen.Any(l => l.Contains("--state", StringComparison.Ordinal)))
+                Assert.Skip("gpuexec run has no --state option in this build yet (see CrossProcessTests for the same test through the store's child mode)");
+        }
+
+        var o = new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 30_000, Blocks = 1, Pools = 4, Skew = 0.7, InvalidRatio = 0.02, Seed = 123 };
+        var chain = TestChain.Get(o);
+        var mem = chain.Genesis;
+        var root0 = mem.ComputeStateRoot();
+        var root1 = SequentialExecutor.Execute(mem, chain.Block(0)).StateRoot;
+        var expectedDump = TestChain.Dump(mem);
+
+        using var files = new TempDir();
+        Directory.CreateDirectory(files.Path);
+        string genesisPath = files.Sub("genesis.json"), blockPath = files.Sub("b1.gxb");
+        StateJson.WriteDumpFile(chain.Genesis, genesisPath);
+        File.WriteAllBytes(blockPath, chain.Blocks[0]);
+        string[] Args(string dir) => ["run", "--state", dir, "--genesis", genesisPath, "--block", blockPath, "--out", files.Sub(Path.GetFileName(dir) + ".json")];
+
+        // One run to the end: the result, and how long a run takes on this machine.
+        var clock = Stopwatch.StartNew();
+        using (var full = ChildProcess.Start(CliDll, Args(files.Sub("full"))))
+            Assert.True(full.WaitForExit() == 0, full.Stderr.ToString());
+        double runMs = clock.Elapsed.TotalMilliseconds;
+        Assert.Equal(expectedDump, File.ReadAllBytes(files.Sub("full.json")));
+        using (var s = RocksDbStateStore.Open(files.Sub("full"), null)) Assert.Equal(root1, s.StateRoot);
+
+        // Kills spread over the run, denser towards its end, where the commit is.
+        double[] fractions = [0.2, 0.4, 0.6, 0.75, 0.85, 0.9, 0.94, 0.97, 1.0, 1.03];
+        var outcomes = new List<string>();
+        for (int k = 0; k < fractions.Length; k++)
+        {
+            string dir = files.Sub($"kill-{k}");
+            using (var child = ChildProcess.Start(CliDll, Args(dir)))
+            {
+                Thread.Sleep((int)(runMs * fractions[k]));
+                child.KillHard();
+            }
+            if (!Directory.Exists(dir) || !Directory.EnumerateFileSystemEntries(dir).Any()) { outcomes.Add("none"); continue; }
+            using var store = RocksDbStateStore.Open(dir, chain.Genesis);
+            var state = store.Load(); // checks the recomputed root against the stored one
+            Assert.InRange(store.Height, 0UL, 1UL);
+            Assert.Equal(store.Height == 0 ? root0 : root1, store.StateRoot);
+            outcomes.Add(store.Height.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (store.Height == 0)
+            {
+                var b = chain.Block(0);
+                store.CommitBlock(state, b, SequentialExecutor.Execute(state, b));
+            }
+            Assert.Equal(root1, store.StateRoot);
+            Assert.Equal(expectedDump, TestChain.Dump(state));
+        }
+        TestContext.Current.TestOutputHelper?.WriteLine($"run {runMs:F0} ms; height after each kill: {string.Join(",", outcomes)}");
+    }
+}
