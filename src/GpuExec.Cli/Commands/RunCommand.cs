@@ -20,11 +20,15 @@ public static class RunCommand
         var receipts = new Option<FileInfo?>("--receipts") { Description = "Where to write the last block's receipts (JSON lines)." };
         var executor = new Option<string>("--executor") { Description = "sequential or parallel.", DefaultValueFactory = _ => "sequential" };
         executor.AcceptOnlyFromAmong("sequential", "parallel");
+        var stateDir = new Option<DirectoryInfo?>("--state")
+        {
+            Description = "A RocksDB state directory: initialised from --genesis when new; each block is committed to it atomically.",
+        };
         var device = Options.Device();
         var verbose = Options.Verbose();
-        var cmd = new Command("run", "Apply blocks in order to a genesis state; write the dump (--out) and the last block's receipts.")
+        var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, executor, device, verbose,
+            genesis, blocks, output, receipts, stateDir, executor, device, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -32,31 +36,50 @@ public static class RunCommand
             var bs = parse.GetValue(blocks) ?? [];
             var o = parse.GetValue(output);
             var r = parse.GetValue(receipts);
-            if (g is null) { CliOutput.Error("run: --genesis is required"); return ExitCodes.Usage; }
-            if (o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
+            var dir = parse.GetValue(stateDir);
+            if (g is null && dir is null) { CliOutput.Error("run: give --genesis, or --state DIR"); return ExitCodes.Usage; }
+            if (dir is null && o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
+            if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            return Run(g.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, dev, parse.GetValue(verbose));
+            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, dev, parse.GetValue(verbose));
         });
         return cmd;
     }
 
     private enum ExecutorKind { Sequential, Parallel }
 
-    private static int Run(string genesisPath, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, DeviceKind device, bool verbose)
+    /// <summary>
+    /// Without --state: every block is applied in memory and files are written only when all were.
+    /// With --state: each block is committed to the store as soon as it is applied (one synced
+    /// batch), so a refused block leaves the blocks before it committed, as a node's would.
+    /// </summary>
+    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, DeviceKind device, bool verbose)
     {
-        var state = StateJson.ReadFile(genesisPath);
-        BlockResult? last = null;
         using var logging = CliLogging.Create(verbose);
         using var pipeline = exec == ExecutorKind.Parallel
             ? new BlockPipeline(new GpuExecOptions { Device = device }, logging.CreateLogger<BlockPipeline>())
             : null;
-        foreach (var path in blockPaths)
+        Func<WorldState, Block, string, BlockResult> execute = pipeline is null
+            ? (state, block, path) => SequentialExecutor.Execute(state, block, verifySignatures: true, source: path)
+            : (state, block, path) => pipeline.Execute(block, state, source: path).Result;
+
+        WorldState state;
+        BlockResult? last;
+        if (stateDir is not null)
         {
-            var block = BlockCodec.ReadFile(path);
-            last = pipeline is null
-                ? SequentialExecutor.Execute(state, block, verifySignatures: true, source: path)
-                : pipeline.Execute(block, state, source: path).Result;
+            var (store, loaded) = StateDirectory.Open(stateDir, genesisPath);
+            using (store)
+            {
+                state = loaded;
+                last = StateDirectory.ApplyBlocks(store, state, blockPaths, execute);
+            }
+        }
+        else
+        {
+            state = StateJson.ReadFile(genesisPath!);
+            last = null;
+            foreach (var path in blockPaths) last = execute(state, BlockCodec.ReadFile(path), path);
         }
         // Everything was applied: only now are files written, each atomically.
         if (outPath is not null) CliOutput.WriteAtomically(outPath, s => StateJson.WriteDump(state, s));
