@@ -21,6 +21,7 @@ public static class BenchReport
         t.AddRow("[bold]sequential baseline[/]", p.SequentialMs.ToString("F2"), $"{p.SequentialTps:N0} TPS");
         t.AddRow("[bold]speedup[/]", "", $"{p.Speedup:F2}x");
         t.AddRow("batches / critical path", $"{p.Batches} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
+        t.AddRow("peak working set", $"{p.PeakWorkingSetMiB:N0} MiB", "");
         AnsiConsole.Write(t);
     }
 
@@ -80,6 +81,7 @@ public static class BenchReport
         w.WriteNumber("critical_path", p.CriticalPath);
         w.WriteNumber("effective_parallelism", Math.Round(p.EffectiveParallelism, 2));
         w.WriteString("state_root", p.StateRoot);
+        w.WriteNumber("peak_working_set_mib", p.PeakWorkingSetMiB);
         w.WriteEndObject();
     }
 

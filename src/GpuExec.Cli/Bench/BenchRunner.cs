@@ -30,6 +30,8 @@ public sealed record BenchPoint
     public required int CriticalPath { get; init; }
     public required double EffectiveParallelism { get; init; }
     public required string StateRoot { get; init; }
+    /// <summary>The process's peak working set after the point (generation included), in MiB.</summary>
+    public required long PeakWorkingSetMiB { get; init; }
 }
 
 /// <summary>Thrown when the pipeline and the sequential baseline disagree: nothing is reported.</summary>
@@ -98,6 +100,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             CriticalPath = par.Schedule.CriticalPath,
             EffectiveParallelism = par.Schedule.EffectiveParallelism,
             StateRoot = par.Result.StateRoot.ToHex(),
+            PeakWorkingSetMiB = Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 >> 20 : 0,
         };
     }
 
