@@ -18,9 +18,10 @@ namespace GpuExec.Engine;
 /// tx_root     Verify/  IHasher.MerkleRoot over the raw records (device or CPU)   then BlockChecks
 /// txids       Verify/  IHasher.Sha256 of every record
 /// sigverify   Verify/  ISignatureVerifier over the records in place (rules 1-3)
-/// conflicts   Conflicts/  access sets, sort by key, dependency graph (device or CPU)
-/// schedule    Schedule/   level batches
-/// execute     Execute/    batches on all cores over loaded slots, then one write-back  (the commit step)
+/// conflicts   Conflicts/  access sets, sort by key, dependency graph (device or CPU)   [parallel mode]
+/// schedule    Schedule/   level batches                                                  [parallel mode]
+/// execute     Execute/    batches on all cores over loaded slots, then one write-back, or
+///                         the rules in block order on one thread (in-order mode)      (the commit step)
 /// state_root  Core/Commitments, incremental over changed accounts
 /// </code>
 /// The state is touched only in the execute stage's write-back; everything before it can be
@@ -71,10 +72,15 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             throw;
         }
         DeviceDescription = $"{_device.Kind.ToName()} ({_device.Info.Name})";
-        Log.Ready(_logger, DeviceDescription, options.Threads);
+        Mode = options.Execute != ExecuteMode.Auto ? options.Execute
+            : _device.Accelerator is null ? ExecuteMode.InOrder : ExecuteMode.Parallel;
+        Log.Ready(_logger, DeviceDescription, options.Threads, Mode.ToString());
     }
 
     public string DeviceDescription { get; }
+
+    /// <summary>How blocks are applied (<see cref="ExecuteMode.Auto"/> resolved for the device).</summary>
+    public ExecuteMode Mode { get; }
 
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;
@@ -137,25 +143,43 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         ParallelExecutor.ApplyVerdicts(verdicts, statuses);
         End(StageTimings.SigVerify);
 
-        Checkpoint(StageTimings.Conflicts);
-        var sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
-        var graph = _executor.DetectConflicts(sets);
-        End(StageTimings.Conflicts);
+        ScheduleStats stats;
+        if (Mode == ExecuteMode.Parallel)
+        {
+            Checkpoint(StageTimings.Conflicts);
+            var sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
+            var graph = _executor.DetectConflicts(sets);
+            End(StageTimings.Conflicts);
 
-        Checkpoint(StageTimings.Schedule);
-        var plan = ParallelExecutor.Plan(sets, graph);
-        End(StageTimings.Schedule);
+            Checkpoint(StageTimings.Schedule);
+            var plan = ParallelExecutor.Plan(sets, graph);
+            End(StageTimings.Schedule);
 
-        // The commit step: from here on the block is applied whole.
-        Checkpoint(StageTimings.Execute);
-        _executor.ExecutePlan(state, block, sets, graph, plan, statuses);
-        state.Height = height;
-        End(StageTimings.Execute);
+            // The commit step: from here on the block is applied whole.
+            Checkpoint(StageTimings.Execute);
+            _executor.ExecutePlan(state, block, sets, graph, plan, statuses);
+            state.Height = height;
+            End(StageTimings.Execute);
+            stats = _executor.LastStats;
+        }
+        else
+        {
+            // No conflicts to find when nothing runs side by side: the stages are empty.
+            Checkpoint(StageTimings.Conflicts);
+            End(StageTimings.Conflicts);
+            Checkpoint(StageTimings.Schedule);
+            End(StageTimings.Schedule);
+
+            Checkpoint(StageTimings.Execute);
+            int applied = SequentialExecutor.ApplyInOrder(state, block, statuses);
+            state.Height = height;
+            End(StageTimings.Execute);
+            stats = new ScheduleStats(n, applied, applied, applied, 0, 0);
+        }
 
         var stateRoot = state.ComputeStateRoot();
         End(StageTimings.StateRoot);
 
-        var stats = _executor.LastStats;
         Log.Schedule(_logger, height, n, stats.Batches, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, height, DeviceDescription, n, total.Elapsed.TotalMilliseconds, stateRoot.ToHex());
         return new BlockExecution(new BlockResult(statuses, txids, stateRoot), stages, stats);

@@ -20,6 +20,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Block {Height} cancelled before stage {Stage}; the state is unchanged")]
     public static partial void Cancelled(ILogger logger, ulong height, string stage);
 
-    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads")]
-    public static partial void Ready(ILogger logger, string device, int threads);
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads, execute mode {Mode}")]
+    public static partial void Ready(ILogger logger, string device, int threads, string mode);
 }

@@ -22,18 +22,6 @@ internal static class Cli
         return (p.ExitCode, stdout.Result, stderr.Result);
     }
 
-    public static string Shared(params string[] parts)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared");
-            if (Directory.Exists(Path.Combine(candidate, "examples"))) return Path.Combine([candidate, .. parts]);
-            dir = dir.Parent;
-        }
-        throw new DirectoryNotFoundException("../shared not found");
-    }
-
     public static string TempDir()
     {
         var d = Path.Combine(Path.GetTempPath(), "gpuexec-test-" + Guid.NewGuid().ToString("N")[..12]);

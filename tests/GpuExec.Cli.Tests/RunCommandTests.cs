@@ -4,7 +4,7 @@ namespace GpuExec.Cli.Tests;
 
 public class RunCommandTests
 {
-    private static readonly string Example = Cli.Shared("examples", "conformance-1");
+    private static readonly string Example = TestPaths.Shared("examples", "conformance-1");
     private static string Genesis => Path.Combine(Example, "genesis.json");
     private static string Block => Path.Combine(Example, "block.gxb");
 

@@ -39,6 +39,42 @@ public class PipelineApiTests
         Assert.Equal(Blocks.Dump(expected), Blocks.Dump(state));
     }
 
+    [Theory]
+    [InlineData(ExecuteMode.Parallel, false)]
+    [InlineData(ExecuteMode.Parallel, true)]
+    [InlineData(ExecuteMode.InOrder, false)]
+    [InlineData(ExecuteMode.InOrder, true)]
+    public void Both_execute_modes_equal_the_sequential_executor_over_a_chain(ExecuteMode mode, bool collectorSends)
+    {
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2, MinParallelBatch = 1 });
+        Assert.Equal(mode, pipeline.Mode);
+        var gen = new BlockGenerator(new GeneratorOptions
+        {
+            Accounts = 40, TxsPerBlock = 700, Pools = 3, Skew = 1.2, InvalidRatio = 0.15, Seed = 5, CollectorSends = collectorSends,
+        });
+        var expected = gen.Genesis.Clone();
+        var state = gen.Genesis.Clone();
+        for (int b = 0; b < 3; b++)
+        {
+            var block = BlockCodec.Decode(gen.NextBlock());
+            var seq = SequentialExecutor.Execute(expected, block);
+            var run = pipeline.Execute(block, state, TestContext.Current.CancellationToken);
+            Assert.Equal(seq.Statuses, run.Result.Statuses);
+            Assert.Equal(seq.TxIds, run.Result.TxIds);
+            Assert.Equal(seq.StateRoot, run.Result.StateRoot);
+            Assert.Equal(Blocks.Dump(expected), Blocks.Dump(state));
+        }
+    }
+
+    [Fact]
+    public void Auto_applies_in_order_on_the_cpu_and_in_parallel_on_an_ilgpu_device()
+    {
+        using (var cpu = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu }))
+            Assert.Equal(ExecuteMode.InOrder, cpu.Mode);
+        using var emulated = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.IlgpuCpu });
+        Assert.Equal(ExecuteMode.Parallel, emulated.Mode);
+    }
+
     [Fact]
     public void Invalid_options_are_refused_when_the_executor_is_built()
     {

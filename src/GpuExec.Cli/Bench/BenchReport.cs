@@ -10,7 +10,7 @@ public static class BenchReport
 {
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, execute {p.ExecuteMode}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("ms").RightAligned());
         t.AddColumn(new TableColumn("share").RightAligned());
@@ -20,7 +20,8 @@ public static class BenchReport
         t.AddRow("[bold]pipeline total[/]", p.ParallelMs.ToString("F2"), $"{p.ParallelTps:N0} TPS");
         t.AddRow("[bold]sequential baseline[/]", p.SequentialMs.ToString("F2"), $"{p.SequentialTps:N0} TPS");
         t.AddRow("[bold]speedup[/]", "", $"{p.Speedup:F2}x");
-        t.AddRow("batches / critical path", $"{p.Batches} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
+        if (p.ExecuteMode == nameof(Engine.ExecuteMode.Parallel))
+            t.AddRow("batches / critical path", $"{p.Batches} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
         t.AddRow("peak working set", $"{p.PeakWorkingSetMiB:N0} MiB", "");
         AnsiConsole.Write(t);
     }
@@ -67,6 +68,7 @@ public static class BenchReport
         w.WriteString("device_name", p.DeviceName);
         w.WriteNumber("cores", p.Cores);
         w.WriteNumber("threads", p.Threads);
+        w.WriteString("execute_mode", p.ExecuteMode);
         w.WriteNumber("txs", p.Txs);
         w.WriteNumber("accounts", p.Accounts);
         w.WriteNumber("pools", p.Pools);

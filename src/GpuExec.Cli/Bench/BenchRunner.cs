@@ -14,6 +14,8 @@ public sealed record BenchPoint
     public required string DeviceName { get; init; }
     public required int Cores { get; init; }
     public required int Threads { get; init; }
+    /// <summary>How the pipeline applied the block: Parallel or InOrder.</summary>
+    public required string ExecuteMode { get; init; }
     public required int Txs { get; init; }
     public required int Accounts { get; init; }
     public required int Pools { get; init; }
@@ -88,6 +90,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             DeviceName = pipeline.DeviceDescription,
             Cores = Environment.ProcessorCount,
             Threads = threads,
+            ExecuteMode = pipeline.Mode.ToString(),
             Txs = options.TxsPerBlock,
             Accounts = options.Accounts,
             Pools = options.Pools,

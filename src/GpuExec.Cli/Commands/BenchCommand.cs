@@ -29,10 +29,11 @@ public static class BenchCommand
         var sweep = new Option<string?>("--sweep") { Description = "Sweep a parameter: skew (0, 0.5, 1, 1.5, 2)." };
         sweep.AcceptOnlyFromAmong("skew");
         var device = Options.Device();
+        var execute = Options.Execute();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -51,17 +52,21 @@ public static class BenchCommand
             }
             if (t < 1 || r < 1) { CliOutput.Error("bench: --threads and --repeat must be at least 1"); return ExitCodes.Usage; }
             bool isSweep = parse.GetValue(sweep) == "skew";
-            return Run(baseOptions, DeviceKindNames.Parse(parse.GetValue(device)!), t, r, isSweep,
+            var pipelineOptions = new GpuExecOptions
+            {
+                Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)),
+            };
+            return Run(baseOptions, pipelineOptions, r, isSweep,
                 parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
         });
         return cmd;
     }
 
-    private static int Run(GeneratorOptions o, DeviceKind device, int threads, int repeat, bool sweep, string? json, string? plot, bool verbose)
+    private static int Run(GeneratorOptions o, GpuExecOptions pipelineOptions, int repeat, bool sweep, string? json, string? plot, bool verbose)
     {
         using var logging = CliLogging.Create(verbose);
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = device, Threads = threads }, logging.CreateLogger<BlockPipeline>());
-        var runner = new BenchRunner(pipeline, threads);
+        using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
+        var runner = new BenchRunner(pipeline, pipelineOptions.Threads);
 
         // Warm up both executors (JIT, kernel launch paths) on a small block of the same shape.
         runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1);

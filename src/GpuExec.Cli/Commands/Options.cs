@@ -9,6 +9,24 @@ internal static class Options
 
     public static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log every stage (Debug level) to stderr." };
 
+    public static Option<string> Execute()
+    {
+        var o = new Option<string>("--execute")
+        {
+            Description = "How the pipeline applies verified transactions: auto (in order on cpu, parallel batches on ILGPU devices), parallel or in-order.",
+            DefaultValueFactory = _ => "auto",
+        };
+        o.AcceptOnlyFromAmong("auto", "parallel", "in-order");
+        return o;
+    }
+
+    public static Engine.ExecuteMode ParseExecute(string? name) => name switch
+    {
+        "parallel" => Engine.ExecuteMode.Parallel,
+        "in-order" => Engine.ExecuteMode.InOrder,
+        _ => Engine.ExecuteMode.Auto,
+    };
+
     public static Option<string> Device()
     {
         var o = new Option<string>("--device")

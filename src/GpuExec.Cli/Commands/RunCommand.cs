@@ -25,10 +25,11 @@ public static class RunCommand
             Description = "A RocksDB state directory: initialised from --genesis when new; each block is committed to it atomically.",
         };
         var device = Options.Device();
+        var execute = Options.Execute();
         var verbose = Options.Verbose();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, verbose,
+            genesis, blocks, output, receipts, stateDir, executor, device, execute, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -42,7 +43,8 @@ public static class RunCommand
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, dev, parse.GetValue(verbose));
+            var options = new GpuExecOptions { Device = dev, Execute = Options.ParseExecute(parse.GetValue(execute)) };
+            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose));
         });
         return cmd;
     }
@@ -54,11 +56,11 @@ public static class RunCommand
     /// With --state: each block is committed to the store as soon as it is applied (one synced
     /// batch), so a refused block leaves the blocks before it committed, as a node's would.
     /// </summary>
-    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, DeviceKind device, bool verbose)
+    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose)
     {
         using var logging = CliLogging.Create(verbose);
         using var pipeline = exec == ExecutorKind.Parallel
-            ? new BlockPipeline(new GpuExecOptions { Device = device }, logging.CreateLogger<BlockPipeline>())
+            ? new BlockPipeline(options, logging.CreateLogger<BlockPipeline>())
             : null;
         Func<WorldState, Block, string, BlockResult> execute = pipeline is null
             ? (state, block, path) => SequentialExecutor.Execute(state, block, verifySignatures: true, source: path)

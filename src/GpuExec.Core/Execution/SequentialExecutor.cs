@@ -45,6 +45,31 @@ public static class SequentialExecutor
         return new BlockResult(statuses, txids, state.ComputeStateRoot());
     }
 
+    /// <summary>
+    /// Rules 4-7 in block order for the transactions whose status is still <see cref="TxStatus.Ok"/>
+    /// after rules 1-3 (precheck and signatures, done elsewhere); fills in their statuses. The block
+    /// must already have passed <see cref="BlockChecks"/>; the height is not changed.
+    /// </summary>
+    /// <returns>How many transactions the rules were applied to.</returns>
+    public static int ApplyInOrder(WorldState state, Block block, TxStatus[] statuses)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(statuses);
+        if (statuses.Length != block.Count) throw new ArgumentException("one status per transaction", nameof(statuses));
+        var access = new WorldStateTxState(state, state.GetOrCreateAccount(block.Header.FeeCollector));
+        int applied = 0;
+        for (int i = 0; i < statuses.Length; i++)
+        {
+            if (statuses[i] != TxStatus.Ok) continue;
+            var record = block.Record(i);
+            access.Sender = state.GetOrCreateAccount(new TransactionView(record).Sender);
+            statuses[i] = TxRules.Apply(ref access, record);
+            applied++;
+        }
+        return applied;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TxStatus ApplyOne(ref WorldStateTxState access, ReadOnlySpan<byte> record, uint chainId, bool verify)
     {

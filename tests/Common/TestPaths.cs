@@ -1,4 +1,4 @@
-namespace GpuExec.Kernels.Tests;
+namespace GpuExec.Testing;
 
 /// <summary>Finds <c>../shared</c> beside the checkout, walking up from the test binary.</summary>
 internal static class TestPaths
