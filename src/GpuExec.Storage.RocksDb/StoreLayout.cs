@@ -1,3 +1,4 @@
+using GpuExec.Commitments;
 using System.Buffers.Binary;
 using GpuExec.Model;
 using GpuExec.State;
@@ -57,22 +58,9 @@ internal static class StoreLayout
     /// <summary>Writes the account value into <paramref name="buffer"/> (grown if needed); returns its length.</summary>
     public static int AccountValue(Account a, ref byte[] buffer)
     {
-        int n = 0;
-        for (int i = 0; i < a.EntryCount; i++) if (a.AmountAt(i) != 0) n++;
-        int size = 8 + 4 + 12 * n;
+        int size = LeafEncoding.AccountBodySize(a);
         if (buffer.Length < size) buffer = new byte[Math.Max(size, buffer.Length * 2)];
-        var v = buffer.AsSpan();
-        BinaryPrimitives.WriteUInt64LittleEndian(v, a.Nonce);
-        BinaryPrimitives.WriteUInt32LittleEndian(v[8..], (uint)n);
-        int pos = 12;
-        for (int i = 0; i < a.EntryCount; i++)
-        {
-            if (a.AmountAt(i) == 0) continue;
-            BinaryPrimitives.WriteUInt32LittleEndian(v[pos..], a.TokenAt(i));
-            BinaryPrimitives.WriteUInt64LittleEndian(v[(pos + 4)..], a.AmountAt(i));
-            pos += 12;
-        }
-        return size;
+        return LeafEncoding.WriteAccountBody(a, buffer);
     }
 
     /// <summary>Decodes an account record; null when it is not well-formed.</summary>
@@ -103,13 +91,12 @@ internal static class StoreLayout
         BinaryPrimitives.WriteUInt32BigEndian(key[1..], id);
     }
 
+    /// <summary>The pool's leaf data after <c>0x02 || id</c> (the key holds those).</summary>
     public static void PoolValue(in Pool p, Span<byte> v)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(v, p.TokenA);
-        BinaryPrimitives.WriteUInt32LittleEndian(v[4..], p.TokenB);
-        BinaryPrimitives.WriteUInt64LittleEndian(v[8..], p.ReserveA);
-        BinaryPrimitives.WriteUInt64LittleEndian(v[16..], p.ReserveB);
-        BinaryPrimitives.WriteUInt16LittleEndian(v[24..], p.FeeBps);
+        Span<byte> leaf = stackalloc byte[LeafEncoding.PoolLeafSize];
+        LeafEncoding.WritePoolLeaf(p, leaf);
+        leaf[5..].CopyTo(v);
     }
 
     /// <summary>Decodes a pool record; false when it is not well-formed (SPEC section 1).</summary>

@@ -58,19 +58,7 @@ public class ContentionSweepBenchmarks
     }
 
     [Benchmark(Baseline = true)]
-    public int SequentialApply()
-    {
-        var access = new WorldStateTxState(_state, _state.GetOrCreateAccount(_block.Header.FeeCollector));
-        int ok = 0;
-        for (int i = 0; i < _block.Count; i++)
-        {
-            if (_statuses[i] != TxStatus.Ok) continue;
-            var record = _block.Record(i);
-            access.Sender = _state.GetOrCreateAccount(new TransactionView(record).Sender);
-            if (TxRules.Apply(ref access, record) == TxStatus.Ok) ok++;
-        }
-        return ok;
-    }
+    public int SequentialApply() => SequentialExecutor.ApplyInOrder(_state, _block, _statuses);
 
     [Benchmark]
     public int ParallelExecuteStage()

@@ -67,7 +67,7 @@ internal sealed class StateRootCache
                 bool has = !a.IsEmpty;
                 if (has != a.HasLeaf || (has && a.LeafIndex < 0)) localFlips++;
                 a.HasLeaf = has;
-                if (has) AccountLeafHash(a, a.LeafHash ??= new byte[Merkle.HashSize]);
+                if (has) LeafEncoding.AccountLeafHash(a, a.LeafHash ??= new byte[Merkle.HashSize]);
                 a.Dirty = false;
                 changed[i] = 1;
             }
@@ -79,10 +79,10 @@ internal sealed class StateRootCache
         int poolBytes = pools.Length * Merkle.HashSize;
         structural |= _poolLeaves.Length != poolBytes;
         var poolLeaves = new byte[poolBytes];
-        Span<byte> leaf = stackalloc byte[PoolLeafSize];
+        Span<byte> leaf = stackalloc byte[LeafEncoding.PoolLeafSize];
         for (int p = 0; p < pools.Length; p++)
         {
-            WritePoolLeaf(pools[p], leaf);
+            LeafEncoding.WritePoolLeaf(pools[p], leaf);
             Merkle.LeafHash(leaf, poolLeaves.AsSpan(p * Merkle.HashSize, Merkle.HashSize));
         }
 
@@ -196,42 +196,5 @@ internal sealed class StateRootCache
         while (_levels.Count <= k) _levels.Add([]);
         if (_levels[k].Length < bytes) _levels[k] = new byte[bytes + bytes / 8];
         return _levels[k];
-    }
-
-    public const int PoolLeafSize = 1 + 4 + 4 + 4 + 8 + 8 + 2;
-
-    /// <summary><c>0x02 || id:u32 big-endian || token_a || token_b || reserve_a || reserve_b || fee_bps</c>.</summary>
-    public static void WritePoolLeaf(in Pool p, Span<byte> leaf)
-    {
-        leaf[0] = 2;
-        BinaryPrimitives.WriteUInt32BigEndian(leaf[1..], p.Id);
-        BinaryPrimitives.WriteUInt32LittleEndian(leaf[5..], p.TokenA);
-        BinaryPrimitives.WriteUInt32LittleEndian(leaf[9..], p.TokenB);
-        BinaryPrimitives.WriteUInt64LittleEndian(leaf[13..], p.ReserveA);
-        BinaryPrimitives.WriteUInt64LittleEndian(leaf[21..], p.ReserveB);
-        BinaryPrimitives.WriteUInt16LittleEndian(leaf[29..], p.FeeBps);
-    }
-
-    /// <summary>Hash of <c>0x01 || address || nonce:u64 || n:u32 || n x (token:u32, balance:u64)</c>, zeros left out.</summary>
-    public static void AccountLeafHash(Account a, Span<byte> hash)
-    {
-        int n = 0;
-        for (int i = 0; i < a.EntryCount; i++) if (a.AmountAt(i) != 0) n++;
-        int size = 1 + 1 + 32 + 8 + 4 + 12 * n;
-        Span<byte> buf = size <= 1024 ? stackalloc byte[size] : new byte[size];
-        buf[0] = 0; // RFC 6962 leaf prefix
-        buf[1] = 1;
-        a.Address.WriteTo(buf[2..]);
-        BinaryPrimitives.WriteUInt64LittleEndian(buf[34..], a.Nonce);
-        BinaryPrimitives.WriteUInt32LittleEndian(buf[42..], (uint)n);
-        int pos = 46;
-        for (int i = 0; i < a.EntryCount; i++)
-        {
-            if (a.AmountAt(i) == 0) continue;
-            BinaryPrimitives.WriteUInt32LittleEndian(buf[pos..], a.TokenAt(i));
-            BinaryPrimitives.WriteUInt64LittleEndian(buf[(pos + 4)..], a.AmountAt(i));
-            pos += 12;
-        }
-        SHA256.HashData(buf, hash);
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using GpuExec.Commitments;
 using GpuExec.Crypto;
@@ -30,17 +29,23 @@ public static class SequentialExecutor
         Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
         BlockChecks.Check(state, block, new Hash32(root), source);
 
+        // Rules 1-3 and the txids, then rules 4-7 in block order: one transaction at a time throughout.
         int n = block.Count;
         var statuses = new TxStatus[n];
         var txids = new byte[n * 32];
-        var access = new WorldStateTxState(state, state.GetOrCreateAccount(block.Header.FeeCollector));
         uint chainId = state.ChainId;
         for (int i = 0; i < n; i++)
         {
             var record = block.Record(i);
             SHA256.HashData(record, txids.AsSpan(i * 32, 32));
-            statuses[i] = ApplyOne(ref access, record, chainId, verifySignatures);
+            statuses[i] = TxRules.Precheck(record, chainId);
+            if (statuses[i] == TxStatus.Ok && verifySignatures)
+            {
+                var tx = new TransactionView(record);
+                if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
+            }
         }
+        ApplyInOrder(state, block, statuses);
         state.Height = block.Header.Height;
         return new BlockResult(statuses, txids, state.ComputeStateRoot());
     }
@@ -68,17 +73,5 @@ public static class SequentialExecutor
             applied++;
         }
         return applied;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TxStatus ApplyOne(ref WorldStateTxState access, ReadOnlySpan<byte> record, uint chainId, bool verify)
-    {
-        var pre = TxRules.Precheck(record, chainId);
-        if (pre != TxStatus.Ok) return pre;
-        var tx = new TransactionView(record);
-        if (verify && !Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature))
-            return TxStatus.BadSignature;
-        access.Sender = access.State.GetOrCreateAccount(tx.Sender);
-        return TxRules.Apply(ref access, record);
     }
 }
