@@ -9,14 +9,15 @@ public class RunCommandTests
     private static string Block => Path.Combine(Example, "block.gxb");
 
     [Theory]
-    [InlineData("sequential")]
-    [InlineData("parallel")]
-    public void Conformance_example_through_the_cli(string executor)
+    [InlineData("sequential", "auto")]
+    [InlineData("parallel", "auto")]
+    [InlineData("parallel", "parallel")]
+    [InlineData("parallel", "in-order")]
+    public void Conformance_example_through_the_cli(string executor, string execute)
     {
         var dir = Cli.TempDir();
         var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"),
-            "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu");
-        if (executor == "parallel" && code == ExitCodes.Usage && err.Contains("not available")) Assert.Skip("parallel executor not in this build");
+            "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu", "--execute", execute);
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Example, "expected-dump.json")), File.ReadAllBytes(Path.Combine(dir, "d.json")));
         var expected = File.ReadAllLines(Path.Combine(Example, "expected-receipts.jsonl"));
@@ -78,6 +79,35 @@ public class RunCommandTests
         var (code, _, err) = Cli.Run(args);
         Assert.Equal(ExitCodes.Usage, code);
         Assert.StartsWith("gpuexec: ", err);
+    }
+}
+
+public class StateDirectoryCliTests
+{
+    [Fact]
+    public void A_chain_applied_across_runs_with_state_equals_one_run_in_memory()
+    {
+        var dir = Cli.TempDir();
+        Assert.Equal(0, Cli.Run("gen", "--accounts", "40", "--txs", "400", "--pools", "2", "--blocks", "3", "--seed", "9", "--out", dir).code);
+        string G = Path.Combine(dir, "genesis.json"), B1 = Path.Combine(dir, "block-000001.gxb"),
+               B2 = Path.Combine(dir, "block-000002.gxb"), B3 = Path.Combine(dir, "block-000003.gxb");
+        var store = Path.Combine(dir, "state");
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--genesis", G, "--block", B1).code);
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--block", B2, "--executor", "parallel", "--device", "cpu").code);
+        // A refused block (block 2 again) leaves the store as it was.
+        Assert.Equal(ExitCodes.BlockRejected, Cli.Run("run", "--state", store, "--block", B2).code);
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--block", B3).code);
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--out", Path.Combine(dir, "stored.json")).code);
+        Assert.Equal(0, Cli.Run("run", "--genesis", G, "--block", B1, "--block", B2, "--block", B3, "--out", Path.Combine(dir, "memory.json")).code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "memory.json")), File.ReadAllBytes(Path.Combine(dir, "stored.json")));
+
+        // A store refuses another chain's genesis and a directory that is not a store.
+        var (code, _, err) = Cli.Run("run", "--state", store, "--genesis", Path.Combine(Cli.TempDir(), "none.json"), "--out", Path.Combine(dir, "x.json"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("none.json", err);
+        (code, _, err) = Cli.Run("run", "--state", dir, "--out", Path.Combine(dir, "x.json"));
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("not a GpuExec state store", err);
     }
 }
 
