@@ -32,8 +32,12 @@ public static class BenchReport
         foreach (var c in new[] { "skew", "sequential TPS", "pipeline TPS", "speedup", "critical path", "parallelism", "execute ms" })
             t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var p in points)
+        {
+            bool parallel = p.ExecuteMode == nameof(ExecuteMode.Parallel);
             t.AddRow(p.Skew.ToString("F2"), p.SequentialTps.ToString("N0"), p.ParallelTps.ToString("N0"), p.Speedup.ToString("F2") + "x",
-                p.CriticalPath.ToString(), p.EffectiveParallelism.ToString("F1"), p.Stages[StageTimings.Execute].ToString("F2"));
+                parallel ? p.CriticalPath.ToString() : "in order", parallel ? p.EffectiveParallelism.ToString("F1") : "-",
+                p.Stages[StageTimings.Execute].ToString("F2"));
+        }
         AnsiConsole.Write(t);
     }
 
