@@ -34,3 +34,8 @@ catch (DeviceUnavailableException e)
     CliOutput.Error(e.Message);
     return ExitCodes.DeviceUnavailable;
 }
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    CliOutput.Error("I/O error: " + e.Message);
+    return ExitCodes.InternalError;
+}

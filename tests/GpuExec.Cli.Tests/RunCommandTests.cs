@@ -67,6 +67,17 @@ public class RunCommandTests
         Assert.False(File.Exists(Path.Combine(dir, "d.json")));
     }
 
+    [Fact]
+    public void Gen_into_a_file_is_a_usage_error()
+    {
+        var file = Path.Combine(Cli.TempDir(), "a-file");
+        File.WriteAllText(file, "x");
+        var (code, _, err) = Cli.Run("gen", "--txs", "5", "--accounts", "3", "--out", file);
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("is a file", err);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+
     [Theory]
     [InlineData("run", "--bogus")]
     [InlineData("run", "--block", "x.gxb", "--out", "d.json")]
@@ -74,6 +85,7 @@ public class RunCommandTests
     [InlineData("frobnicate")]
     [InlineData("gen", "--accounts", "1", "--out", "x")]
     [InlineData("gen", "--skew", "-1", "--out", "x")]
+    [InlineData("bench", "--txs", "0", "--device", "cpu")]
     public void Usage_errors_exit_2(params string[] args)
     {
         var (code, _, err) = Cli.Run(args);

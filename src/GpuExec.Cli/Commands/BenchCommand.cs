@@ -50,7 +50,11 @@ public static class BenchCommand
                 CliOutput.Error($"bench: {e.ParamName}: {e.Message.Split(" (Parameter")[0]}");
                 return ExitCodes.Usage;
             }
-            if (t < 1 || r < 1) { CliOutput.Error("bench: --threads and --repeat must be at least 1"); return ExitCodes.Usage; }
+            if (t < 1 || r < 1 || baseOptions.TxsPerBlock < 1)
+            {
+                CliOutput.Error("bench: --txs, --threads and --repeat must be at least 1");
+                return ExitCodes.Usage;
+            }
             bool isSweep = parse.GetValue(sweep) == "skew";
             var pipelineOptions = new GpuExecOptions
             {

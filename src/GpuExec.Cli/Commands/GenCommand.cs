@@ -44,7 +44,9 @@ public static class GenCommand
                 CliOutput.Error($"gen: --{Kebab(e.ParamName)}: {e.Message.Split(" (Parameter")[0]}");
                 return ExitCodes.Usage;
             }
-            return Generate(options, parse.GetValue(output)!.FullName);
+            var dir = parse.GetValue(output)!.FullName;
+            if (File.Exists(dir)) { CliOutput.Error($"gen: --out: {dir} is a file, not a directory"); return ExitCodes.Usage; }
+            return Generate(options, dir);
         });
         return cmd;
     }
