@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using GpuExec.Engine;
+using GpuExec.Engine.Devices;
 using GpuExec.Execution;
 using GpuExec.Generation;
 using GpuExec.State;
@@ -86,7 +87,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
         int mid = MedianIndex(parTimes);
         return new BenchPoint
         {
-            Device = pipeline.DeviceKind.ToString().ToLowerInvariant() switch { "ilgpucpu" => "ilgpu-cpu", var d => d },
+            Device = pipeline.DeviceKind.ToName(),
             DeviceName = pipeline.DeviceDescription,
             Cores = Environment.ProcessorCount,
             Threads = threads,
