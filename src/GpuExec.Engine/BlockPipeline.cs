@@ -24,8 +24,8 @@ namespace GpuExec.Engine;
 ///                         the rules in block order on one thread (in-order mode)      (the commit step)
 /// state_root  Core/Commitments, incremental over changed accounts
 /// </code>
-/// The state is touched only in the execute stage's write-back; everything before it can be
-/// cancelled or refused with the state unchanged.
+/// The state is touched only in the execute stage; everything before it can be cancelled or
+/// refused with the state unchanged.
 /// </summary>
 public sealed class BlockPipeline : IBlockExecutor, IDisposable
 {

@@ -7,9 +7,10 @@ namespace GpuExec.Engine;
 /// <summary>
 /// Executes a block on a state, identically to <see cref="SequentialExecutor"/>.
 /// <para>How it commits: the state is changed only after every check and all verification and
-/// conflict work is done, in one final step (execution writes its slots back, then the height
-/// moves). A refused block (<see cref="BlockRejectedException"/>) or a cancellation before that step
-/// leaves the state's contents, root and height as they were; once the step has begun it completes.</para>
+/// conflict work is done, in one final step, the execute stage (parallel batches write their slots
+/// back, or the rules run in block order; then the height moves). A refused block
+/// (<see cref="BlockRejectedException"/>) or a cancellation before that step leaves the state's
+/// contents, root and height as they were; once the step has begun it completes.</para>
 /// </summary>
 public interface IBlockExecutor
 {
