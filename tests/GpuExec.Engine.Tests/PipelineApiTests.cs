@@ -66,6 +66,28 @@ public class PipelineApiTests
         }
     }
 
+    /// <summary>
+    /// The whole pipeline on ILGPU's CPU accelerator: kernels verify (overlapping the host's access
+    /// sets) and detect conflicts; transactions whose signature fails after planning are skipped.
+    /// </summary>
+    [Fact]
+    public void Parallel_pipeline_on_the_ilgpu_cpu_accelerator_equals_the_sequential_executor()
+    {
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 8, TxsPerBlock = 60, Pools = 2, Skew = 1.0, InvalidRatio = 0.6, Seed = 21 });
+        var block = BlockCodec.Decode(gen.NextBlock());
+        var expected = gen.Genesis.Clone();
+        var seq = SequentialExecutor.Execute(expected, block);
+        Assert.Contains(GpuExec.Model.TxStatus.BadSignature, seq.Statuses);
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.IlgpuCpu, Threads = 2 });
+        Assert.Equal(ExecuteMode.Parallel, pipeline.Mode);
+        var state = gen.Genesis.Clone();
+        var run = pipeline.Execute(block, state, TestContext.Current.CancellationToken);
+        Assert.Equal(seq.Statuses, run.Result.Statuses);
+        Assert.Equal(seq.TxIds, run.Result.TxIds);
+        Assert.Equal(seq.StateRoot, run.Result.StateRoot);
+        Assert.Equal(Blocks.Dump(expected), Blocks.Dump(state));
+    }
+
     [Fact]
     public void Auto_applies_in_order_on_the_cpu_and_in_parallel_on_an_ilgpu_device()
     {
@@ -99,12 +121,16 @@ public class PipelineApiTests
 
     /// <summary>Cancels when the given stage has just finished: the next stage's checkpoint must stop the block.</summary>
     [Theory]
-    [InlineData(StageTimings.TxRoot)]
-    [InlineData(StageTimings.TxIds)]
-    [InlineData(StageTimings.SigVerify)]
-    [InlineData(StageTimings.Conflicts)]
-    [InlineData(StageTimings.Schedule)]
-    public void Cancellation_mid_block_leaves_the_state_untouched(string afterStage)
+    [InlineData(StageTimings.TxRoot, ExecuteMode.InOrder)]
+    [InlineData(StageTimings.TxIds, ExecuteMode.InOrder)]
+    [InlineData(StageTimings.SigVerify, ExecuteMode.InOrder)]
+    [InlineData(StageTimings.Conflicts, ExecuteMode.InOrder)]
+    [InlineData(StageTimings.Schedule, ExecuteMode.InOrder)]
+    [InlineData(StageTimings.TxRoot, ExecuteMode.Parallel)]
+    [InlineData(StageTimings.SigVerify, ExecuteMode.Parallel)]
+    [InlineData(StageTimings.Conflicts, ExecuteMode.Parallel)]
+    [InlineData(StageTimings.Schedule, ExecuteMode.Parallel)]
+    public void Cancellation_mid_block_leaves_the_state_untouched(string afterStage, ExecuteMode mode)
     {
         var (genesis, block) = Workload();
         using var cts = new CancellationTokenSource();
@@ -113,7 +139,7 @@ public class PipelineApiTests
             if (state.TryGetValue("Stage", out var s) && (string?)s == afterStage) cts.Cancel();
         });
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu }, factory.CreateLogger<BlockPipeline>());
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode }, factory.CreateLogger<BlockPipeline>());
         var state = genesis.Clone();
         var before = (Blocks.Dump(state), state.ComputeStateRoot(), state.Height);
         Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Execute(block, state, cts.Token));

@@ -178,7 +178,10 @@ public sealed class ParallelExecutor : IDisposable
     /// <summary>
     /// Stage 6: loads the touched values into slots, runs the batches in order (each on the worker
     /// threads), writes the slots back into <paramref name="state"/> and fills the scheduled
-    /// transactions' statuses. Does not set the height or compute the root.
+    /// transactions' statuses. A planned transaction whose status is no longer <see cref="TxStatus.Ok"/>
+    /// (its signature was found bad after the access sets were built, as when verification overlaps
+    /// planning) is skipped: its keys only over-constrain the order. Does not set the height or
+    /// compute the root.
     /// </summary>
     public void ExecutePlan(WorldState state, Block block, AccessSets sets, ConflictGraph graph, ExecutionPlan plan, TxStatus[] statuses)
     {
@@ -248,8 +251,11 @@ public sealed class ParallelExecutor : IDisposable
                 int tx;
                 while ((tx = Volatile.Read(ref ready[h])) < 0) spin.SpinOnce(); // reserved, not yet written
                 spin.Reset();
-                var st = new SlotTxState(table, tx);
-                statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+                if (statuses[tx] == TxStatus.Ok) // a signature found bad after planning is skipped
+                {
+                    var st = new SlotTxState(table, tx);
+                    statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+                }
                 for (int k = 0; k < AccessSets.Stride; k++)
                 {
                     int p = slotPos[2 * (tx * AccessSets.Stride + k) + 1];
@@ -275,6 +281,7 @@ public sealed class ParallelExecutor : IDisposable
         for (int j = start; j < end; j++)
         {
             int tx = txs[j];
+            if (statuses[tx] != TxStatus.Ok) continue; // a signature found bad after planning
             var st = new SlotTxState(table, tx);
             statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
         }
