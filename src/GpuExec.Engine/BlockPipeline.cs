@@ -157,16 +157,17 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             }, CancellationToken.None);
             var setsClock = Stopwatch.StartNew();
             AccessSets sets;
+            double setsMs;
             try
             {
                 sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
+                setsMs = setsClock.Elapsed.TotalMilliseconds;
             }
             finally
             {
                 // Never leave the device working on buffers this call owns.
                 verify.GetAwaiter().GetResult();
             }
-            double setsMs = setsClock.Elapsed.TotalMilliseconds;
             ParallelExecutor.ApplyVerdicts(verdicts, statuses);
             stages[StageTimings.SigVerify] = verify.Result;
             Log.Stage(_logger, height, StageTimings.SigVerify, verify.Result, n);
