@@ -97,10 +97,21 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
     /// <summary>The synchronous form of <see cref="ExecuteAsync"/>, same contract.</summary>
     /// <param name="source">Names the block in a refusal's message (e.g. its file path).</param>
+    /// <remarks>Blocks run one at a time: the device buffers are reused, so concurrent calls wait for each other.</remarks>
     public BlockExecution Execute(Block block, WorldState state, CancellationToken cancellationToken = default, string source = "block")
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(state);
+        lock (_gate)
+        {
+            return ExecuteOne(block, state, cancellationToken, source);
+        }
+    }
+
+    private readonly Lock _gate = new();
+
+    private BlockExecution ExecuteOne(Block block, WorldState state, CancellationToken cancellationToken, string source)
+    {
         var stages = new StageTimings();
         ulong height = block.Header.Height;
         int n = block.Count;
