@@ -120,8 +120,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
         // tx_root, then the whole-block checks: a refusal leaves everything as it was.
         Checkpoint(StageTimings.TxRoot);
-        var leaves = new HashJob[n];
-        for (int i = 0; i < n; i++) leaves[i] = new HashJob(block.RecordOffsets[i], block.RecordLengths[i]);
+        var leaves = HashJobs.ForRecords(block);
         Span<byte> root = stackalloc byte[32];
         _hasher.MerkleRoot(block.Data, leaves, root);
         try
@@ -142,16 +141,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
         Checkpoint(StageTimings.SigVerify);
         var statuses = ParallelExecutor.Precheck(block, state.ChainId);
-        var jobs = new SignatureJob[n];
-        for (int i = 0; i < n; i++)
-        {
-            int off = block.RecordOffsets[i], len = block.RecordLengths[i];
-            // Only well-formed, right-chain records are verified; the others are marked invalid
-            // and their verdict is never read.
-            jobs[i] = statuses[i] == TxStatus.Ok
-                ? new SignatureJob(off, len - TransactionView.SignatureSize, off + TransactionView.SenderOffset, off + len - TransactionView.SignatureSize)
-                : new SignatureJob(off, 0, -1, -1);
-        }
+        var jobs = SignatureJobs.ForBlock(block, statuses);
         var verdicts = new bool[n];
 
         ScheduleStats stats;

@@ -1,3 +1,4 @@
+using GpuExec.Commitments;
 using GpuExec.State;
 using GpuExec.Wire;
 
@@ -21,6 +22,15 @@ public static class BlockChecks
             throw new BlockRejectedException($"{source}: parent_state_root {h.ParentStateRoot} differs from the current state root {currentRoot}");
         if (h.TxRoot != computedTxRoot)
             throw new BlockRejectedException($"{source}: tx_root {h.TxRoot} does not match the transactions (computed {computedTxRoot})");
+    }
+
+    /// <summary>Computes the block's tx_root on the CPU (<see cref="Merkle.TxRoot"/>), then checks as above.</summary>
+    public static void Check(WorldState state, Block block, string source = "block")
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Span<byte> root = stackalloc byte[32];
+        Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
+        Check(state, block, new Hash32(root), source);
     }
 
     public static void Check(WorldState state, Block block, Hash32 computedTxRoot, string source = "block")

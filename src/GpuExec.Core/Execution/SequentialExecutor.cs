@@ -25,9 +25,7 @@ public static class SequentialExecutor
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
-        Span<byte> root = stackalloc byte[32];
-        Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
-        BlockChecks.Check(state, block, new Hash32(root), source);
+        BlockChecks.Check(state, block, source);
 
         // Rules 1-3 and the txids, then rules 4-7 in block order: one transaction at a time throughout.
         int n = block.Count;

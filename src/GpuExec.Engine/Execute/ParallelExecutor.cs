@@ -1,7 +1,5 @@
-using System.Security.Cryptography;
-using GpuExec.Commitments;
-using GpuExec.Crypto;
 using GpuExec.Engine.Conflicts;
+using GpuExec.Engine.Verify;
 using GpuExec.Engine.Schedule;
 using GpuExec.Execution;
 using GpuExec.Model;
@@ -123,10 +121,7 @@ public sealed class ParallelExecutor : IDisposable
     /// <summary>Stage 1: tx_root and <see cref="BlockChecks"/>; throws <see cref="BlockRejectedException"/>.</summary>
     public static void CheckBlock(WorldState state, Block block, string source = "block")
     {
-        ArgumentNullException.ThrowIfNull(block);
-        Span<byte> root = stackalloc byte[32];
-        Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
-        BlockChecks.Check(state, block, new Hash32(root), source);
+        BlockChecks.Check(state, block, source);
     }
 
     /// <summary>Stage 2a: rules 1-2 (MALFORMED, WRONG_CHAIN); <see cref="TxStatus.Ok"/> for the rest.</summary>
@@ -143,18 +138,9 @@ public sealed class ParallelExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(statuses);
-        int n = block.Count;
-        const int Chunk = 256;
-        Parallel.For(0, (n + Chunk - 1) / Chunk, _parallel, c =>
-        {
-            int end = Math.Min(n, (c + 1) * Chunk);
-            for (int i = c * Chunk; i < end; i++)
-            {
-                if (statuses[i] != TxStatus.Ok) continue;
-                var tx = new TransactionView(block.Record(i));
-                if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
-            }
-        });
+        var verdicts = new bool[block.Count];
+        new CpuSignatureVerifier(Options.Threads).Verify(block.Data, SignatureJobs.ForBlock(block, statuses), verdicts);
+        ApplyVerdicts(verdicts, statuses);
     }
 
     /// <summary>Stage 2b with precomputed verdicts: BAD_SIGNATURE where a still-Ok transaction's verdict is false.</summary>
@@ -291,14 +277,8 @@ public sealed class ParallelExecutor : IDisposable
     public byte[] ComputeTxIds(Block block)
     {
         ArgumentNullException.ThrowIfNull(block);
-        int n = block.Count;
-        var txids = new byte[n * 32];
-        const int Chunk = 1024;
-        Parallel.For(0, (n + Chunk - 1) / Chunk, _parallel, c =>
-        {
-            int end = Math.Min(n, (c + 1) * Chunk);
-            for (int i = c * Chunk; i < end; i++) SHA256.HashData(block.Record(i), txids.AsSpan(i * 32, 32));
-        });
+        var txids = new byte[block.Count * 32];
+        CpuHasher.Instance.Sha256(block.Data, HashJobs.ForRecords(block), txids);
         return txids;
     }
 

@@ -19,8 +19,18 @@ public interface IHasher
     void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root);
 }
 
-internal static class HashJobs
+/// <summary>Hash jobs: range checks, and the jobs of a block's records.</summary>
+public static class HashJobs
 {
+    /// <summary>One job per transaction record of <paramref name="block"/>, in place in <see cref="Wire.Block.Data"/>.</summary>
+    public static HashJob[] ForRecords(Wire.Block block)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var jobs = new HashJob[block.Count];
+        for (int i = 0; i < jobs.Length; i++) jobs[i] = new HashJob(block.RecordOffsets[i], block.RecordLengths[i]);
+        return jobs;
+    }
+
     public static void Check(ReadOnlySpan<HashJob> jobs, int arenaLength, int outLength, int digestSize)
     {
         if (outLength < (long)jobs.Length * digestSize)

@@ -41,6 +41,25 @@ public static class SignatureJobs
         }
     }
 
+    /// <summary>
+    /// One job per transaction of <paramref name="block"/>, read in place from <see cref="Wire.Block.Data"/>:
+    /// body, sender key and signature. Transactions whose status is no longer <see cref="Model.TxStatus.Ok"/>
+    /// (malformed, wrong chain) get a job marked invalid, whose verdict is never read.
+    /// </summary>
+    public static SignatureJob[] ForBlock(Wire.Block block, ReadOnlySpan<Model.TxStatus> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        var jobs = new SignatureJob[block.Count];
+        for (int i = 0; i < jobs.Length; i++)
+        {
+            int off = block.RecordOffsets[i], len = block.RecordLengths[i];
+            jobs[i] = statuses[i] == Model.TxStatus.Ok
+                ? new SignatureJob(off, len - Model.TransactionView.SignatureSize, off + Model.TransactionView.SenderOffset, off + len - Model.TransactionView.SignatureSize)
+                : new SignatureJob(off, 0, -1, -1);
+        }
+        return jobs;
+    }
+
     /// <summary>Appends (key, message, signature) to an arena buffer and returns the job; wrong lengths give a job marked invalid.</summary>
     public static SignatureJob Append(List<byte> arena, ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
     {
