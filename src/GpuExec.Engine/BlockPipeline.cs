@@ -178,7 +178,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             End(StageTimings.Conflicts, extraMs: setsMs);
 
             Checkpoint(StageTimings.Schedule);
-            var plan = ParallelExecutor.Plan(sets, graph);
+            var plan = _executor.Plan(sets, graph);
             End(StageTimings.Schedule);
 
             // The commit step: from here on the block is applied whole.

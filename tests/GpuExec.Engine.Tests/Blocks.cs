@@ -58,7 +58,7 @@ internal static class Blocks
         for (int r = 0; r < repeats; r++)
         {
             var parState = pre.Clone();
-            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads, Accelerator = accelerator, MinParallelBatch = 2, Schedule = mode });
+            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads, Accelerator = accelerator, MinParallelBatch = 2, Schedule = mode, Lanes = threads });
             var got = exec.Execute(parState, block);
             Assert.Equal(expected.Statuses, got.Statuses);
             Assert.Equal(expected.TxIds, got.TxIds);

@@ -17,26 +17,28 @@ namespace GpuExec.Engine.Tests;
 public class ExecuteStageMeasurement(ITestOutputHelper output)
 {
     [Theory(Explicit = true)]
-    [InlineData(0.0, false)]
-    [InlineData(1.0, false)]
-    [InlineData(0.0, true)]
-    [InlineData(1.0, true)]
-    public void Hundred_thousand_transactions(double skew, bool collectorSends)
+    [InlineData(0.0, false, 10_000)]
+    [InlineData(1.0, false, 10_000)]
+    [InlineData(0.0, true, 10_000)]
+    [InlineData(1.0, true, 10_000)]
+    [InlineData(0.0, false, 1_000_000)]
+    public void Hundred_thousand_transactions(double skew, bool collectorSends, int accounts)
     {
-        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 100_000, Pools = 8, Skew = skew, InvalidRatio = 0.02, Seed = 3, CollectorSends = collectorSends });
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = accounts, TxsPerBlock = 100_000, Pools = 8, Skew = skew, InvalidRatio = 0.02, Seed = 3, CollectorSends = collectorSends });
         var block = BlockCodec.Decode(gen.NextBlock());
         var genesis = gen.Genesis;
         var pre = ParallelExecutor.Precheck(block, genesis.ChainId);
 
         const int Stages = 4;
-        var best = new double[4, Stages + 1];
+        var best = new double[5, Stages + 1];
         for (int i = 0; i < best.Length; i++) best[i / (Stages + 1), i % (Stages + 1)] = double.MaxValue;
-        var stats = new ScheduleStats[4];
+        var stats = new ScheduleStats[5];
         ParallelExecutor[] executors =
         [
-            new(new ParallelExecutorOptions { Threads = 1 }),
-            new(new ParallelExecutorOptions { Threads = 2 }),
-            new(new ParallelExecutorOptions { Threads = 2, Schedule = ScheduleMode.Dag }),
+            new(new ParallelExecutorOptions { Threads = 2, Schedule = ScheduleMode.Lanes, Lanes = 1 }),
+            new(new ParallelExecutorOptions { Threads = 2, Schedule = ScheduleMode.Lanes, Lanes = 2 }),
+            new(new ParallelExecutorOptions { Threads = 2, Schedule = ScheduleMode.Lanes }),
+            new(new ParallelExecutorOptions { Threads = 2, Schedule = ScheduleMode.Levels }),
         ];
         for (int rep = 0; rep < 9; rep++)
         {
@@ -58,22 +60,24 @@ public class ExecuteStageMeasurement(ITestOutputHelper output)
                 double t0 = sw.Elapsed.TotalMilliseconds;
                 var g = exec.DetectConflicts(sets);
                 double t1 = sw.Elapsed.TotalMilliseconds;
-                var p = ParallelExecutor.Plan(sets, g);
+                var p = exec.Plan(sets, g);
                 double t2 = sw.Elapsed.TotalMilliseconds;
                 exec.ExecutePlan(s, block, sets, g, p, st);
                 double t3 = sw.Elapsed.TotalMilliseconds;
                 stats[e + 1] = exec.LastStats;
+                if (rep == 0 && p.Lanes is { } lp)
+                    output.WriteLine($"  lanes {lp.LaneCount}: sizes {string.Join('/', Enumerable.Range(0, lp.LaneCount).Select(l => lp.Lane(l).Length))}, cross waits {lp.CrossWaits}, simulated makespan {lp.Makespan}");
                 if (rep == 0) continue; // warm-up
                 double[] now = [t0, t1 - t0, t2 - t1, t3 - t2, t3];
                 for (int i = 0; i <= Stages; i++) best[e + 1, i] = Math.Min(best[e + 1, i], now[i]);
             }
         }
         foreach (var x in executors) x.Dispose();
-        var ss = stats[1];
+        var ss = stats[3];
         output.WriteLine($"skew {skew}, collector sends {collectorSends}: {block.Count} txs, scheduled {ss.Scheduled}, batches {ss.Batches}, critical path {ss.CriticalPath}, effective parallelism {ss.EffectiveParallelism:F1}, records {ss.Records}, slots {ss.Slots}");
         output.WriteLine($"  sequential apply loop: {best[0, Stages]:F1} ms");
-        string[] names = ["levels, 1 thread", "levels, 2 threads", "DAG, 2 threads"];
-        for (int e = 1; e <= 3; e++)
+        string[] names = ["1 lane", "2 lanes", "lanes measured", "levels, 2 threads"];
+        for (int e = 1; e <= 4; e++)
             output.WriteLine($"  parallel {names[e - 1]}: access sets {best[e, 0]:F1}, detect (cpu) {best[e, 1]:F1}, plan {best[e, 2]:F1}, execute plan {best[e, 3]:F1} ms (best total {best[e, 4]:F1} ms)");
     }
 

@@ -21,6 +21,8 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
         { false, 1, ScheduleMode.Levels }, { false, 2, ScheduleMode.Levels }, { false, 16, ScheduleMode.Levels },
         { true, 1, ScheduleMode.Levels }, { true, 2, ScheduleMode.Levels }, { true, 16, ScheduleMode.Levels },
         { false, 2, ScheduleMode.Dag }, { false, 16, ScheduleMode.Dag }, { true, 2, ScheduleMode.Dag },
+        { false, 1, ScheduleMode.Lanes }, { false, 2, ScheduleMode.Lanes }, { false, 16, ScheduleMode.Lanes },
+        { true, 2, ScheduleMode.Lanes }, { true, 16, ScheduleMode.Lanes },
     };
 
     private Accelerator? Acc(bool useIlgpu) => useIlgpu ? ilgpu.Accelerator : null;
@@ -54,7 +56,8 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
         for (int i = 1; i <= 5; i++) recs.Add(S[i].Transfer(Blocks.Chain, 0, 7, S[i + 5].Address, 1, 100));
         var block = Blocks.Encode(pre, S[11].Address, recs);
         var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
-        Assert.Equal(1, stats.Batches);
+        Assert.Equal(1, stats.CriticalPath);
+        Assert.Equal(mode == ScheduleMode.Lanes ? threads : 1, stats.Batches); // lanes, or one level batch
         Assert.Equal(5.0, stats.EffectiveParallelism);
     }
 
@@ -149,6 +152,13 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
     }
 
     [Fact]
+    public void Generated_blocks_lanes_any_lane_count()
+    {
+        int[] threads = [1, 2, 3, 16];
+        Generated.Select(Gen.Int[0, 3]).Sample((o, t) => ChainSame(o, threads[t], null, ScheduleMode.Lanes), iter: 60, threads: 1);
+    }
+
+    [Fact]
     public void Generated_blocks_dag_schedule()
     {
         int[] threads = [2, 16];
@@ -169,6 +179,30 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
         var block = BlockCodec.Decode(gen.NextBlock());
         foreach (int t in new[] { 1, 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3);
         foreach (int t in new[] { 2, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3, ScheduleMode.Dag);
+        foreach (int t in new[] { 1, 2, 4, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3, ScheduleMode.Lanes);
+    }
+
+    [Fact]
+    public void Measured_lane_count_switches_between_blocks_and_keeps_the_results()
+    {
+        // One executor, lanes chosen by measurement (Lanes = 0): it probes 1, 2, 4 and 8 lanes over
+        // the first blocks, then runs the fastest; every block must still equal the sequential result.
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 300, TxsPerBlock = 2500, Pools = 3, Skew = 1.1, InvalidRatio = 0.05, Seed = 13, CollectorSends = true, Blocks = 10 });
+        var seq = gen.Genesis.Clone();
+        var par = gen.Genesis.Clone();
+        using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = 8 });
+        var seen = new HashSet<int>();
+        for (int b = 0; b < 10; b++)
+        {
+            var block = BlockCodec.Decode(gen.NextBlock());
+            var expected = SequentialExecutor.Execute(seq, block);
+            var got = exec.Execute(par, block);
+            Assert.Equal(expected.Statuses, got.Statuses);
+            Assert.Equal(expected.StateRoot, got.StateRoot);
+            seen.Add(exec.LastStats.Batches);
+        }
+        Assert.Equal(Blocks.Dump(seq), Blocks.Dump(par));
+        Assert.Equal([1, 2, 4, 8], seen.Order()); // every candidate was tried
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public class ContentionSweepBenchmarks
         _executor.VerifySignatures(_block, _pre);
         var probe = _genesis.Clone();
         var sets = ParallelExecutor.BuildAccessSets(probe, _block, _pre);
-        var plan = ParallelExecutor.Plan(sets, _executor.DetectConflicts(sets));
+        var plan = _executor.Plan(sets, _executor.DetectConflicts(sets));
         Console.WriteLine($"// skew {Skew}, {Accounts} accounts: critical path {plan.CriticalPath}, bound {plan.EffectiveParallelism:F1}x, cores {Environment.ProcessorCount}");
     }
 
@@ -65,7 +65,7 @@ public class ContentionSweepBenchmarks
     {
         var sets = ParallelExecutor.BuildAccessSets(_state, _block, _statuses);
         var graph = _executor.DetectConflicts(sets);
-        var plan = ParallelExecutor.Plan(sets, graph);
+        var plan = _executor.Plan(sets, graph);
         _executor.ExecutePlan(_state, _block, sets, graph, plan, _statuses);
         return plan.CriticalPath;
     }

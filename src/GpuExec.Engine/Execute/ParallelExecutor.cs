@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using GpuExec.Engine.Conflicts;
 using GpuExec.Engine.Verify;
 using GpuExec.Engine.Schedule;
@@ -16,8 +17,16 @@ public sealed class ParallelExecutorOptions
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>Accelerator for conflict detection (its context needs <c>EnableAlgorithms()</c>), or null for the plain CPU path. The executor does not own it.</summary>
     public Accelerator? Accelerator { get; init; }
-    /// <summary>Level batches (default) or a dependency-counting DAG.</summary>
-    public ScheduleMode Schedule { get; init; } = ScheduleMode.Levels;
+    /// <summary>Lanes (default), level batches or a dependency-counting DAG.</summary>
+    public ScheduleMode Schedule { get; init; } = ScheduleMode.Lanes;
+    /// <summary>
+    /// Lanes mode: how many lanes (at most <see cref="Threads"/>). 0 (default): chosen by measurement,
+    /// per executor (<see cref="LaneTuner"/>): on some machines one core applying the block from the
+    /// dense slots outruns several cores that share those slots' cache lines.
+    /// </summary>
+    public int Lanes { get; init; }
+    /// <summary>Lanes mode: the simulated cost of a cross-lane dependency, in transfers (see <see cref="LaneScheduler"/>).</summary>
+    public int LaneSlack { get; init; } = LaneScheduler.DefaultSlack;
     /// <summary>Batches smaller than this run on the calling thread: handing them to workers costs more than it saves.</summary>
     public int MinParallelBatch { get; init; } = 256;
 }
@@ -25,6 +34,8 @@ public sealed class ParallelExecutorOptions
 /// <summary>How <see cref="ParallelExecutor.ExecutePlan"/> orders the work.</summary>
 public enum ScheduleMode
 {
+    /// <summary>One lane per thread in block order, cross-lane dependencies as waits on progress counters (<see cref="LaneScheduler"/>).</summary>
+    Lanes,
     /// <summary>Level batches, a barrier between levels.</summary>
     Levels,
     /// <summary>Dependency counting: each transaction starts when its own predecessors are done.</summary>
@@ -34,7 +45,7 @@ public enum ScheduleMode
 /// <summary>Schedule figures of one block.</summary>
 /// <param name="Transactions">All transactions of the block.</param>
 /// <param name="Scheduled">Those that ran the stateful rules (the others were decided statelessly).</param>
-/// <param name="Batches">Level batches executed one after the other.</param>
+/// <param name="Batches">Level batches executed one after the other; in lanes mode, the lanes (threads).</param>
 /// <param name="CriticalPath">Longest dependency chain, in transactions.</param>
 /// <param name="Records">Access records (distinct keys per transaction, summed).</param>
 /// <param name="Slots">Distinct state keys the block touches.</param>
@@ -53,7 +64,7 @@ public readonly record struct ScheduleStats(int Transactions, int Scheduled, int
 /// or <see cref="ApplyVerdicts"/> (verdicts computed elsewhere, e.g. on a GPU).</item>
 /// <item><see cref="BuildAccessSets"/>: declared keys and modes; creates new accounts up front.</item>
 /// <item><see cref="DetectConflicts"/>: sort, boundaries, scans (ILGPU kernels or plain C#).</item>
-/// <item><see cref="Plan"/>: level batches.</item>
+/// <item><see cref="Plan"/>: lanes or level batches.</item>
 /// <item><see cref="ExecutePlan"/>: load slots, run the batches through <see cref="TxRules.Apply{TState}"/>, write back.</item>
 /// </list>
 /// Not thread-safe: one block at a time per instance.
@@ -62,6 +73,8 @@ public sealed class ParallelExecutor : IDisposable
 {
     private readonly ConflictDetector _detector;
     private readonly ParallelOptions _parallel;
+    private readonly WorkerTeam _team;
+    private readonly LaneTuner? _tuner;
 
     public ParallelExecutor(ParallelExecutorOptions? options = null)
     {
@@ -69,6 +82,9 @@ public sealed class ParallelExecutor : IDisposable
         if (Options.Threads < 1) throw new ArgumentOutOfRangeException(nameof(options), "Threads must be at least 1");
         _parallel = new ParallelOptions { MaxDegreeOfParallelism = Options.Threads };
         _detector = new ConflictDetector(Options.Accelerator);
+        if (Options.Lanes < 0) throw new ArgumentOutOfRangeException(nameof(options), "Lanes must be 0 (measured) or positive");
+        _team = new WorkerTeam(Options.Threads);
+        if (Options.Schedule == ScheduleMode.Lanes && Options.Lanes == 0 && Options.Threads > 1) _tuner = new LaneTuner(Options.Threads);
     }
 
     public ParallelExecutorOptions Options { get; }
@@ -158,8 +174,14 @@ public sealed class ParallelExecutor : IDisposable
     /// <summary>Stage 4: the dependency graph, on the accelerator if one was given.</summary>
     public ConflictGraph DetectConflicts(AccessSets sets) => _detector.Detect(sets);
 
-    /// <summary>Stage 5: level batches.</summary>
-    public static ExecutionPlan Plan(AccessSets sets, ConflictGraph graph) => LevelScheduler.Plan(sets, graph);
+    /// <summary>Stage 5: lanes (one per thread) or level batches, as <see cref="ParallelExecutorOptions.Schedule"/> says.</summary>
+    public ExecutionPlan Plan(AccessSets sets, ConflictGraph graph)
+    {
+        ArgumentNullException.ThrowIfNull(sets);
+        if (Options.Schedule != ScheduleMode.Lanes) return LevelScheduler.Plan(sets, graph);
+        int lanes = _tuner?.Choose(sets.ScheduledCount) ?? Math.Min(Options.Threads, Options.Lanes == 0 ? Options.Threads : Options.Lanes);
+        return new ExecutionPlan(LaneScheduler.Plan(sets, graph, lanes, Options.LaneSlack));
+    }
 
     /// <summary>
     /// Stage 6: loads the touched values into slots, runs the batches in order (each on the worker
@@ -177,10 +199,23 @@ public sealed class ParallelExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(statuses);
         var table = SlotTable.Load(sets, graph, _parallel);
         int threads = Options.Threads;
+        if (plan.Lanes is { } lanes)
+        {
+            if (lanes.LaneCount > threads) throw new ArgumentException($"the plan has {lanes.LaneCount} lanes, the executor only {threads} threads", nameof(plan));
+            table.PrepareLanes(lanes.LaneCount);
+            long t0 = Stopwatch.GetTimestamp();
+            RunLanes(table, block, lanes, statuses);
+            _tuner?.Record(lanes.LaneCount, lanes.ScheduledCount, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+            table.FoldDeltas();
+            table.WriteBack(state, _parallel);
+            LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, lanes.LaneCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
+            return;
+        }
+        if (plan.BatchCount == 0 && plan.ScheduledCount > 0) throw new ArgumentException("the plan has no batches", nameof(plan));
         if (Options.Schedule == ScheduleMode.Dag && threads > 1)
         {
             RunDag(table, block, graph, DagSchedule.Build(sets, graph, plan), statuses);
-            table.WriteBack(state);
+            table.WriteBack(state, _parallel);
             LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.BatchCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
             return;
         }
@@ -203,7 +238,7 @@ public sealed class ParallelExecutor : IDisposable
                 RunRange(table, block, txs, s, Math.Min(end, s + per), statuses);
             });
         }
-        table.WriteBack(state);
+        table.WriteBack(state, _parallel);
         LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.BatchCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
     }
 
@@ -262,6 +297,77 @@ public sealed class ParallelExecutor : IDisposable
         });
     }
 
+    /// <summary>
+    /// Lane execution: thread <c>l</c> runs lane <c>l</c> in order; before each transaction it waits
+    /// until every lane named in its wait pairs has published enough progress (a volatile counter per
+    /// lane, on its own cache line; the last value seen is cached, so a satisfied wait costs a compare).
+    /// The release/acquire pair orders the predecessor's slot writes before the reader's. A failing
+    /// lane sets the abort flag, so the others stop instead of waiting for ever.
+    /// </summary>
+    private void RunLanes(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses)
+    {
+        const int Pad = 32; // 128 bytes: a line, and its prefetch pair, per counter
+        int lanes = plan.LaneCount;
+        var progress = new int[(lanes + 1) * Pad];
+        var laneStatus = new TxStatus[plan.LaneTxs.Length];
+        int abort = 0;
+        _team.Run(l =>
+        {
+            if (l >= lanes) return; // the measured lane count may be below the team's size
+            try
+            {
+                RunLane(table, block, plan, statuses, laneStatus, l, progress, ref abort);
+            }
+            catch
+            {
+                Volatile.Write(ref abort, 1);
+                throw;
+            }
+        });
+        if (abort != 0) throw new InvalidOperationException("a lane stopped early");
+        var txs = plan.LaneTxs;
+        for (int i = 0; i < txs.Length; i++) statuses[txs[i]] = laneStatus[i];
+    }
+
+    private static void RunLane(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses, TxStatus[] laneStatus, int lane, int[] progress, ref int abort)
+    {
+        const int Pad = 32;
+        int lanes = plan.LaneCount;
+        Span<int> known = lanes <= 256 ? stackalloc int[lanes] : new int[lanes];
+        known.Clear();
+        var waitStart = plan.WaitStart;
+        var waits = plan.Waits;
+        var txs = plan.LaneTxs;
+        int first = plan.LaneStart[lane], end = plan.LaneStart[lane + 1];
+        // Statuses are read and written in lane order: block-order neighbours sit on other lanes,
+        // and sharing their cache lines would cost more than the transactions.
+        for (int i = first; i < end; i++) laneStatus[i] = statuses[txs[i]];
+        ref int mine = ref progress[(lane + 1) * Pad];
+        for (int i = first; i < end; i++)
+        {
+            int tx = txs[i];
+            for (int w = waitStart[tx]; w < waitStart[tx + 1]; w += 2)
+            {
+                int u = waits[w], c = waits[w + 1];
+                if (known[u] >= c) continue;
+                var spin = new SpinWait();
+                int v;
+                while ((v = Volatile.Read(ref progress[(u + 1) * Pad])) < c)
+                {
+                    if (Volatile.Read(ref abort) != 0) return;
+                    spin.SpinOnce(sleep1Threshold: -1);
+                }
+                known[u] = v;
+            }
+            if (laneStatus[i] == TxStatus.Ok) // a signature found bad after planning is skipped
+            {
+                var st = new SlotTxState(table, tx, lane);
+                laneStatus[i] = TxRules.Apply(ref st, block.Record(tx));
+            }
+            Volatile.Write(ref mine, i - first + 1);
+        }
+    }
+
     private static void RunRange(SlotTable table, Block block, int[] txs, int start, int end, TxStatus[] statuses)
     {
         for (int j = start; j < end; j++)
@@ -282,5 +388,9 @@ public sealed class ParallelExecutor : IDisposable
         return txids;
     }
 
-    public void Dispose() => _detector.Dispose();
+    public void Dispose()
+    {
+        _detector.Dispose();
+        _team.Dispose();
+    }
 }

@@ -13,8 +13,13 @@ namespace GpuExec.Engine.Execute;
 /// </summary>
 public sealed class SlotTable
 {
-    private SlotTable(AccessSets sets, ConflictGraph graph, ulong[] values, ulong[] original, Pool[] pools, int[] txSlots)
+    /// <summary>A slot credited at least this many times in a block gets per-lane credit accumulators in lanes mode.</summary>
+    public const int HotCredits = 64;
+
+    private SlotTable(AccessSets sets, ConflictGraph graph, ulong[] values, ulong[] original, PaddedPool[] pools, int[] txSlots, int[] hotIndex, int hotCount)
     {
+        HotIndex = hotIndex;
+        HotCount = hotCount;
         Sets = sets;
         Graph = graph;
         Values = values;
@@ -27,9 +32,80 @@ public sealed class SlotTable
     public ConflictGraph Graph { get; }
     public ulong[] Values { get; }
     public ulong[] Original { get; }
-    /// <summary>The block's pools by ordinal; reserves are updated in place during execution.</summary>
-    public Pool[] Pools { get; }
+    /// <summary>The block's pools by ordinal, each on cache lines of its own (swaps on two pools from two threads must not share a line); reserves are updated in place during execution.</summary>
+    public PaddedPool[] Pools { get; }
     public int[] TxSlots { get; }
+    /// <summary>Per slot: its index among the hot credit targets (credited at least <see cref="HotCredits"/> times), or -1.</summary>
+    public int[] HotIndex { get; }
+    public int HotCount { get; }
+    /// <summary>
+    /// Lanes mode: per lane, one pending credit per hot slot (<c>Deltas[lane * DeltaStride + hot]</c>).
+    /// A credit to a hot slot adds to its own lane's entry without an atomic and without moving the
+    /// slot's cache line between cores (the fee collector is credited by almost every transaction).
+    /// The slot's value is <c>Values[s]</c> plus the sum of its entries; a transaction that reads the
+    /// slot folds them first (all earlier credits are its predecessors and no later one has started),
+    /// and <see cref="FoldDeltas"/> folds the rest after the block.
+    /// </summary>
+    public ulong[]? Deltas { get; private set; }
+    public int DeltaStride { get; private set; }
+
+    /// <summary>Allocates the per-lane credit accumulators (lanes mode).</summary>
+    public void PrepareLanes(int lanes)
+    {
+        if (HotCount == 0) return;
+        DeltaStride = (HotCount + 7) / 8 * 8 + 8; // whole cache lines, one spare line between lanes
+        Deltas = new ulong[lanes * DeltaStride];
+    }
+
+    /// <summary>Adds the pending credits of every lane of hot slot <paramref name="slot"/> into its value and clears them. The caller must own the slot (no credit of it may be running).</summary>
+    public void Fold(int slot)
+    {
+        int h = HotIndex[slot];
+        if (h < 0 || Deltas is not { } d) return;
+        ulong sum = 0;
+        for (int at = h; at < d.Length; at += DeltaStride)
+        {
+            sum += d[at];
+            d[at] = 0;
+        }
+        Values[slot] += sum;
+    }
+
+    private void WriteAccounts(int from, int to)
+    {
+        var keys = Graph.UniqueKeys;
+        var accounts = Sets.Accounts;
+        for (int s = from; s < to; s++)
+        {
+            ulong v = Values[s];
+            if (v == Original[s]) continue;
+            ulong key = keys[s];
+            var kind = StateKey.Kind(key);
+            if (kind == StateKeyKind.Pool) continue;
+            var account = accounts[StateKey.AccountId(key)];
+            if (kind == StateKeyKind.Balance) account.SetBalance(StateKey.Low(key), v);
+            else account.Nonce = v;
+        }
+    }
+
+    /// <summary>The first index in <c>[from, to)</c> of the ascending <paramref name="keys"/> whose key is at least <paramref name="key"/>.</summary>
+    private static int FirstAtLeast(ulong[] keys, ulong key, int from, int to)
+    {
+        int lo = from, hi = to;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (keys[mid] < key) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>Folds every hot slot's pending credits (after all lanes are done).</summary>
+    public void FoldDeltas()
+    {
+        if (Deltas is null) return;
+        for (int s = 0; s < HotIndex.Length; s++) Fold(s);
+    }
 
     /// <summary>Loads the slots from the state (read-only, on <paramref name="options"/>' threads).</summary>
     public static SlotTable Load(AccessSets sets, ConflictGraph graph, ParallelOptions options)
@@ -55,41 +131,93 @@ public sealed class SlotTable
             }
         });
         var original = (ulong[])values.Clone();
-        var pools = (Pool[])sets.Pools.Clone();
+        var pools = new PaddedPool[sets.Pools.Length];
+        for (int i = 0; i < pools.Length; i++) pools[i].Value = sets.Pools[i];
 
-        int ids = sets.TxCount * AccessSets.Stride;
-        var txSlots = new int[ids];
+        int n = sets.TxCount;
+        var txSlots = new int[n * AccessSets.Stride];
         var alias = sets.Alias;
         var slotPos = graph.RecordSlotAndPosition;
-        for (int r = 0; r < ids; r++)
+        Parallel.For(0, (n + 8191) / 8192, options, chunk =>
         {
-            int a = alias[r];
-            txSlots[r] = a == AccessSets.Absent ? -1 : slotPos[2 * (r - r % AccessSets.Stride + a)];
-        }
-        return new SlotTable(sets, graph, values, original, pools, txSlots);
+            int end = Math.Min(n, (chunk + 1) * 8192) * AccessSets.Stride;
+            for (int r = chunk * 8192 * AccessSets.Stride; r < end; r++)
+            {
+                int a = alias[r];
+                txSlots[r] = a == AccessSets.Absent ? -1 : slotPos[2 * (r - r % AccessSets.Stride + a)];
+            }
+        });
+        var (hotIndex, hot) = FindHotCredits(sets, graph, txSlots);
+        return new SlotTable(sets, graph, values, original, pools, txSlots, hotIndex, hot);
     }
 
-    /// <summary>Writes changed balances, nonces and pool reserves back into <paramref name="state"/>. Single-threaded.</summary>
-    public void WriteBack(WorldState state)
+    /// <summary>
+    /// Marks the slots credited at least about <see cref="HotCredits"/> times, from a sample of every
+    /// 8th transaction (deterministic). The choice only affects speed: a hot slot's credits go to
+    /// per-lane accumulators, a cold one's to <see cref="Interlocked"/> adds; both are exact.
+    /// </summary>
+    private static (int[] Index, int Count) FindHotCredits(AccessSets sets, ConflictGraph graph, int[] txSlots)
+    {
+        const int Step = 8;
+        var index = new int[graph.UniqueCount];
+        var alias = sets.Alias;
+        var slotPos = graph.RecordSlotAndPosition;
+        var sorted = graph.SortedValues;
+        for (int tx = 0; tx < sets.TxCount; tx += Step)
+        {
+            if (!sets.Scheduled[tx]) continue;
+            foreach (int k in (ReadOnlySpan<int>)[AccessSets.PosCollector, AccessSets.PosCredit])
+            {
+                int r = tx * AccessSets.Stride + k;
+                // A credit holds its own key in Add mode (a key also debited by the transaction is a Write).
+                if (alias[r] == k && AccessSets.ModeOf(sorted[slotPos[2 * r + 1]]) == GpuExec.Kernels.Conflicts.AccessMode.Add)
+                    index[txSlots[r]]++;
+            }
+        }
+        int hot = 0;
+        for (int s = 0; s < index.Length; s++) index[s] = index[s] * Step >= HotCredits ? hot++ : -1;
+        return (index, hot);
+    }
+
+    /// <summary>
+    /// Writes changed balances, nonces and pool reserves back into <paramref name="state"/>. Slots are
+    /// split by account id (keys sort by kind, then account), so each account is written by one
+    /// thread.
+    /// </summary>
+    public void WriteBack(WorldState state, ParallelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         var keys = Graph.UniqueKeys;
-        var accounts = Sets.Accounts;
-        for (int s = 0; s < Values.Length; s++)
+        int parts = Math.Max(1, Math.Min(options?.MaxDegreeOfParallelism ?? 1, Values.Length / 4096));
+        int accountCount = Sets.AccountCount;
+        if (parts == 1) WriteAccounts(0, Values.Length);
+        else
         {
-            ulong v = Values[s];
-            if (v == Original[s]) continue;
-            ulong key = keys[s];
-            var account = accounts[StateKey.AccountId(key)];
-            if (StateKey.Kind(key) == StateKeyKind.Balance) account.SetBalance(StateKey.Low(key), v);
-            else account.Nonce = v;
+            // Kind regions of the sorted keys: balances, nonces, pools.
+            int count = Values.Length; // UniqueKeys may be longer (a device buffer)
+            int balanceEnd = FirstAtLeast(keys, 1UL << 62, 0, count), nonceEnd = FirstAtLeast(keys, 2UL << 62, 0, count);
+            Parallel.For(0, parts, options!, part =>
+            {
+                ulong lo = (ulong)((long)accountCount * part / parts), hi = (ulong)((long)accountCount * (part + 1) / parts);
+                WriteAccounts(FirstAtLeast(keys, lo << 32, 0, balanceEnd), FirstAtLeast(keys, hi << 32, 0, balanceEnd));
+                WriteAccounts(FirstAtLeast(keys, (1UL << 62) | (lo << 32), balanceEnd, nonceEnd), FirstAtLeast(keys, (1UL << 62) | (hi << 32), balanceEnd, nonceEnd));
+            });
         }
-        foreach (var p in Pools)
+        foreach (var padded in Pools)
         {
+            var p = padded.Value;
             ref var target = ref state.PoolRef(p.Id);
             if (target.ReserveA == p.ReserveA && target.ReserveB == p.ReserveB) continue;
             target.ReserveA = p.ReserveA;
             target.ReserveB = p.ReserveB;
         }
     }
+}
+
+/// <summary>A <see cref="Pool"/> alone on two cache lines (128 bytes, so the adjacent-line prefetcher does not pair it with a neighbour).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
+public struct PaddedPool
+{
+    [System.Runtime.InteropServices.FieldOffset(0)]
+    public Pool Value;
 }

@@ -9,17 +9,27 @@ namespace GpuExec.Engine.Execute;
 /// <see cref="ITxState"/> over a <see cref="SlotTable"/> for one transaction. Write-mode slots
 /// (nonce, debited balances, pool) belong to this transaction alone within its batch, so they are
 /// read and written plainly; credits (Add mode) may be shared with other transactions of the batch
-/// and use <see cref="Interlocked.Add(ref ulong, ulong)"/>. The supply invariant rules out overflow.
+/// and use <see cref="Interlocked.Add(ref ulong, ulong)"/>, or in lanes mode the lane's own
+/// accumulator when the slot is hot (<see cref="SlotTable.Deltas"/>). The supply invariant rules out overflow.
 /// </summary>
 internal struct SlotTxState : ITxState
 {
     private readonly ulong[] _values;
-    private readonly Model.Pool[] _pools;
+    private readonly PaddedPool[] _pools;
     private readonly int _nonce, _fee, _collector, _debit, _credit, _pool;
+    private readonly ulong[]? _deltas; // lanes mode: this lane's hot credit accumulators (see SlotTable.Deltas)
+    private readonly int[] _hot;
+    private readonly int _deltaBase;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SlotTxState(SlotTable table, int tx)
+    public SlotTxState(SlotTable table, int tx, int lane = -1)
     {
+        _hot = table.HotIndex;
+        if (lane >= 0 && table.Deltas is { } deltas)
+        {
+            _deltas = deltas;
+            _deltaBase = lane * table.DeltaStride;
+        }
         _values = table.Values;
         _pools = table.Pools;
         var slots = table.TxSlots.AsSpan(tx * AccessSets.Stride, AccessSets.Stride);
@@ -29,6 +39,25 @@ internal struct SlotTxState : ITxState
         _debit = slots[AccessSets.PosDebit];
         _credit = slots[AccessSets.PosCredit];
         _pool = table.Sets.TxPool[tx];
+        if (_deltas is not null)
+        {
+            // The balances this transaction reads: bring in the credits pending in every lane.
+            if (_fee >= 0 && _hot[_fee] >= 0) table.Fold(_fee);
+            if (_debit >= 0 && _debit != _fee && _hot[_debit] >= 0) table.Fold(_debit);
+        }
+    }
+
+    /// <summary>
+    /// A credit. To a slot this transaction also debits (the collector paying itself its fee, a
+    /// self-transfer) it goes straight into the value, since the rules may read that balance again
+    /// right after; to a hot slot, into this lane's accumulator; else an atomic add.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly void Credit(int slot, ulong amount)
+    {
+        int h;
+        if (_deltas is not null && slot != _fee && slot != _debit && (h = _hot[slot]) >= 0) _deltas[_deltaBase + h] += amount;
+        else Interlocked.Add(ref _values[slot], amount);
     }
 
     public ulong SenderNonce
@@ -40,20 +69,20 @@ internal struct SlotTxState : ITxState
     // The rules ask for the sender's balance of token 0 (fee) and of the debited token only.
     public readonly ulong SenderBalance(uint token) => _values[token == 0 ? _fee : _debit];
     public readonly void SetSenderBalance(uint token, ulong amount) => _values[token == 0 ? _fee : _debit] = amount;
-    public readonly void CreditCollector(ulong fee) => Interlocked.Add(ref _values[_collector], fee);
-    public readonly void CreditRecipient(Address to, uint token, ulong amount) => Interlocked.Add(ref _values[_credit], amount);
-    public readonly void CreditSender(uint token, ulong amount) => Interlocked.Add(ref _values[_credit], amount);
+    public readonly void CreditCollector(ulong fee) => Credit(_collector, fee);
+    public readonly void CreditRecipient(Address to, uint token, ulong amount) => Credit(_credit, amount);
+    public readonly void CreditSender(uint token, ulong amount) => Credit(_credit, amount);
 
     public readonly bool TryGetPool(uint id, out Model.Pool pool)
     {
         if (_pool < 0) { pool = default; return false; }
-        pool = _pools[_pool];
+        pool = _pools[_pool].Value;
         return true;
     }
 
     public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
     {
-        ref var p = ref _pools[_pool];
+        ref var p = ref _pools[_pool].Value;
         p.ReserveA = reserveA;
         p.ReserveB = reserveB;
     }
