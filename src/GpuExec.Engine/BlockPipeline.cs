@@ -20,8 +20,8 @@ namespace GpuExec.Engine;
 /// txids       Verify/  IHasher.Sha256 of every record
 /// sigverify   Verify/  ISignatureVerifier over the records in place (rules 1-3)
 /// conflicts   Conflicts/  access sets, sort by key, dependency graph (device or CPU)   [parallel mode]
-/// schedule    Schedule/   level batches                                                  [parallel mode]
-/// execute     Execute/    batches on all cores over loaded slots, then one write-back, or
+/// schedule    Schedule/   one lane per thread in block order, cross-lane waits          [parallel mode]
+/// execute     Execute/    lanes on the worker threads over loaded slots, then write-back, or
 ///                         the rules in block order on one thread (in-order mode)      (the commit step)
 /// state_root  Core/Commitments, incremental over changed accounts
 /// </code>
@@ -65,6 +65,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 Threads = options.Threads,
                 Accelerator = _device.Accelerator,
                 MinParallelBatch = options.MinParallelBatch,
+                Lanes = Math.Min(options.Lanes, options.Threads),
             });
         }
         catch

@@ -16,11 +16,14 @@ public sealed class GpuExecOptions
 
     /// <summary>
     /// How the verified transactions are applied. <see cref="ExecuteMode.Auto"/> (default): in block
-    /// order on one thread on the <c>cpu</c> device, where it was measured 5-10x faster than the
-    /// parallel execute stage (access sets, conflicts, levels, batches: see docs/BENCHMARKS.md), and
-    /// as conflict-free batches on every ILGPU device, where conflict detection runs as kernels.
+    /// order on one thread on the <c>cpu</c> device, where finding the conflicts on the host (access
+    /// sets, sort, schedule) costs more than applying the block does (see docs/BENCHMARKS.md), and
+    /// in parallel lanes on every ILGPU device, where conflict detection runs as kernels.
     /// </summary>
     public ExecuteMode Execute { get; set; } = ExecuteMode.Auto;
+
+    /// <summary>Parallel mode: how many lanes execute a block (at most <see cref="Threads"/>); 0 (default): chosen by measurement, block after block.</summary>
+    public int Lanes { get; set; }
 
     /// <summary>Batches smaller than this run on one thread (the hand-off costs more than it saves).</summary>
     public int MinParallelBatch { get; set; } = 256;
@@ -29,6 +32,7 @@ public sealed class GpuExecOptions
     {
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
+        if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
         if (MinParallelBatch < 1) throw new ArgumentOutOfRangeException(nameof(MinParallelBatch), MinParallelBatch, "must be positive");
         if (!Enum.IsDefined(Execute)) throw new ArgumentOutOfRangeException(nameof(Execute), Execute, "unknown execute mode");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
@@ -40,7 +44,7 @@ public enum ExecuteMode
 {
     /// <summary>In order on the <c>cpu</c> device, parallel batches on ILGPU devices.</summary>
     Auto,
-    /// <summary>Conflict detection, level batches on all worker threads.</summary>
+    /// <summary>Conflict detection, then lanes on the worker threads (<see cref="Execute.ScheduleMode.Lanes"/>).</summary>
     Parallel,
     /// <summary>The reference rules in block order on one thread (signatures still verified in parallel).</summary>
     InOrder,

@@ -9,11 +9,12 @@ using GpuExec.Wire;
 namespace GpuExec.Bench.Conflicts;
 
 /// <summary>
-/// The contention sweep of issue 4: the execute stage of the parallel executor (access sets,
-/// conflict detection, levels, batches on all cores, write-back) against the sequential apply loop,
-/// on 100k-transaction blocks from 2 accounts to 1M, Zipf skew 0 to 2. Signatures are verified
-/// once in setup (both sides get the same statuses). The critical path of each block is printed
-/// in setup (the bound: speedup &lt;= transactions / critical path).
+/// The contention sweep of issue 4 as BenchmarkDotNet benchmarks: the parallel executor's execute
+/// stage (slots, lanes, write-back) and all its stages (plus access sets, conflict detection on the
+/// CPU, schedule) against the sequential apply loop, on 100k-transaction blocks from 2 accounts to
+/// 1M, Zipf skew 0 to 2. Signatures are verified once in setup (both sides get the same statuses).
+/// The critical path of each block is printed in setup (the bound: speedup &lt;= transactions /
+/// critical path). <c>gpuexec bench --sweep contention</c> measures the same in a few minutes.
 /// </summary>
 [MemoryDiagnoser]
 public class ContentionSweepBenchmarks
@@ -24,6 +25,9 @@ public class ContentionSweepBenchmarks
     private TxStatus[] _pre = [];
     private TxStatus[] _statuses = [];
     private ParallelExecutor _executor = null!;
+    private Engine.Conflicts.AccessSets _sets = null!;
+    private Engine.Conflicts.ConflictGraph _graph = null!;
+    private Engine.Schedule.ExecutionPlan _plan = null!;
 
     [Params(0.0, 0.5, 1.0, 1.5, 2.0)]
     public double Skew { get; set; }
@@ -49,7 +53,7 @@ public class ContentionSweepBenchmarks
         Console.WriteLine($"// skew {Skew}, {Accounts} accounts: critical path {plan.CriticalPath}, bound {plan.EffectiveParallelism:F1}x, cores {Environment.ProcessorCount}");
     }
 
-    [IterationSetup]
+    [IterationSetup(Targets = [nameof(SequentialApply), nameof(ParallelAllStages)])]
     public void Fresh()
     {
         _state = _genesis.Clone();
@@ -57,11 +61,27 @@ public class ContentionSweepBenchmarks
         _statuses = (TxStatus[])_pre.Clone();
     }
 
+    [IterationSetup(Target = nameof(ParallelExecuteStage))]
+    public void FreshPlanned()
+    {
+        Fresh();
+        _sets = ParallelExecutor.BuildAccessSets(_state, _block, _statuses);
+        _graph = _executor.DetectConflicts(_sets);
+        _plan = _executor.Plan(_sets, _graph);
+    }
+
     [Benchmark(Baseline = true)]
     public int SequentialApply() => SequentialExecutor.ApplyInOrder(_state, _block, _statuses);
 
     [Benchmark]
     public int ParallelExecuteStage()
+    {
+        _executor.ExecutePlan(_state, _block, _sets, _graph, _plan, _statuses);
+        return _plan.CriticalPath;
+    }
+
+    [Benchmark]
+    public int ParallelAllStages()
     {
         var sets = ParallelExecutor.BuildAccessSets(_state, _block, _statuses);
         var graph = _executor.DetectConflicts(sets);

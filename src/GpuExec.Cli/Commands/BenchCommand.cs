@@ -26,14 +26,19 @@ public static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Runs per point; the median is reported.", DefaultValueFactory = _ => 3 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON." };
         var plot = new Option<FileInfo?>("--plot") { Description = "Draw a PNG: TPS against skew (--sweep) or the stage breakdown." };
-        var sweep = new Option<string?>("--sweep") { Description = "Sweep a parameter: skew (0, 0.5, 1, 1.5, 2)." };
-        sweep.AcceptOnlyFromAmong("skew");
+        var sweep = new Option<string?>("--sweep")
+        {
+            Description = "skew: the pipeline at skews 0, 0.5, 1, 1.5, 2. contention: the execute stage of the parallel executor against "
+                + "the sequential apply loop, 2 / 10k / 1M accounts by those skews (100k txs unless --txs is given).",
+        };
+        sweep.AcceptOnlyFromAmong("skew", "contention");
         var device = Options.Device();
         var execute = Options.Execute();
+        var lanes = Options.Lanes();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, lanes, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -56,9 +61,15 @@ public static class BenchCommand
                 return ExitCodes.Usage;
             }
             bool isSweep = parse.GetValue(sweep) == "skew";
+            if (parse.GetValue(sweep) == "contention")
+            {
+                bool txsGiven = parse.GetResult(txs) is { Implicit: false };
+                return RunContention(baseOptions with { TxsPerBlock = txsGiven ? baseOptions.TxsPerBlock : 100_000 }, t, r, parse.GetValue(lanes),
+                    DeviceKindNames.Parse(parse.GetValue(device)!), parse.GetValue(json)?.FullName, parse.GetValue(verbose));
+            }
             var pipelineOptions = new GpuExecOptions
             {
-                Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)),
+                Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes),
             };
             return Run(baseOptions, pipelineOptions, r, isSweep,
                 parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
@@ -93,11 +104,34 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static BenchPoint WithStatus(string label, Func<Action<string>, BenchPoint> work)
+    private static int RunContention(GeneratorOptions o, int threads, int repeat, int lanes, DeviceKind device, string? json, bool verbose)
+    {
+        using var logging = CliLogging.Create(verbose);
+        using var compute = ComputeDevice.Open(device, logging.CreateLogger<ComputeDevice>());
+        using var executor = new Engine.Execute.ParallelExecutor(new Engine.Execute.ParallelExecutorOptions { Threads = threads, Accelerator = compute.Accelerator, Lanes = Math.Min(lanes, threads) });
+        var sweep = new ContentionSweep(threads, Math.Max(repeat, 3));
+        var points = new List<ContentionPoint>();
+        try
+        {
+            foreach (int accounts in ContentionSweep.AccountCounts)
+                foreach (double s in SweepSkews)
+                    points.Add(WithStatus($"{accounts:N0} accounts, skew {s}", phase => sweep.Run(o with { Accounts = accounts, Skew = s }, executor, phase)));
+        }
+        catch (ResultMismatchException e)
+        {
+            CliOutput.Error("bench: refusing to report: the parallel and the sequential executor disagree: " + e.Message);
+            return ExitCodes.ResultMismatch;
+        }
+        ContentionSweep.Print(points);
+        if (json is not null) ContentionSweep.WriteJson(json, points);
+        return ExitCodes.Ok;
+    }
+
+    private static T WithStatus<T>(string label, Func<Action<string>, T> work) where T : class
     {
         if (Console.IsErrorRedirected || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
             return work(msg => Console.Error.WriteLine($"gpuexec bench: {label}: {msg}"));
-        BenchPoint? result = null;
+        T? result = null;
         AnsiConsole.Status().Start(label, ctx => result = work(msg => ctx.Status($"{label}: {msg}")));
         return result!;
     }

@@ -13,10 +13,24 @@ internal static class Options
     {
         var o = new Option<string>("--execute")
         {
-            Description = "How the pipeline applies verified transactions: auto (in order on cpu, parallel batches on ILGPU devices), parallel or in-order.",
+            Description = "How the pipeline applies verified transactions: auto (in order on cpu, parallel lanes on ILGPU devices), parallel or in-order.",
             DefaultValueFactory = _ => "auto",
         };
         o.AcceptOnlyFromAmong("auto", "parallel", "in-order");
+        return o;
+    }
+
+    public static Option<int> Lanes()
+    {
+        var o = new Option<int>("--lanes")
+        {
+            Description = "Parallel execution: lanes (threads) that apply a block; 0 (default) chooses by measurement, block after block.",
+            DefaultValueFactory = _ => 0,
+        };
+        o.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 0) r.AddError("--lanes must be 0 (measured) or positive");
+        });
         return o;
     }
 

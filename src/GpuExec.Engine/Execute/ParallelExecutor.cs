@@ -308,6 +308,17 @@ public sealed class ParallelExecutor : IDisposable
     {
         const int Pad = 32; // 128 bytes: a line, and its prefetch pair, per counter
         int lanes = plan.LaneCount;
+        if (lanes == 1)
+        {
+            // One lane: the block in order on this thread, no waits, no atomics.
+            foreach (int tx in plan.LaneTxs)
+            {
+                if (statuses[tx] != TxStatus.Ok) continue; // a signature found bad after planning
+                var st = new SlotTxState(table, tx, exclusive: true);
+                statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+            }
+            return;
+        }
         var progress = new int[(lanes + 1) * Pad];
         var laneStatus = new TxStatus[plan.LaneTxs.Length];
         int abort = 0;

@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Execute;
 /// <summary>
 /// Every state value a block may touch, loaded into a dense array before execution: slot
 /// <c>s</c> holds the value of <c>ConflictGraph.UniqueKeys[s]</c> (a balance or a nonce; a pool
-/// key's slot is unused, its reserves live in <see cref="Pools"/>). <see cref="TxSlots"/> gives
+/// key's slot is unused, its reserves live in <see cref="Pools"/>). <see cref="SlotOf"/> gives
 /// each transaction's six layout positions their slot (-1 when absent), aliases resolved.
 /// After execution <see cref="WriteBack"/> stores the changed values into the state.
 /// </summary>
@@ -16,16 +16,13 @@ public sealed class SlotTable
     /// <summary>A slot credited at least this many times in a block gets per-lane credit accumulators in lanes mode.</summary>
     public const int HotCredits = 64;
 
-    private SlotTable(AccessSets sets, ConflictGraph graph, ulong[] values, ulong[] original, PaddedPool[] pools, int[] txSlots, int[] hotIndex, int hotCount)
+    private SlotTable(AccessSets sets, ConflictGraph graph, ulong[] values, ulong[] original, PaddedPool[] pools)
     {
-        HotIndex = hotIndex;
-        HotCount = hotCount;
         Sets = sets;
         Graph = graph;
         Values = values;
         Original = original;
         Pools = pools;
-        TxSlots = txSlots;
     }
 
     public AccessSets Sets { get; }
@@ -34,10 +31,17 @@ public sealed class SlotTable
     public ulong[] Original { get; }
     /// <summary>The block's pools by ordinal, each on cache lines of its own (swaps on two pools from two threads must not share a line); reserves are updated in place during execution.</summary>
     public PaddedPool[] Pools { get; }
-    public int[] TxSlots { get; }
+
+    /// <summary>The slot of layout position <paramref name="position"/> of transaction <paramref name="tx"/> (aliases resolved), or -1 when it names no key.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int SlotOf(int tx, int position)
+    {
+        int a = Sets.Alias[tx * AccessSets.Stride + position];
+        return a == AccessSets.Absent ? -1 : Graph.RecordSlotAndPosition[2 * (tx * AccessSets.Stride + a)];
+    }
     /// <summary>Per slot: its index among the hot credit targets (credited at least <see cref="HotCredits"/> times), or -1.</summary>
-    public int[] HotIndex { get; }
-    public int HotCount { get; }
+    public int[] HotIndex { get; private set; } = [];
+    public int HotCount { get; private set; }
     /// <summary>
     /// Lanes mode: per lane, one pending credit per hot slot (<c>Deltas[lane * DeltaStride + hot]</c>).
     /// A credit to a hot slot adds to its own lane's entry without an atomic and without moving the
@@ -49,9 +53,11 @@ public sealed class SlotTable
     public ulong[]? Deltas { get; private set; }
     public int DeltaStride { get; private set; }
 
-    /// <summary>Allocates the per-lane credit accumulators (lanes mode).</summary>
+    /// <summary>Finds the hot slots and allocates their per-lane credit accumulators (lanes mode, two lanes or more).</summary>
     public void PrepareLanes(int lanes)
     {
+        if (lanes < 2) return;
+        (HotIndex, HotCount) = FindHotCredits(Sets, Graph);
         if (HotCount == 0) return;
         DeltaStride = (HotCount + 7) / 8 * 8 + 8; // whole cache lines, one spare line between lanes
         Deltas = new ulong[lanes * DeltaStride];
@@ -134,21 +140,7 @@ public sealed class SlotTable
         var pools = new PaddedPool[sets.Pools.Length];
         for (int i = 0; i < pools.Length; i++) pools[i].Value = sets.Pools[i];
 
-        int n = sets.TxCount;
-        var txSlots = new int[n * AccessSets.Stride];
-        var alias = sets.Alias;
-        var slotPos = graph.RecordSlotAndPosition;
-        Parallel.For(0, (n + 8191) / 8192, options, chunk =>
-        {
-            int end = Math.Min(n, (chunk + 1) * 8192) * AccessSets.Stride;
-            for (int r = chunk * 8192 * AccessSets.Stride; r < end; r++)
-            {
-                int a = alias[r];
-                txSlots[r] = a == AccessSets.Absent ? -1 : slotPos[2 * (r - r % AccessSets.Stride + a)];
-            }
-        });
-        var (hotIndex, hot) = FindHotCredits(sets, graph, txSlots);
-        return new SlotTable(sets, graph, values, original, pools, txSlots, hotIndex, hot);
+        return new SlotTable(sets, graph, values, original, pools);
     }
 
     /// <summary>
@@ -156,7 +148,7 @@ public sealed class SlotTable
     /// 8th transaction (deterministic). The choice only affects speed: a hot slot's credits go to
     /// per-lane accumulators, a cold one's to <see cref="Interlocked"/> adds; both are exact.
     /// </summary>
-    private static (int[] Index, int Count) FindHotCredits(AccessSets sets, ConflictGraph graph, int[] txSlots)
+    private static (int[] Index, int Count) FindHotCredits(AccessSets sets, ConflictGraph graph)
     {
         const int Step = 8;
         var index = new int[graph.UniqueCount];
@@ -171,7 +163,7 @@ public sealed class SlotTable
                 int r = tx * AccessSets.Stride + k;
                 // A credit holds its own key in Add mode (a key also debited by the transaction is a Write).
                 if (alias[r] == k && AccessSets.ModeOf(sorted[slotPos[2 * r + 1]]) == GpuExec.Kernels.Conflicts.AccessMode.Add)
-                    index[txSlots[r]]++;
+                    index[slotPos[2 * r]]++;
             }
         }
         int hot = 0;

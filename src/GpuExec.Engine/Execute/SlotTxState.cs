@@ -20,10 +20,14 @@ internal struct SlotTxState : ITxState
     private readonly ulong[]? _deltas; // lanes mode: this lane's hot credit accumulators (see SlotTable.Deltas)
     private readonly int[] _hot;
     private readonly int _deltaBase;
+    private readonly bool _exclusive; // one thread runs the whole block: credits need no atomics
 
+    /// <param name="lane">Lanes mode with two lanes or more: this transaction's lane (its credit accumulators).</param>
+    /// <param name="exclusive">True when one thread runs every transaction of the block.</param>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SlotTxState(SlotTable table, int tx, int lane = -1)
+    public SlotTxState(SlotTable table, int tx, int lane = -1, bool exclusive = false)
     {
+        _exclusive = exclusive;
         _hot = table.HotIndex;
         if (lane >= 0 && table.Deltas is { } deltas)
         {
@@ -32,12 +36,15 @@ internal struct SlotTxState : ITxState
         }
         _values = table.Values;
         _pools = table.Pools;
-        var slots = table.TxSlots.AsSpan(tx * AccessSets.Stride, AccessSets.Stride);
-        _nonce = slots[AccessSets.PosNonce];
-        _fee = slots[AccessSets.PosFee];
-        _collector = slots[AccessSets.PosCollector];
-        _debit = slots[AccessSets.PosDebit];
-        _credit = slots[AccessSets.PosCredit];
+        // Slots straight from the access sets and the graph: alias position, then that record's slot.
+        int b = tx * AccessSets.Stride;
+        var alias = table.Sets.Alias.AsSpan(b, AccessSets.Stride);
+        var slotPos = table.Graph.RecordSlotAndPosition;
+        _nonce = slotPos[2 * (b + alias[AccessSets.PosNonce])];
+        _fee = slotPos[2 * (b + alias[AccessSets.PosFee])];
+        _collector = slotPos[2 * (b + alias[AccessSets.PosCollector])];
+        _debit = alias[AccessSets.PosDebit] == AccessSets.Absent ? -1 : slotPos[2 * (b + alias[AccessSets.PosDebit])];
+        _credit = alias[AccessSets.PosCredit] == AccessSets.Absent ? -1 : slotPos[2 * (b + alias[AccessSets.PosCredit])];
         _pool = table.Sets.TxPool[tx];
         if (_deltas is not null)
         {
@@ -56,7 +63,8 @@ internal struct SlotTxState : ITxState
     private readonly void Credit(int slot, ulong amount)
     {
         int h;
-        if (_deltas is not null && slot != _fee && slot != _debit && (h = _hot[slot]) >= 0) _deltas[_deltaBase + h] += amount;
+        if (_exclusive) _values[slot] += amount;
+        else if (_deltas is not null && slot != _fee && slot != _debit && (h = _hot[slot]) >= 0) _deltas[_deltaBase + h] += amount;
         else Interlocked.Add(ref _values[slot], amount);
     }
 

@@ -31,6 +31,7 @@ public static class LaneScheduler
         ArgumentNullException.ThrowIfNull(graph);
         ArgumentOutOfRangeException.ThrowIfLessThan(lanes, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(slack);
+        if (lanes == 1) return OneLane(sets, graph);
         int n = sets.TxCount;
         int m = graph.RecordCount;
         var slotPos = graph.RecordSlotAndPosition;
@@ -145,5 +146,21 @@ public static class LaneScheduler
         int makespan = 0;
         foreach (int f in free) makespan = Math.Max(makespan, f);
         return new LanePlan(level, laneStart, txs, waitStart, waits.ToArray(), count, maxLevel + 1, crossWaits, makespan);
+    }
+
+    /// <summary>One lane: every scheduled transaction in block order, no waits; levels only for the critical path.</summary>
+    private static LanePlan OneLane(AccessSets sets, ConflictGraph graph)
+    {
+        var levels = LevelScheduler.Plan(sets, graph);
+        int n = sets.TxCount;
+        var txs = new int[levels.ScheduledCount];
+        int count = 0, makespan = 0;
+        for (int tx = 0; tx < n; tx++)
+        {
+            if (!sets.Scheduled[tx]) continue;
+            txs[count++] = tx;
+            makespan += sets.TxPool[tx] >= 0 ? 2 : 1;
+        }
+        return new LanePlan(levels.Level, [0, count], txs, new int[n + 1], [], count, levels.CriticalPath, 0, makespan);
     }
 }
