@@ -41,6 +41,7 @@ public sealed record ContentionPoint(
 public sealed class ContentionSweep(int threads, int runs)
 {
     public static readonly int[] AccountCounts = [2, 10_000, 1_000_000];
+    private const int WarmUp = 4;
 
     public ContentionPoint Run(GeneratorOptions options, ParallelExecutor executor, Action<string>? phase = null)
     {
@@ -55,10 +56,10 @@ public sealed class ContentionSweep(int threads, int runs)
 
         double seqBest = double.MaxValue, execBest = double.MaxValue, setsBest = double.MaxValue, detectBest = double.MaxValue, planBest = double.MaxValue;
         int criticalPath = 0, scheduled = 0, lanes = 0;
-        // Two extra rounds first: warm-up, and the lane tuner's probes.
-        for (int r = 0; r < runs + 2; r++)
+        // Warm-up rounds first (JIT, and the lane tuner's probes of a new executor), not counted.
+        for (int r = 0; r < runs + WarmUp; r++)
         {
-            phase?.Invoke($"run {r + 1}/{runs + 2}");
+            phase?.Invoke($"run {r + 1}/{runs + WarmUp}");
             var seqState = genesis.Clone();
             seqState.ComputeStateRoot();
             var seqStatuses = (TxStatus[])pre.Clone();
@@ -83,11 +84,11 @@ public sealed class ContentionSweep(int threads, int runs)
 
             if (!seqStatuses.AsSpan().SequenceEqual(parStatuses))
                 throw new ResultMismatchException($"receipts differ ({options.Accounts} accounts, skew {options.Skew})");
-            if (r == runs + 1 && seqState.ComputeStateRoot() != parState.ComputeStateRoot())
+            if (r == runs + WarmUp - 1 && seqState.ComputeStateRoot() != parState.ComputeStateRoot())
                 throw new ResultMismatchException($"state roots differ ({options.Accounts} accounts, skew {options.Skew})");
             criticalPath = plan.CriticalPath;
             scheduled = plan.ScheduledCount;
-            if (r < 2) continue;
+            if (r < WarmUp) continue;
             seqBest = Math.Min(seqBest, seqMs);
             setsBest = Math.Min(setsBest, t0);
             detectBest = Math.Min(detectBest, t1 - t0);

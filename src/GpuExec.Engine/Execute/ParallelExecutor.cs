@@ -184,8 +184,8 @@ public sealed class ParallelExecutor : IDisposable
     }
 
     /// <summary>
-    /// Stage 6: loads the touched values into slots, runs the batches in order (each on the worker
-    /// threads), writes the slots back into <paramref name="state"/> and fills the scheduled
+    /// Stage 6: loads the touched values into slots, runs the plan (lanes, each on a thread of its
+    /// own, or batches in order, each on the worker threads), writes the slots back into <paramref name="state"/> and fills the scheduled
     /// transactions' statuses. A planned transaction whose status is no longer <see cref="TxStatus.Ok"/>
     /// (its signature was found bad after the access sets were built, as when verification overlaps
     /// planning) is skipped: its keys only over-constrain the order. Does not set the height or
@@ -304,9 +304,10 @@ public sealed class ParallelExecutor : IDisposable
     /// The release/acquire pair orders the predecessor's slot writes before the reader's. A failing
     /// lane sets the abort flag, so the others stop instead of waiting for ever.
     /// </summary>
+    private const int ProgressPad = 32; // ints between two lanes' progress counters: 128 bytes, a line and its prefetch pair
+
     private void RunLanes(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses)
     {
-        const int Pad = 32; // 128 bytes: a line, and its prefetch pair, per counter
         int lanes = plan.LaneCount;
         if (lanes == 1)
         {
@@ -319,7 +320,7 @@ public sealed class ParallelExecutor : IDisposable
             }
             return;
         }
-        var progress = new int[(lanes + 1) * Pad];
+        var progress = new int[(lanes + 1) * ProgressPad];
         var laneStatus = new TxStatus[plan.LaneTxs.Length];
         int abort = 0;
         _team.Run(l =>
@@ -342,7 +343,6 @@ public sealed class ParallelExecutor : IDisposable
 
     private static void RunLane(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses, TxStatus[] laneStatus, int lane, int[] progress, ref int abort)
     {
-        const int Pad = 32;
         int lanes = plan.LaneCount;
         Span<int> known = lanes <= 256 ? stackalloc int[lanes] : new int[lanes];
         known.Clear();
@@ -353,7 +353,7 @@ public sealed class ParallelExecutor : IDisposable
         // Statuses are read and written in lane order: block-order neighbours sit on other lanes,
         // and sharing their cache lines would cost more than the transactions.
         for (int i = first; i < end; i++) laneStatus[i] = statuses[txs[i]];
-        ref int mine = ref progress[(lane + 1) * Pad];
+        ref int mine = ref progress[(lane + 1) * ProgressPad];
         for (int i = first; i < end; i++)
         {
             int tx = txs[i];
@@ -363,7 +363,7 @@ public sealed class ParallelExecutor : IDisposable
                 if (known[u] >= c) continue;
                 var spin = new SpinWait();
                 int v;
-                while ((v = Volatile.Read(ref progress[(u + 1) * Pad])) < c)
+                while ((v = Volatile.Read(ref progress[(u + 1) * ProgressPad])) < c)
                 {
                     if (Volatile.Read(ref abort) != 0) return;
                     spin.SpinOnce(sleep1Threshold: -1);

@@ -7,8 +7,9 @@ namespace GpuExec.Engine.Execute;
 /// <summary>
 /// Every state value a block may touch, loaded into a dense array before execution: slot
 /// <c>s</c> holds the value of <c>ConflictGraph.UniqueKeys[s]</c> (a balance or a nonce; a pool
-/// key's slot is unused, its reserves live in <see cref="Pools"/>). <see cref="SlotOf"/> gives
-/// each transaction's six layout positions their slot (-1 when absent), aliases resolved.
+/// key's slot is unused, its reserves live in <see cref="Pools"/>). A transaction's slots come straight
+/// from the access sets and the graph (<see cref="SlotTxState"/>): a layout position's alias, then
+/// that record's slot.
 /// After execution <see cref="WriteBack"/> stores the changed values into the state.
 /// </summary>
 public sealed class SlotTable
@@ -32,13 +33,7 @@ public sealed class SlotTable
     /// <summary>The block's pools by ordinal, each on cache lines of its own (swaps on two pools from two threads must not share a line); reserves are updated in place during execution.</summary>
     public PaddedPool[] Pools { get; }
 
-    /// <summary>The slot of layout position <paramref name="position"/> of transaction <paramref name="tx"/> (aliases resolved), or -1 when it names no key.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public int SlotOf(int tx, int position)
-    {
-        int a = Sets.Alias[tx * AccessSets.Stride + position];
-        return a == AccessSets.Absent ? -1 : Graph.RecordSlotAndPosition[2 * (tx * AccessSets.Stride + a)];
-    }
+
     /// <summary>Per slot: its index among the hot credit targets (credited at least <see cref="HotCredits"/> times), or -1.</summary>
     public int[] HotIndex { get; private set; } = [];
     public int HotCount { get; private set; }
@@ -77,6 +72,13 @@ public sealed class SlotTable
         Values[slot] += sum;
     }
 
+    /// <summary>Folds every hot slot's pending credits (after all lanes are done).</summary>
+    public void FoldDeltas()
+    {
+        if (Deltas is null) return;
+        for (int s = 0; s < HotIndex.Length; s++) Fold(s);
+    }
+
     private void WriteAccounts(int from, int to)
     {
         var keys = Graph.UniqueKeys;
@@ -104,13 +106,6 @@ public sealed class SlotTable
             if (keys[mid] < key) lo = mid + 1; else hi = mid;
         }
         return lo;
-    }
-
-    /// <summary>Folds every hot slot's pending credits (after all lanes are done).</summary>
-    public void FoldDeltas()
-    {
-        if (Deltas is null) return;
-        for (int s = 0; s < HotIndex.Length; s++) Fold(s);
     }
 
     /// <summary>Loads the slots from the state (read-only, on <paramref name="options"/>' threads).</summary>
