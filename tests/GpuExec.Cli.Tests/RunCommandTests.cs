@@ -86,6 +86,8 @@ public class RunCommandTests
     [InlineData("gen", "--accounts", "1", "--out", "x")]
     [InlineData("gen", "--skew", "-1", "--out", "x")]
     [InlineData("bench", "--txs", "0", "--device", "cpu")]
+    [InlineData("bench", "--lanes", "-1", "--device", "cpu")]
+    [InlineData("bench", "--sweep", "accounts", "--device", "cpu")]
     public void Usage_errors_exit_2(params string[] args)
     {
         var (code, _, err) = Cli.Run(args);

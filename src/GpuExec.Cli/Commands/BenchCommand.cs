@@ -29,7 +29,7 @@ public static class BenchCommand
         var sweep = new Option<string?>("--sweep")
         {
             Description = "skew: the pipeline at skews 0, 0.5, 1, 1.5, 2. contention: the execute stage of the parallel executor against "
-                + "the sequential apply loop, 2 / 10k / 1M accounts by those skews (100k txs unless --txs is given).",
+                + "the sequential apply loop at those skews, with 2, 10k and 1M accounts (or --accounts) and 100k txs (or --txs).",
         };
         sweep.AcceptOnlyFromAmong("skew", "contention");
         var device = Options.Device();
@@ -64,7 +64,8 @@ public static class BenchCommand
             if (parse.GetValue(sweep) == "contention")
             {
                 bool txsGiven = parse.GetResult(txs) is { Implicit: false };
-                return RunContention(baseOptions with { TxsPerBlock = txsGiven ? baseOptions.TxsPerBlock : 100_000 }, t, r, parse.GetValue(lanes),
+                int[] accountCounts = parse.GetResult(accounts) is { Implicit: false } ? [baseOptions.Accounts] : ContentionSweep.AccountCounts;
+                return RunContention(baseOptions with { TxsPerBlock = txsGiven ? baseOptions.TxsPerBlock : 100_000 }, accountCounts, t, r, parse.GetValue(lanes),
                     DeviceKindNames.Parse(parse.GetValue(device)!), parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             }
             var pipelineOptions = new GpuExecOptions
@@ -104,7 +105,7 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static int RunContention(GeneratorOptions o, int threads, int repeat, int lanes, DeviceKind device, string? json, bool verbose)
+    private static int RunContention(GeneratorOptions o, int[] accountCounts, int threads, int repeat, int lanes, DeviceKind device, string? json, bool verbose)
     {
         using var logging = CliLogging.Create(verbose);
         using var compute = ComputeDevice.Open(device, logging.CreateLogger<ComputeDevice>());
@@ -113,7 +114,7 @@ public static class BenchCommand
         var points = new List<ContentionPoint>();
         try
         {
-            foreach (int accounts in ContentionSweep.AccountCounts)
+            foreach (int accounts in accountCounts)
                 foreach (double s in SweepSkews)
                     points.Add(WithStatus($"{accounts:N0} accounts, skew {s}", phase => sweep.Run(o with { Accounts = accounts, Skew = s }, executor, phase)));
         }

@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace GpuExec.Cli.Tests;
+
+/// <summary><c>gpuexec bench</c> through the real binary, on small blocks (figures are not checked, only that they are real and consistent).</summary>
+public class BenchCommandTests
+{
+    [Fact]
+    public void Bench_in_parallel_mode_with_fixed_lanes_reports_a_consistent_point()
+    {
+        var json = Path.Combine(Cli.TempDir(), "bench.json");
+        var (code, _, err) = Cli.Run("bench", "--txs", "600", "--accounts", "40", "--pools", "2", "--repeat", "1", "--device", "cpu",
+            "--execute", "parallel", "--lanes", "2", "--threads", "2", "--json", json);
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(600, root.GetProperty("txs").GetInt32());
+        Assert.True(root.GetProperty("sequential_tps").GetDouble() > 0);
+        Assert.True(root.GetProperty("parallel_tps").GetDouble() > 0);
+        Assert.True(root.GetProperty("critical_path").GetInt32() >= 1);
+        Assert.Equal(2, root.GetProperty("batches").GetInt32()); // lanes mode reports its lanes
+    }
+
+    [Fact]
+    public void Contention_sweep_reports_every_skew_against_its_bound()
+    {
+        var json = Path.Combine(Cli.TempDir(), "sweep.json");
+        var (code, stdout, err) = Cli.Run("bench", "--sweep", "contention", "--txs", "3000", "--accounts", "30", "--pools", "2",
+            "--repeat", "1", "--device", "cpu", "--threads", "2", "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("Contention sweep", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        Assert.Equal("contention", doc.RootElement.GetProperty("sweep").GetString());
+        var points = doc.RootElement.GetProperty("points").EnumerateArray().ToList();
+        Assert.Equal([0.0, 0.5, 1.0, 1.5, 2.0], points.Select(p => p.GetProperty("skew").GetDouble()));
+        foreach (var p in points)
+        {
+            Assert.Equal(30, p.GetProperty("accounts").GetInt32());
+            int scheduled = p.GetProperty("scheduled").GetInt32(), path = p.GetProperty("critical_path").GetInt32();
+            Assert.InRange(path, 1, scheduled);
+            double parallelism = p.GetProperty("parallelism").GetDouble();
+            Assert.Equal((double)scheduled / path, parallelism, 2);
+            Assert.Equal(Math.Min(2, parallelism), p.GetProperty("bound").GetDouble(), 2);
+            Assert.Equal(0.8 * p.GetProperty("bound").GetDouble(), p.GetProperty("target").GetDouble(), 2);
+            double ratio = p.GetProperty("ratio").GetDouble();
+            double expected = p.GetProperty("sequential_ms").GetDouble() / p.GetProperty("execute_ms").GetDouble(); // from rounded times
+            Assert.InRange(ratio, expected * 0.98, expected * 1.02);
+            Assert.Equal(ratio >= p.GetProperty("target").GetDouble(), p.GetProperty("met").GetBoolean());
+            Assert.InRange(p.GetProperty("lanes").GetInt32(), 1, 2);
+        }
+    }
+}
