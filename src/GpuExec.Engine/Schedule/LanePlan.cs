@@ -10,7 +10,7 @@ namespace GpuExec.Engine.Schedule;
 /// </summary>
 public sealed class LanePlan
 {
-    internal LanePlan(int[] level, int[] laneStart, int[] laneTxs, int[] waitStart, int[] waits, int scheduled, int criticalPath, int crossWaits, int makespan)
+    internal LanePlan(int[] level, int[] laneStart, int[] laneTxs, int[] waitStart, int[] waits, int scheduled, int criticalPath, int crossWaits, long makespan)
     {
         Level = level;
         LaneStart = laneStart;
@@ -39,7 +39,7 @@ public sealed class LanePlan
     /// <summary>Cross-lane waits emitted (after dropping those a lane already waited for).</summary>
     public int CrossWaits { get; }
     /// <summary>The simulated finish time of the slowest lane (a transfer costs 1, a swap 2).</summary>
-    public int Makespan { get; }
+    public long Makespan { get; }
     /// <summary>Scheduled transactions per step of the critical path.</summary>
     public double EffectiveParallelism => CriticalPath == 0 ? 0 : (double)ScheduledCount / CriticalPath;
 

@@ -42,12 +42,12 @@ public static class LaneScheduler
 
         var lane = new int[n];
         var pos = new int[n];
-        var finish = new int[n];
+        var finish = new long[n];
         var level = new int[n];
         var laneTxs = new int[lanes][];
         var laneCount = new int[lanes];
         for (int l = 0; l < lanes; l++) laneTxs[l] = new int[Math.Max(16, n / lanes + 16)];
-        var free = new int[lanes];            // simulated time each lane becomes free
+        var free = new long[lanes];           // simulated time each lane becomes free
         var seen = new int[lanes * lanes];    // seen[l * lanes + u]: how far lane l already waited for lane u
         var waitStart = new int[n + 1];
         var waits = new List<int>(n / 4 + 16);
@@ -103,21 +103,23 @@ public static class LaneScheduler
             if (lv > maxLevel) maxLevel = lv;
 
             // Ready time per lane: own-lane predecessors as they finish, others plus the slack.
-            int best1 = 0, best1Lane = -1, best2 = 0;
+            long best1 = 0, best2 = 0;
+            int best1Lane = -1;
             for (int u = 0; u < lanes; u++)
             {
                 if (need[u] == 0) continue;
-                int f = finish[laneTxs[u][need[u] - 1]];
+                long f = finish[laneTxs[u][need[u] - 1]];
                 if (f > best1) { best2 = best1; best1 = f; best1Lane = u; }
                 else if (f > best2) best2 = f;
             }
-            int chosen = 0, chosenStart = int.MaxValue;
+            int chosen = 0;
+            long chosenStart = long.MaxValue;
             for (int l = 0; l < lanes; l++)
             {
-                int own = need[l] == 0 ? 0 : finish[laneTxs[l][need[l] - 1]];
-                int other = l == best1Lane ? best2 : best1;
-                int ready = Math.Max(own, other == 0 ? 0 : other + slack);
-                int start = Math.Max(free[l], ready);
+                long own = need[l] == 0 ? 0 : finish[laneTxs[l][need[l] - 1]];
+                long other = l == best1Lane ? best2 : best1;
+                long ready = Math.Max(own, other == 0 ? 0 : other + slack);
+                long start = Math.Max(free[l], ready);
                 if (start < chosenStart) { chosenStart = start; chosen = l; }
             }
             int cost = txPool[tx] >= 0 ? 2 : 1;
@@ -143,8 +145,8 @@ public static class LaneScheduler
         for (int l = 0; l < lanes; l++) laneStart[l + 1] = laneStart[l] + laneCount[l];
         var txs = new int[laneStart[lanes]];
         for (int l = 0; l < lanes; l++) Array.Copy(laneTxs[l], 0, txs, laneStart[l], laneCount[l]);
-        int makespan = 0;
-        foreach (int f in free) makespan = Math.Max(makespan, f);
+        long makespan = 0;
+        foreach (long f in free) makespan = Math.Max(makespan, f);
         return new LanePlan(level, laneStart, txs, waitStart, waits.ToArray(), count, maxLevel + 1, crossWaits, makespan);
     }
 
@@ -154,7 +156,8 @@ public static class LaneScheduler
         var levels = LevelScheduler.Plan(sets, graph);
         int n = sets.TxCount;
         var txs = new int[levels.ScheduledCount];
-        int count = 0, makespan = 0;
+        int count = 0;
+        long makespan = 0;
         for (int tx = 0; tx < n; tx++)
         {
             if (!sets.Scheduled[tx]) continue;
