@@ -205,13 +205,13 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             int applied = SequentialExecutor.ApplyInOrder(state, block, statuses);
             state.Height = height;
             End(StageTimings.Execute);
-            stats = new ScheduleStats(n, applied, applied, applied, 0, 0);
+            stats = new ScheduleStats(n, applied, 0, applied, 0, 0, Lanes: 1);
         }
 
         var stateRoot = state.ComputeStateRoot();
         End(StageTimings.StateRoot);
 
-        Log.Schedule(_logger, height, n, stats.Batches, stats.CriticalPath, stats.EffectiveParallelism);
+        Log.Schedule(_logger, height, n, stats.Batches, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, height, DeviceDescription, n, total.Elapsed.TotalMilliseconds, stateRoot.ToHex());
         return new BlockExecution(new BlockResult(statuses, txids, stateRoot), stages, stats);
 

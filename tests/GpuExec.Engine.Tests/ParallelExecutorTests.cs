@@ -57,7 +57,8 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
         var block = Blocks.Encode(pre, S[11].Address, recs);
         var stats = Blocks.AssertSame(pre, block, threads, Acc(useIlgpu), repeats: 2, mode);
         Assert.Equal(1, stats.CriticalPath);
-        Assert.Equal(mode == ScheduleMode.Lanes ? threads : 1, stats.Batches); // lanes, or one level batch
+        if (mode == ScheduleMode.Lanes) Assert.Equal((0, threads), (stats.Batches, stats.Lanes));
+        else Assert.Equal((1, 0), (stats.Batches, stats.Lanes)); // one level batch
         Assert.Equal(5.0, stats.EffectiveParallelism);
     }
 
@@ -199,7 +200,7 @@ public class ParallelExecutorTests(IlgpuFixture ilgpu)
             var got = exec.Execute(par, block);
             Assert.Equal(expected.Statuses, got.Statuses);
             Assert.Equal(expected.StateRoot, got.StateRoot);
-            seen.Add(exec.LastStats.Batches);
+            seen.Add(exec.LastStats.Lanes);
         }
         Assert.Equal(Blocks.Dump(seq), Blocks.Dump(par));
         Assert.Equal([1, 2, 4, 8], seen.Order()); // every candidate was tried

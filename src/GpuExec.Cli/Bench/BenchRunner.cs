@@ -30,6 +30,8 @@ public sealed record BenchPoint
     /// <summary>Pipeline stages in milliseconds, decode first.</summary>
     public required IReadOnlyDictionary<string, double> Stages { get; init; }
     public required int Batches { get; init; }
+    /// <summary>Lanes that applied the block (1 in order; 0 with level batches).</summary>
+    public required int Lanes { get; init; }
     public required int CriticalPath { get; init; }
     public required double EffectiveParallelism { get; init; }
     public required string StateRoot { get; init; }
@@ -101,6 +103,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             ParallelMs = parTimes[mid],
             Stages = stageRuns[mid],
             Batches = par!.Schedule.Batches,
+            Lanes = par!.Schedule.Lanes,
             CriticalPath = par.Schedule.CriticalPath,
             EffectiveParallelism = par.Schedule.EffectiveParallelism,
             StateRoot = par.Result.StateRoot.ToHex(),

@@ -96,7 +96,7 @@ public sealed class ContentionSweep(int threads, int runs)
             if (t3 - t2 < execBest)
             {
                 execBest = t3 - t2;
-                lanes = executor.LastStats.Batches;
+                lanes = executor.LastStats.Lanes;
             }
         }
         return new ContentionPoint(options.Accounts, options.Skew, block.Count, scheduled, criticalPath, threads, lanes,

@@ -45,11 +45,12 @@ public enum ScheduleMode
 /// <summary>Schedule figures of one block.</summary>
 /// <param name="Transactions">All transactions of the block.</param>
 /// <param name="Scheduled">Those that ran the stateful rules (the others were decided statelessly).</param>
-/// <param name="Batches">Level batches executed one after the other; in lanes mode, the lanes (threads).</param>
+/// <param name="Batches">Level batches executed one after the other (0 in lanes mode, which has none).</param>
 /// <param name="CriticalPath">Longest dependency chain, in transactions.</param>
 /// <param name="Records">Access records (distinct keys per transaction, summed).</param>
 /// <param name="Slots">Distinct state keys the block touches.</param>
-public readonly record struct ScheduleStats(int Transactions, int Scheduled, int Batches, int CriticalPath, int Records, int Slots)
+/// <param name="Lanes">Lanes (threads, each running its transactions in block order) that applied the block; 0 with level batches or the DAG.</param>
+public readonly record struct ScheduleStats(int Transactions, int Scheduled, int Batches, int CriticalPath, int Records, int Slots, int Lanes = 0)
 {
     /// <summary>Scheduled transactions per step of the critical path.</summary>
     public double EffectiveParallelism => CriticalPath == 0 ? 0 : (double)Scheduled / CriticalPath;
@@ -208,7 +209,7 @@ public sealed class ParallelExecutor : IDisposable
             _tuner?.Record(lanes.LaneCount, lanes.ScheduledCount, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
             table.FoldDeltas();
             table.WriteBack(state, _parallel);
-            LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, lanes.LaneCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount);
+            LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, 0, plan.CriticalPath, graph.RecordCount, graph.UniqueCount, lanes.LaneCount);
             return;
         }
         if (plan.BatchCount == 0 && plan.ScheduledCount > 0) throw new ArgumentException("the plan has no batches", nameof(plan));
