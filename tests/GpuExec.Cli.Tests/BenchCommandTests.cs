@@ -25,10 +25,12 @@ public class BenchCommandTests
     [Fact]
     public void Contention_sweep_reports_every_skew_against_its_bound()
     {
-        var json = Path.Combine(Cli.TempDir(), "sweep.json");
+        var dir = Cli.TempDir();
+        string json = Path.Combine(dir, "sweep.json"), png = Path.Combine(dir, "sweep.png");
         var (code, stdout, err) = Cli.Run("bench", "--sweep", "contention", "--txs", "3000", "--accounts", "30", "--pools", "2",
-            "--repeat", "1", "--device", "cpu", "--threads", "2", "--json", json);
+            "--repeat", "1", "--device", "cpu", "--threads", "2", "--json", json, "--plot", png);
         Assert.True(code == 0, err);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], File.ReadAllBytes(png).Take(4));
         Assert.Contains("Contention sweep", stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         Assert.Equal("contention", doc.RootElement.GetProperty("sweep").GetString());

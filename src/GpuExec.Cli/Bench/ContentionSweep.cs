@@ -125,6 +125,28 @@ public sealed class ContentionSweep(int threads, int runs)
         AnsiConsole.Write(t);
     }
 
+    /// <summary>Ratio against skew, one line per account count, with the target of each point as a dashed line.</summary>
+    public static void Plot(string path, IReadOnlyList<ContentionPoint> points)
+    {
+        var plt = new ScottPlot.Plot();
+        foreach (var group in points.GroupBy(p => p.Accounts))
+        {
+            double[] xs = group.Select(p => p.Skew).ToArray();
+            var ratio = plt.Add.Scatter(xs, group.Select(p => p.Ratio).ToArray());
+            ratio.LegendText = $"{group.Key:N0} accounts";
+            var target = plt.Add.Scatter(xs, group.Select(p => p.Target).ToArray());
+            target.Color = ratio.Color;
+            target.LinePattern = ScottPlot.LinePattern.Dashed;
+            target.LegendText = $"{group.Key:N0} accounts: target";
+        }
+        plt.Title($"Execute stage vs sequential apply: {points[0].Txs:N0} txs, {points[0].Threads} threads");
+        plt.XLabel("Zipf skew");
+        plt.YLabel("sequential apply / execute stage");
+        plt.ShowLegend();
+        plt.Axes.SetLimitsY(0, points.Max(p => Math.Max(p.Ratio, p.Target)) * 1.1);
+        CliOutput.WriteAtomically(path, s => s.Write(plt.GetImageBytes(900, 540, ScottPlot.ImageFormat.Png)));
+    }
+
     public static void WriteJson(string path, IReadOnlyList<ContentionPoint> points)
     {
         CliOutput.WriteAtomically(path, s =>

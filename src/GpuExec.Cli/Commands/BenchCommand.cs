@@ -25,7 +25,7 @@ public static class BenchCommand
         var threads = new Option<int>("--threads") { Description = "Worker threads of the pipeline.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var repeat = new Option<int>("--repeat") { Description = "Runs per point; the median is reported.", DefaultValueFactory = _ => 3 };
         var json = new Option<FileInfo?>("--json") { Description = "Write the results as JSON." };
-        var plot = new Option<FileInfo?>("--plot") { Description = "Draw a PNG: TPS against skew (--sweep) or the stage breakdown." };
+        var plot = new Option<FileInfo?>("--plot") { Description = "Draw a PNG: TPS against skew (--sweep skew), the execute-stage ratio and its target against skew (--sweep contention), or the stage breakdown." };
         var sweep = new Option<string?>("--sweep")
         {
             Description = "skew: the pipeline at skews 0, 0.5, 1, 1.5, 2. contention: the execute stage of the parallel executor against "
@@ -66,7 +66,7 @@ public static class BenchCommand
                 bool txsGiven = parse.GetResult(txs) is { Implicit: false };
                 int[] accountCounts = parse.GetResult(accounts) is { Implicit: false } ? [baseOptions.Accounts] : ContentionSweep.AccountCounts;
                 return RunContention(baseOptions with { TxsPerBlock = txsGiven ? baseOptions.TxsPerBlock : 100_000 }, accountCounts, t, r, parse.GetValue(lanes),
-                    DeviceKindNames.Parse(parse.GetValue(device)!), parse.GetValue(json)?.FullName, parse.GetValue(verbose));
+                    DeviceKindNames.Parse(parse.GetValue(device)!), parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
             }
             var pipelineOptions = new GpuExecOptions
             {
@@ -105,7 +105,7 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static int RunContention(GeneratorOptions o, int[] accountCounts, int threads, int repeat, int lanes, DeviceKind device, string? json, bool verbose)
+    private static int RunContention(GeneratorOptions o, int[] accountCounts, int threads, int repeat, int lanes, DeviceKind device, string? json, string? plot, bool verbose)
     {
         using var logging = CliLogging.Create(verbose);
         using var compute = ComputeDevice.Open(device, logging.CreateLogger<ComputeDevice>());
@@ -125,6 +125,7 @@ public static class BenchCommand
         }
         ContentionSweep.Print(points);
         if (json is not null) ContentionSweep.WriteJson(json, points);
+        if (plot is not null) ContentionSweep.Plot(plot, points);
         return ExitCodes.Ok;
     }
 
