@@ -153,9 +153,9 @@ public static class LaneScheduler
     /// <summary>One lane: every scheduled transaction in block order, no waits; levels only for the critical path.</summary>
     private static LanePlan OneLane(AccessSets sets, ConflictGraph graph)
     {
-        var levels = LevelScheduler.Plan(sets, graph);
+        var level = LevelScheduler.Levels(sets, graph, out int criticalPath);
         int n = sets.TxCount;
-        var txs = new int[levels.ScheduledCount];
+        var txs = new int[sets.ScheduledCount];
         int count = 0;
         long makespan = 0;
         for (int tx = 0; tx < n; tx++)
@@ -164,6 +164,6 @@ public static class LaneScheduler
             txs[count++] = tx;
             makespan += sets.TxPool[tx] >= 0 ? 2 : 1;
         }
-        return new LanePlan(levels.Level, [0, count], txs, new int[n + 1], [], count, levels.CriticalPath, 0, makespan);
+        return new LanePlan(level, [0, count], txs, new int[n + 1], [], count, criticalPath, 0, makespan);
     }
 }

@@ -12,6 +12,20 @@ public static class LevelScheduler
 {
     public static ExecutionPlan Plan(AccessSets sets, ConflictGraph graph)
     {
+        var level = Levels(sets, graph, out int batches);
+        int n = sets.TxCount;
+        var start = new int[batches + 1];
+        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) start[level[tx] + 1]++;
+        for (int b = 0; b < batches; b++) start[b + 1] += start[b];
+        var fill = start.AsSpan(0, Math.Max(batches, 0)).ToArray();
+        var txs = new int[start[batches]];
+        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) txs[fill[level[tx]]++] = tx;
+        return new ExecutionPlan(level, start, txs, txs.Length);
+    }
+
+    /// <summary>Per transaction its level (-1 when not scheduled); <paramref name="count"/>: the number of levels, i.e. the critical path.</summary>
+    public static int[] Levels(AccessSets sets, ConflictGraph graph, out int count)
+    {
         ArgumentNullException.ThrowIfNull(sets);
         ArgumentNullException.ThrowIfNull(graph);
         int n = sets.TxCount;
@@ -48,13 +62,7 @@ public static class LevelScheduler
             level[tx] = l;
             if (l > maxLevel) maxLevel = l;
         }
-        int batches = maxLevel + 1;
-        var start = new int[batches + 1];
-        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) start[level[tx] + 1]++;
-        for (int b = 0; b < batches; b++) start[b + 1] += start[b];
-        var fill = start.AsSpan(0, Math.Max(batches, 0)).ToArray();
-        var txs = new int[start[batches]];
-        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) txs[fill[level[tx]]++] = tx;
-        return new ExecutionPlan(level, start, txs, txs.Length);
+        count = maxLevel + 1;
+        return level;
     }
 }
