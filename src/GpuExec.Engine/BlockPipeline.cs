@@ -105,11 +105,14 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         ArgumentNullException.ThrowIfNull(state);
         lock (_gate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             return ExecuteOne(block, state, cancellationToken, source);
         }
     }
 
+    // Blocks run one at a time, and Dispose waits for the running one: it owns the device buffers.
     private readonly Lock _gate = new();
+    private bool _disposed;
 
     private BlockExecution ExecuteOne(Block block, WorldState state, CancellationToken cancellationToken, string source)
     {
@@ -234,11 +237,17 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         }
     }
 
+    /// <summary>Waits for a running block to finish, then releases the device; later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        _executor.Dispose();
-        (_verifier as IDisposable)?.Dispose();
-        (_hasher as IDisposable)?.Dispose();
-        _device.Dispose();
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+            _executor.Dispose();
+            (_verifier as IDisposable)?.Dispose();
+            (_hasher as IDisposable)?.Dispose();
+            _device.Dispose();
+        }
     }
 }

@@ -64,6 +64,7 @@ internal static class Blocks
             Assert.Equal(expected.TxIds, got.TxIds);
             Assert.Equal(expected.StateRoot, got.StateRoot);
             Assert.Equal(expectedDump, Dump(parState));
+            Assert.Equal(seqState.AccountCount, parState.AccountCount);
             stats = exec.LastStats;
         }
         return stats;

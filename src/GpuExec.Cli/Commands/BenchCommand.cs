@@ -60,6 +60,12 @@ public static class BenchCommand
                 CliOutput.Error("bench: --txs, --threads and --repeat must be at least 1");
                 return ExitCodes.Usage;
             }
+            // Outputs are checked before the run, which can take minutes, not after it.
+            if (CliOutput.CheckOutputs(("--json", parse.GetValue(json)?.FullName), ("--plot", parse.GetValue(plot)?.FullName)) is { } bad)
+            {
+                CliOutput.Error("bench: " + bad);
+                return ExitCodes.Usage;
+            }
             bool isSweep = parse.GetValue(sweep) == "skew";
             if (parse.GetValue(sweep) == "contention")
             {

@@ -46,6 +46,12 @@ public static class GenCommand
             }
             var dir = parse.GetValue(output)!.FullName;
             if (File.Exists(dir)) { CliOutput.Error($"gen: --out: {dir} is a file, not a directory"); return ExitCodes.Usage; }
+            // A folder that already holds files could mix this chain's blocks with an older one's.
+            if (Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).FirstOrDefault() is { } existing)
+            {
+                CliOutput.Error($"gen: --out: {dir} is not empty (it holds {Path.GetFileName(existing)}); give a new or empty directory");
+                return ExitCodes.Usage;
+            }
             return Generate(options, dir);
         });
         return cmd;

@@ -42,6 +42,7 @@ public static class RunCommand
             if (g is null && dir is null) { CliOutput.Error("run: give --genesis, or --state DIR"); return ExitCodes.Usage; }
             if (dir is null && o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
+            if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
             var options = new GpuExecOptions { Device = dev, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes) };
@@ -60,6 +61,9 @@ public static class RunCommand
     private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose)
     {
         using var logging = CliLogging.Create(verbose);
+        // The sequential executor runs on the host alone, but an explicit device must still be there.
+        if (exec == ExecutorKind.Sequential && options.Device is not (DeviceKind.Auto or DeviceKind.Cpu))
+            ComputeDevice.Open(options.Device).Dispose();
         using var pipeline = exec == ExecutorKind.Parallel
             ? new BlockPipeline(options, logging.CreateLogger<BlockPipeline>())
             : null;
@@ -84,16 +88,19 @@ public static class RunCommand
             last = null;
             foreach (var path in blockPaths) last = execute(state, BlockCodec.ReadFile(path), path);
         }
-        // Everything was applied: only now are files written, each atomically.
-        if (outPath is not null) CliOutput.WriteAtomically(outPath, s => StateJson.WriteDump(state, s));
+        // Everything was applied: only now are the files written, as a pair (both written, then both
+        // renamed), so a failure leaves both as they were.
+        var outputs = new List<(string, Action<Stream>)>();
+        if (outPath is not null) outputs.Add((outPath, s => StateJson.WriteDump(state, s)));
         if (receiptsPath is not null)
         {
-            CliOutput.WriteAtomically(receiptsPath, s =>
+            outputs.Add((receiptsPath, s =>
             {
                 using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
                 last?.WriteReceipts(w);
-            });
+            }));
         }
+        CliOutput.WriteAllAtomically([.. outputs]);
         return ExitCodes.Ok;
     }
 }

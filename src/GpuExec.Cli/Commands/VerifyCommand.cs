@@ -51,21 +51,18 @@ public static class VerifyCommand
             stderr.WriteLine($"gpuexec: {inputPath}: input file not found");
             return InvalidInput;
         }
+        if (CliOutput.CheckOutputs(("--out", outPath)) is { } badOut)
+        {
+            stderr.WriteLine("gpuexec: verify: " + badOut);
+            return UsageError;
+        }
 
         var arena = new List<byte>();
         var jobs = new List<SignatureJob>();
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(inputPath))
+        if (ReadJobs(inputPath, arena, jobs) is { } readError)
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-                continue;
-            if (!TryParseLine(line, out var pk, out var msg, out var sig, out var error))
-            {
-                stderr.WriteLine($"gpuexec: {inputPath}: line {lineNumber}: {error}");
-                return InvalidInput;
-            }
-            jobs.Add(SignatureJobs.Append(arena, pk, msg, sig));
+            stderr.WriteLine("gpuexec: " + CliOutput.OneLine(readError));
+            return InvalidInput;
         }
 
         using var loggerFactory = CliLogging.Create(verbose: false);
@@ -128,8 +125,67 @@ public static class VerifyCommand
             logger.LogInformation("verified {Count} signatures on {Device} in {Ms:F1} ms", count, device, ms);
     }
 
+    /// <summary>Longest input line accepted (a message of up to 8 MiB in hex); longer ones are refused before they are held whole.</summary>
+    public const int MaxLineBytes = 16 << 20;
+
+    /// <summary>
+    /// Reads the input line by line in bounded memory: a line over <see cref="MaxLineBytes"/>, or
+    /// input whose keys, messages and signatures exceed one arena (2 GiB), is refused. Returns the
+    /// error naming file and line, or null.
+    /// </summary>
+    private static string? ReadJobs(string path, List<byte> arena, List<SignatureJob> jobs)
+    {
+        FileStream f;
+        try { f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"{path}: cannot read: {e.Message}"; }
+        using (f)
+        {
+            var buffer = new byte[1 << 16];
+            var line = new System.Buffers.ArrayBufferWriter<byte>(1 << 12);
+            int lineNumber = 0, got;
+            try
+            {
+                while ((got = f.Read(buffer)) > 0)
+                {
+                    var span = buffer.AsSpan(0, got);
+                    while (true)
+                    {
+                        int nl = span.IndexOf((byte)'\n');
+                        var part = nl < 0 ? span : span[..nl];
+                        if ((long)line.WrittenCount + part.Length > MaxLineBytes)
+                            return $"{path}: line {lineNumber + 1}: longer than the limit of {MaxLineBytes} bytes";
+                        System.Buffers.BuffersExtensions.Write(line, part);
+                        if (nl < 0) break;
+                        if (AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) is { } error) return error;
+                        line.ResetWrittenCount();
+                        span = span[(nl + 1)..];
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"{path}: cannot read: {e.Message}"; }
+            return line.WrittenCount > 0 ? AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) : null;
+        }
+    }
+
+    private static string? AddLine(string path, int lineNumber, ReadOnlyMemory<byte> line, List<byte> arena, List<SignatureJob> jobs)
+    {
+        var text = line.Span;
+        if (text.Length > 0 && text[^1] == (byte)'\r') line = line[..^1];
+        if (line.Span.Trim(" \t\r"u8).IsEmpty) return null;
+        if (!TryParseLine(line, out var pk, out var msg, out var sig, out var error))
+            return $"{path}: line {lineNumber}: {error}";
+        if ((long)arena.Count + pk.Length + msg.Length + sig.Length > Array.MaxLength)
+            return $"{path}: line {lineNumber}: the input's keys, messages and signatures exceed the limit of {Array.MaxLength} bytes";
+        jobs.Add(SignatureJobs.Append(arena, pk, msg, sig));
+        return null;
+    }
+
     /// <summary>Parses one input line; false with a reason when it is not the expected JSON or not hex.</summary>
-    public static bool TryParseLine(string line, out byte[] publicKey, out byte[] message, out byte[] signature, out string error)
+    public static bool TryParseLine(string line, out byte[] publicKey, out byte[] message, out byte[] signature, out string error) =>
+        TryParseLine(System.Text.Encoding.UTF8.GetBytes(line), out publicKey, out message, out signature, out error);
+
+    /// <summary>Parses one input line (UTF-8 bytes); false with a reason when it is not the expected JSON or not hex.</summary>
+    public static bool TryParseLine(ReadOnlyMemory<byte> line, out byte[] publicKey, out byte[] message, out byte[] signature, out string error)
     {
         publicKey = message = signature = [];
         try
@@ -163,7 +219,13 @@ public static class VerifyCommand
             error = $"missing string field \"{name}\"";
             return false;
         }
-        string s = p.GetString()!;
+        string s;
+        try { s = p.GetString()!; }
+        catch (InvalidOperationException)
+        {
+            error = $"\"{name}\" is not valid UTF-8 text (invalid bytes or a lone surrogate escape)";
+            return false;
+        }
         if (s.Length % 2 != 0)
         {
             error = $"\"{name}\" is not hex (odd length {s.Length})";

@@ -87,7 +87,7 @@ public static class Merkle
     public static void TxRoot(byte[] data, ReadOnlySpan<int> offsets, ReadOnlySpan<ushort> lengths, Span<byte> root)
     {
         int n = offsets.Length;
-        var leaves = ArrayPool<byte>.Shared.Rent(Math.Max(1, n) * HashSize);
+        var leaves = ArrayPool<byte>.Shared.Rent(checked(Math.Max(1, n) * HashSize));
         try
         {
             if (n >= 8192)

@@ -28,11 +28,33 @@ internal sealed class StateRootCache
     private bool _built;
     private byte[] _changed = [];
 
+    private int _removals;
+
     public void Added(Account account) => _added.Add(account);
+
+    /// <summary>The state dropped <paramref name="account"/>; the next <see cref="Compute"/> forgets it.</summary>
+    public void Removed(Account account)
+    {
+        account.Removed = true;
+        _removals++;
+    }
 
     public Hash32 Compute(WorldState state)
     {
         bool structural = !_built;
+        if (_removals > 0)
+        {
+            // Most removed accounts were created in the same block and are still among the added ones.
+            int before = _added.Count;
+            _added.RemoveAll(static a => a.Removed);
+            if (before - _added.Count < _removals)
+            {
+                // A leafless account can leave without moving any leaf; one with a leaf cannot.
+                foreach (var a in _sorted) structural |= a.Removed && a.HasLeaf;
+                _sorted.RemoveAll(static a => a.Removed);
+            }
+            _removals = 0;
+        }
         if (_added.Count > 0)
         {
             _added.Sort(static (x, y) => x.Address.CompareTo(y.Address));

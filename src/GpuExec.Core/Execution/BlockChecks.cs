@@ -16,6 +16,8 @@ public static class BlockChecks
         var h = block.Header;
         if (h.ChainId != chainId)
             throw new BlockRejectedException($"{source}: chain_id {h.ChainId} differs from the state's chain_id {chainId}");
+        if (height == ulong.MaxValue)
+            throw new BlockRejectedException($"{source}: no block can follow height {height} (2^64-1; heights do not wrap)");
         if (h.Height != height + 1)
             throw new BlockRejectedException($"{source}: height {h.Height} is not the next height {height + 1}");
         if (h.ParentStateRoot != currentRoot)

@@ -51,7 +51,8 @@ public static class SequentialExecutor
     /// <summary>
     /// Rules 4-7 in block order for the transactions whose status is still <see cref="TxStatus.Ok"/>
     /// after rules 1-3 (precheck and signatures, done elsewhere); fills in their statuses. The block
-    /// must already have passed <see cref="BlockChecks"/>; the height is not changed.
+    /// must already have passed <see cref="BlockChecks"/>; the height is not changed. Accounts this
+    /// creates that end the block empty are removed again (<see cref="WorldState.RemoveEmptyNewAccounts"/>).
     /// </summary>
     /// <returns>How many transactions the rules were applied to.</returns>
     public static int ApplyInOrder(WorldState state, Block block, TxStatus[] statuses)
@@ -70,6 +71,7 @@ public static class SequentialExecutor
             statuses[i] = TxRules.Apply(ref access, record);
             applied++;
         }
+        state.RemoveEmptyNewAccounts();
         return applied;
     }
 }

@@ -44,7 +44,8 @@ public static class TxRules
     {
         var tx = new TransactionView(record);
         ulong nonce = s.SenderNonce;
-        if (tx.Nonce != nonce) return TxStatus.BadNonce;
+        // No nonce wraps: at 2^64-1 the account can send nothing more, or its old transactions would replay.
+        if (tx.Nonce != nonce || nonce == ulong.MaxValue) return TxStatus.BadNonce;
         ulong fee = tx.Fee;
         ulong fee0 = s.SenderBalance(0);
         if (fee0 < fee) return TxStatus.InsufficientFee;

@@ -32,6 +32,8 @@ public sealed class Account
     /// <summary>Set by every mutation; a persistent store clears it once the account is written.</summary>
     public bool Unsaved { get; set; }
     internal bool HasLeaf;
+    /// <summary>Set when the state removed the account (it ended a block empty); the root cache drops it.</summary>
+    internal bool Removed;
     /// <summary>Position of the account's leaf in the state tree; -1 until the tree is built.</summary>
     internal int LeafIndex = -1;
 

@@ -17,11 +17,8 @@ public static class StateJson
     public static WorldState ReadFile(string path)
     {
         byte[] bytes;
-        try { bytes = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new StateFormatException($"{path}: cannot read state file: {e.Message}");
-        }
+        try { bytes = InputLimits.ReadFile(path, InputLimits.MaxStateBytes, "state file"); }
+        catch (GpuExecException e) { throw new StateFormatException(e.Message); }
         return Parse(bytes, path);
     }
 
@@ -52,7 +49,7 @@ public static class StateJson
         var state = new WorldState(chainId, height);
 
         var supply = new Dictionary<uint, UInt128>();
-        if (root.TryGetProperty("accounts", out var accounts))
+        var accounts = Required(root, "accounts", src, "");
         {
             if (accounts.ValueKind != JsonValueKind.Array) throw Fail(src, "accounts", "must be an array");
             int i = 0;
@@ -71,8 +68,9 @@ public static class StateJson
                     if (balances.ValueKind != JsonValueKind.Object) throw Fail(src, at + ".balances", "must be an object of token id to amount");
                     foreach (var b in balances.EnumerateObject())
                     {
-                        string field = $"{at}.balances[\"{b.Name}\"]";
-                        if (!IsPlainUInt(b.Name) || !uint.TryParse(b.Name, out uint token))
+                        string name = Name(b, src, at + ".balances");
+                        string field = $"{at}.balances[\"{InputLimits.Excerpt(name, 24)}\"]";
+                        if (!IsPlainUInt(name) || !uint.TryParse(name, out uint token))
                             throw Fail(src, field, "the key must be a token id (an integer 0..4294967295)");
                         if (account.EntryCount > 0 && HasToken(account, token))
                             throw Fail(src, field, $"duplicate token {token}");
@@ -86,7 +84,7 @@ public static class StateJson
                 i++;
             }
         }
-        if (root.TryGetProperty("pools", out var pools))
+        var pools = Required(root, "pools", src, "");
         {
             if (pools.ValueKind != JsonValueKind.Array) throw Fail(src, "pools", "must be an array");
             int i = 0;
@@ -118,7 +116,7 @@ public static class StateJson
         }
         if (root.TryGetProperty("state_root", out var sr))
         {
-            if (sr.ValueKind != JsonValueKind.String || sr.GetString() is not { Length: 64 } hex || !IsHex(hex))
+            if (sr.ValueKind != JsonValueKind.String || Str(sr, src, "state_root") is not { Length: 64 } hex || !IsHex(hex))
                 throw Fail(src, "state_root", "must be 64 hex characters");
             var given = Hash32.FromHex(hex);
             var computed = state.ComputeStateRoot();
@@ -155,18 +153,37 @@ public static class StateJson
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in obj.EnumerateObject())
         {
-            string field = at.Length == 0 ? p.Name : at + "." + p.Name;
-            if (Array.IndexOf(allowed, p.Name) < 0) throw Fail(src, field, "unknown field");
-            if (!seen.Add(p.Name)) throw Fail(src, field, "appears twice");
+            string name = Name(p, src, at);
+            string field = at.Length == 0 ? InputLimits.Excerpt(name, 40) : at + "." + InputLimits.Excerpt(name, 40);
+            if (Array.IndexOf(allowed, name) < 0) throw Fail(src, field, "unknown field");
+            if (!seen.Add(name)) throw Fail(src, field, "appears twice");
         }
     }
 
     private static Address ParseAddress(JsonElement e, string src, string field)
     {
-        if (e.ValueKind != JsonValueKind.String || e.GetString() is not { Length: 64 } hex || !IsHex(hex))
+        if (e.ValueKind != JsonValueKind.String || Str(e, src, field) is not { Length: 64 } hex || !IsHex(hex))
             throw Fail(src, field, "must be 64 hex characters (a 32-byte address)");
         return Address.FromHex(hex);
     }
+
+    /// <summary>
+    /// A string value. SPEC section 7 says strings are valid UTF-8; the reader hands invalid bytes and
+    /// lone surrogate escapes (<c>"\ud800"</c>) through, and only decoding finds them.
+    /// </summary>
+    private static string Str(JsonElement e, string src, string field)
+    {
+        try { return e.GetString()!; }
+        catch (InvalidOperationException) { throw Fail(src, field, InvalidString); }
+    }
+
+    private static string Name(JsonProperty p, string src, string at)
+    {
+        try { return p.Name; }
+        catch (InvalidOperationException) { throw Fail(src, at, "a key " + InvalidString); }
+    }
+
+    private const string InvalidString = "is not valid UTF-8 text (invalid bytes or a lone surrogate escape)";
 
     private static bool IsHex(string s)
     {
@@ -185,7 +202,7 @@ public static class StateJson
     {
         if (e.ValueKind != JsonValueKind.Number) throw Fail(src, field, $"must be an integer, not {e.ValueKind.ToString().ToLowerInvariant()}");
         if (e.TryGetUInt64(out ulong v)) return v;
-        string raw = e.GetRawText();
+        string raw = InputLimits.Excerpt(e.GetRawText(), 40);
         if (raw.StartsWith('-')) throw Fail(src, field, $"{raw} is negative; amounts are unsigned");
         if (raw.AsSpan().IndexOfAny('.', 'e', 'E') >= 0) throw Fail(src, field, $"{raw} is not an integer");
         throw Fail(src, field, $"{raw} is out of range for u64 (max 18446744073709551615)");

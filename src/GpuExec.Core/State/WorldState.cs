@@ -16,6 +16,7 @@ public sealed class WorldState
     private readonly Dictionary<Address, Account> _accounts;
     private readonly Dictionary<uint, Pool> _pools;
     private readonly StateRootCache _rootCache = new();
+    private readonly List<Account> _created = [];
 
     public WorldState(uint chainId, ulong height = 0, int capacity = 0)
     {
@@ -45,8 +46,30 @@ public sealed class WorldState
         {
             slot = new Account(address);
             _rootCache.Added(slot);
+            _created.Add(slot);
         }
         return slot!;
+    }
+
+    /// <summary>
+    /// Removes the accounts <see cref="GetOrCreateAccount"/> created since the last call that are
+    /// still empty (nonce 0, no non-zero balance: no state leaf), and returns how many. Executors
+    /// call it when a block is applied, so a transaction from an unknown key that fails (bad nonce,
+    /// no fee) or a zero credit to a new address leaves nothing behind: otherwise such transactions
+    /// would grow the state for free. The root is unchanged, since empty accounts have no leaf.
+    /// </summary>
+    public int RemoveEmptyNewAccounts()
+    {
+        int removed = 0;
+        foreach (var a in _created)
+        {
+            if (!a.IsEmpty) continue;
+            _accounts.Remove(a.Address);
+            _rootCache.Removed(a);
+            removed++;
+        }
+        _created.Clear();
+        return removed;
     }
 
     /// <summary>Adds an account object made elsewhere (genesis loading, stores). Fails on a duplicate.</summary>

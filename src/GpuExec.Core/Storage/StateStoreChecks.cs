@@ -21,7 +21,7 @@ public static class StateStoreChecks
         var h = block.Header;
         if (stateAfter.ChainId != store.ChainId || h.ChainId != store.ChainId)
             throw new InvalidOperationException($"commit of a chain {h.ChainId} block (state chain {stateAfter.ChainId}) to a store of chain {store.ChainId}");
-        if (h.Height != store.Height + 1)
+        if (store.Height == ulong.MaxValue || h.Height != store.Height + 1)
             throw new InvalidOperationException($"commit of block {h.Height} to a store at height {store.Height}");
         if (h.ParentStateRoot != store.StateRoot)
             throw new InvalidOperationException($"commit of block {h.Height} whose parent root {h.ParentStateRoot} is not the stored root {store.StateRoot}");

@@ -33,6 +33,8 @@ public static class BlockCodec
         long maxRecords = (span.Length - BlockHeader.Size) / 2;
         if (count > maxRecords)
             throw new BlockFormatException($"{source}: truncated: tx_count is {count} but the file holds at most {maxRecords} records");
+        if (count > InputLimits.MaxTransactions)
+            throw new BlockFormatException($"{source}: tx_count {count} is over the limit of {InputLimits.MaxTransactions} transactions per block");
         var offsets = new int[count];
         var lengths = new ushort[count];
         int pos = BlockHeader.Size;
@@ -53,22 +55,19 @@ public static class BlockCodec
         return new Block(data, new BlockHeader(chainId, height, collector, parent, txRoot, (int)count), offsets, lengths);
     }
 
-    /// <summary>Reads and decodes a block file; a missing file is an <see cref="ErrorKind.InvalidInput"/> error.</summary>
-    public static Block ReadFile(string path)
-    {
-        byte[] data;
-        try { data = File.ReadAllBytes(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{path}: cannot read block file: {e.Message}", e);
-        }
-        return Decode(data, path);
-    }
+    /// <summary>
+    /// Reads and decodes a block file of at most <see cref="InputLimits.MaxBlockBytes"/>; a missing,
+    /// unreadable or larger file is an <see cref="ErrorKind.InvalidInput"/> error.
+    /// </summary>
+    public static Block ReadFile(string path) =>
+        Decode(InputLimits.ReadFile(path, InputLimits.MaxBlockBytes, "block file"), path);
 
     /// <summary>Encodes a block; <c>tx_root</c> is computed from the records.</summary>
     public static byte[] Encode(uint chainId, ulong height, Address feeCollector, Hash32 parentStateRoot, IReadOnlyList<byte[]> records)
     {
         ArgumentNullException.ThrowIfNull(records);
+        if (records.Count > InputLimits.MaxTransactions)
+            throw new ArgumentException($"a block holds at most {InputLimits.MaxTransactions} transactions", nameof(records));
         long size = BlockHeader.Size;
         foreach (var r in records)
         {

@@ -7,8 +7,7 @@ namespace GpuExec.Engine.Conflicts;
 
 /// <summary>
 /// Builds a block's <see cref="AccessSets"/> on the host: interns addresses to dense account ids
-/// (creating accounts that do not exist yet, so execution never changes the state's structure),
-/// reads pool tokens from the pre-state (they never change), and emits one record per distinct key
+/// (reading the state only: accounts it lacks are created by the execute stage), reads pool tokens from the pre-state (they never change), and emits one record per distinct key
 /// of each transaction. Single-threaded: it is one pass of dictionary lookups.
 /// </summary>
 public static class AccessSetBuilder
@@ -16,7 +15,7 @@ public static class AccessSetBuilder
     /// <summary>
     /// Builds the access sets. <paramref name="statuses"/> holds, per transaction, the outcome of
     /// the stateless stages: <see cref="TxStatus.Ok"/> for those that still run the stateful rules.
-    /// New accounts (nonce 0, no balances: no state leaf) are added to <paramref name="state"/>.
+    /// The state is only read.
     /// </summary>
     public static AccessSets Build(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses)
     {
@@ -84,6 +83,7 @@ public static class AccessSetBuilder
         sets.RecordCount = count;
         sets.ScheduledCount = scheduled;
         sets.Accounts = interner.Accounts;
+        sets.Addresses = interner.Addresses;
         sets.AccountCount = interner.Count;
         sets.Pools = pools.ToArray();
         return sets;
@@ -151,7 +151,8 @@ public static class AccessSetBuilder
     private sealed class Interner(WorldState state, int txCount)
     {
         private readonly Dictionary<Address, int> _ids = new(Math.Min(2 * txCount + 1, 1 << 22));
-        public Account[] Accounts = new Account[Math.Max(16, Math.Min(2 * txCount + 1, 1 << 22))];
+        public Account?[] Accounts = new Account?[Math.Max(16, Math.Min(2 * txCount + 1, 1 << 22))];
+        public Address[] Addresses = new Address[Math.Max(16, Math.Min(2 * txCount + 1, 1 << 22))];
         public int Count;
 
         public int Intern(Address address)
@@ -160,8 +161,13 @@ public static class AccessSetBuilder
             if (exists) return id;
             if (Count > StateKey.MaxAccountId) throw new InvalidOperationException("a block names more than 2^30 accounts");
             id = Count++;
-            if (id == Accounts.Length) Array.Resize(ref Accounts, Accounts.Length * 2);
-            Accounts[id] = state.GetOrCreateAccount(address);
+            if (id == Accounts.Length)
+            {
+                Array.Resize(ref Accounts, Accounts.Length * 2);
+                Array.Resize(ref Addresses, Addresses.Length * 2);
+            }
+            Accounts[id] = state.TryGetAccount(address);
+            Addresses[id] = address;
             return id;
         }
     }

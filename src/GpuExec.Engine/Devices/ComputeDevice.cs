@@ -63,11 +63,13 @@ public sealed partial class ComputeDevice : IDisposable
             }
             case DeviceKind.Cuda:
             case DeviceKind.OpenCl:
-                return OpenGpu(kind, kind, logger) ?? throw new DeviceUnavailableException(kind,
-                    kind == DeviceKind.Cuda ? "no CUDA device found (driver missing or no NVIDIA GPU)" : "no OpenCL GPU device found");
+                // An explicit device that fails says why: the probe's own error is the useful part.
+                return OpenGpu(kind, kind, logger, out string? failure) ?? throw new DeviceUnavailableException(kind,
+                    (kind == DeviceKind.Cuda ? "no CUDA device found (driver missing or no NVIDIA GPU)" : "no OpenCL GPU device found")
+                    + (failure is null ? "" : ": " + failure));
             case DeviceKind.Auto:
             {
-                var dev = OpenGpu(DeviceKind.Cuda, kind, logger) ?? OpenGpu(DeviceKind.OpenCl, kind, logger);
+                var dev = OpenGpu(DeviceKind.Cuda, kind, logger, out _) ?? OpenGpu(DeviceKind.OpenCl, kind, logger, out _);
                 if (dev is not null)
                 {
                     LogChose(logger, dev.Kind.ToName(), dev.Info.Name, "first GPU found (CUDA preferred over OpenCL)");
@@ -83,8 +85,9 @@ public sealed partial class ComputeDevice : IDisposable
 
     private static Context CreateContext() => Context.Create(b => b.Default().EnableAlgorithms());
 
-    private static ComputeDevice? OpenGpu(DeviceKind gpu, DeviceKind requested, ILogger logger)
+    private static ComputeDevice? OpenGpu(DeviceKind gpu, DeviceKind requested, ILogger logger, out string? failure)
     {
+        failure = null;
         Context? context = null;
         try
         {
@@ -116,6 +119,7 @@ public sealed partial class ComputeDevice : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogProbeFailed(logger, gpu.ToName(), ex.Message);
+            failure = $"{ex.GetType().Name}: {ex.Message}";
             context?.Dispose();
             return null;
         }

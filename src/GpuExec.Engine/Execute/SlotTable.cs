@@ -66,10 +66,10 @@ public sealed class SlotTable
         ulong sum = 0;
         for (int at = h; at < d.Length; at += DeltaStride)
         {
-            sum += d[at];
+            sum = checked(sum + d[at]);
             d[at] = 0;
         }
-        Values[slot] += sum;
+        Values[slot] = checked(Values[slot] + sum);
     }
 
     /// <summary>Folds every hot slot's pending credits (after all lanes are done).</summary>
@@ -90,7 +90,7 @@ public sealed class SlotTable
             ulong key = keys[s];
             var kind = StateKey.Kind(key);
             if (kind == StateKeyKind.Pool) continue;
-            var account = accounts[StateKey.AccountId(key)];
+            var account = accounts[StateKey.AccountId(key)]!; // created when the execute stage began
             if (kind == StateKeyKind.Balance) account.SetBalance(StateKey.Low(key), v);
             else account.Nonce = v;
         }
@@ -123,10 +123,11 @@ public sealed class SlotTable
             for (int s = chunk * 4096; s < end; s++)
             {
                 ulong key = keys[s];
+                // An account the state does not hold yet reads as nonce 0, no balances.
                 values[s] = StateKey.Kind(key) switch
                 {
-                    StateKeyKind.Balance => accounts[StateKey.AccountId(key)].Balance(StateKey.Low(key)),
-                    StateKeyKind.Nonce => accounts[StateKey.AccountId(key)].Nonce,
+                    StateKeyKind.Balance => accounts[StateKey.AccountId(key)]?.Balance(StateKey.Low(key)) ?? 0,
+                    StateKeyKind.Nonce => accounts[StateKey.AccountId(key)]?.Nonce ?? 0,
                     _ => 0,
                 };
             }
@@ -169,11 +170,14 @@ public sealed class SlotTable
     /// <summary>
     /// Writes changed balances, nonces and pool reserves back into <paramref name="state"/>. Slots are
     /// split by account id (keys sort by kind, then account), so each account is written by one
-    /// thread.
+    /// thread. Accounts the block names that the state lacks are created first, and those that end
+    /// the block empty are removed again, as the sequential executor does.
     /// </summary>
     public void WriteBack(WorldState state, ParallelOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(state);
+        // The only structural change of the block, on one thread before the parallel writes.
+        Sets.CreateMissingAccounts(state);
         var keys = Graph.UniqueKeys;
         int parts = Math.Max(1, Math.Min(options?.MaxDegreeOfParallelism ?? 1, Values.Length / 4096));
         int accountCount = Sets.AccountCount;
@@ -198,6 +202,7 @@ public sealed class SlotTable
             target.ReserveA = p.ReserveA;
             target.ReserveB = p.ReserveB;
         }
+        state.RemoveEmptyNewAccounts();
     }
 }
 

@@ -10,7 +10,7 @@ namespace GpuExec.Engine.Execute;
 /// (nonce, debited balances, pool) belong to this transaction alone within its batch, so they are
 /// read and written plainly; credits (Add mode) may be shared with other transactions of the batch
 /// and use <see cref="Interlocked.Add(ref ulong, ulong)"/>, or in lanes mode the lane's own
-/// accumulator when the slot is hot (<see cref="SlotTable.Deltas"/>). The supply invariant rules out overflow.
+/// accumulator when the slot is hot (<see cref="SlotTable.Deltas"/>). Every credit is checked.
 /// </summary>
 internal struct SlotTxState : ITxState
 {
@@ -62,10 +62,12 @@ internal struct SlotTxState : ITxState
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly void Credit(int slot, ulong amount)
     {
+        // Checked as the sequential executor's credits are: the supply invariant rules overflow out,
+        // and a state that breaks it fails the same way (OverflowException) on every path.
         int h;
-        if (_exclusive) _values[slot] += amount;
-        else if (_deltas is not null && slot != _fee && slot != _debit && (h = _hot[slot]) >= 0) _deltas[_deltaBase + h] += amount;
-        else Interlocked.Add(ref _values[slot], amount);
+        if (_exclusive) _values[slot] = checked(_values[slot] + amount);
+        else if (_deltas is not null && slot != _fee && slot != _debit && (h = _hot[slot]) >= 0) _deltas[_deltaBase + h] = checked(_deltas[_deltaBase + h] + amount);
+        else if (Interlocked.Add(ref _values[slot], amount) < amount) throw new OverflowException("Arithmetic operation resulted in an overflow.");
     }
 
     public ulong SenderNonce

@@ -1,0 +1,79 @@
+namespace GpuExec.Wire;
+
+/// <summary>
+/// The sizes GpuExec accepts from untrusted input, and reads bounded by them. A node must bound what
+/// it reads before it parses, or a hostile file (a sparse 100 GiB block, <c>/dev/zero</c> as a
+/// genesis) costs memory before any check runs.
+/// </summary>
+public static class InputLimits
+{
+    /// <summary>
+    /// Largest block file: the largest .NET byte array (just under 2 GiB). A block is held in one
+    /// array and sliced in place, so this is the hard limit of the format's implementation.
+    /// </summary>
+    public static readonly long MaxBlockBytes = Array.MaxLength;
+
+    /// <summary>
+    /// Most transactions in one block: 2^24 (16,777,216). Every per-transaction buffer of the
+    /// pipeline (txids, leaf hashes, signature jobs, six access records, the conflict graph's sort)
+    /// then stays well below 2^31 elements and bytes, and a block of this size needs a few GiB.
+    /// </summary>
+    public const int MaxTransactions = 1 << 24;
+
+    /// <summary>Largest genesis or dump file: 1 GiB (some ten million accounts).</summary>
+    public const long MaxStateBytes = 1L << 30;
+
+    /// <summary>
+    /// Reads a whole file, refusing one larger than <paramref name="limit"/> bytes without reading
+    /// more than that (so devices and pipes that never end are refused too).
+    /// </summary>
+    /// <exception cref="GpuExecException">Missing, unreadable or too large (<see cref="ErrorKind.InvalidInput"/>).</exception>
+    public static byte[] ReadFile(string path, long limit, string what)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        try
+        {
+            using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            if (f.CanSeek && f.Length > limit)
+                throw TooLarge(path, what, limit);
+            if (f.CanSeek && f.Length > 0)
+            {
+                var data = new byte[f.Length];
+                f.ReadExactly(data);
+                // A file that grew while it was read, or whose reported length is not its content.
+                if (f.Read(stackalloc byte[1]) != 0) throw TooLargeOrChanging(path, what);
+                return data;
+            }
+            // No length (a pipe, a character device): read in chunks up to the limit.
+            using var ms = new MemoryStream();
+            var chunk = new byte[1 << 16];
+            int got;
+            while ((got = f.Read(chunk)) > 0)
+            {
+                if (ms.Length + got > limit) throw TooLarge(path, what, limit);
+                ms.Write(chunk, 0, got);
+            }
+            return ms.ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GpuExecException(ErrorKind.InvalidInput, $"{path}: cannot read {what}: {e.Message}", e);
+        }
+    }
+
+    private static GpuExecException TooLarge(string path, string what, long limit) =>
+        new(ErrorKind.InvalidInput, $"{path}: {what} is larger than the limit of {limit} bytes");
+
+    private static GpuExecException TooLargeOrChanging(string path, string what) =>
+        new(ErrorKind.InvalidInput, $"{path}: {what} changed while it was read");
+
+    /// <summary>
+    /// <paramref name="value"/> cut to at most <paramref name="max"/> characters for an error message,
+    /// so a message never echoes a megabyte-long input.
+    /// </summary>
+    public static string Excerpt(string? value, int max = 80)
+    {
+        if (value is null) return "";
+        return value.Length <= max ? value : string.Concat(value.AsSpan(0, max), $"... ({value.Length} characters)");
+    }
+}
