@@ -106,7 +106,7 @@ public class RoundTripTests
     public void An_account_created_empty_is_not_stored_and_the_state_still_round_trips()
     {
         var alice = new Keys(1);
-        var nobody = new Keys(2); // never funded: a zero transfer creates it with no leaf
+        var nobody = new Keys(2); // never funded: a zero transfer names it, and it ends the block empty
         var genesis = Keys.Genesis(5, 1000, alice);
         var root0 = genesis.ComputeStateRoot();
         var data = BlockCodec.Encode(5, 1, alice.Address, root0, [alice.Transfer(5, 0, 0, nobody.Address, 1, 0)]);
@@ -117,7 +117,7 @@ public class RoundTripTests
             var state = store.Load();
             var block = BlockCodec.Decode(data);
             var r = SequentialExecutor.Execute(state, block);
-            Assert.NotNull(state.TryGetAccount(nobody.Address));
+            Assert.Null(state.TryGetAccount(nobody.Address)); // ended the block empty: not kept
             store.CommitBlock(state, block, r);
             root1 = r.StateRoot;
         }

@@ -63,7 +63,7 @@ public readonly record struct ScheduleStats(int Transactions, int Scheduled, int
 /// <item><see cref="CheckBlock"/>: tx_root and the whole-block checks; a refusal changes nothing.</item>
 /// <item><see cref="Precheck"/> (MALFORMED, WRONG_CHAIN), then <see cref="VerifySignatures"/> (libsodium, parallel)
 /// or <see cref="ApplyVerdicts"/> (verdicts computed elsewhere, e.g. on a GPU).</item>
-/// <item><see cref="BuildAccessSets"/>: declared keys and modes; creates new accounts up front.</item>
+/// <item><see cref="BuildAccessSets"/>: declared keys and modes; reads the state only.</item>
 /// <item><see cref="DetectConflicts"/>: sort, boundaries, scans (ILGPU kernels or plain C#).</item>
 /// <item><see cref="Plan"/>: lanes or level batches.</item>
 /// <item><see cref="ExecutePlan"/>: load slots, run the batches through <see cref="TxRules.Apply{TState}"/>, write back.</item>
@@ -168,7 +168,7 @@ public sealed class ParallelExecutor : IDisposable
             if (statuses[i] == TxStatus.Ok && !verdicts[i]) statuses[i] = TxStatus.BadSignature;
     }
 
-    /// <summary>Stage 3: access sets of the transactions still <see cref="TxStatus.Ok"/>. Adds new (empty) accounts to the state.</summary>
+    /// <summary>Stage 3: access sets of the transactions still <see cref="TxStatus.Ok"/>; the state is only read.</summary>
     public static AccessSets BuildAccessSets(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses) =>
         AccessSetBuilder.Build(state, block, statuses);
 
