@@ -216,3 +216,31 @@ public class HostileInputTests
         Assert.True(err.Length < 1000, err.Length.ToString());
     }
 }
+
+/// <summary>What reaches the top of a command: one line and a documented exit code, whatever it is.</summary>
+public class CliErrorsTests
+{
+    public static TheoryData<Exception, int> Cases => new()
+    {
+        { new InvalidOperationException("a bug\nwith two lines"), ExitCodes.InternalError },
+        { new NullReferenceException(), ExitCodes.InternalError },
+        { new OutOfMemoryException(), ExitCodes.InternalError },
+        { new IOException("No space left on device"), ExitCodes.InternalError },
+        { new AggregateException(new BlockRejectedException("b.gxb: tx_root")), ExitCodes.BlockRejected },
+        { new AggregateException(new AggregateException(new StateFormatException("g.json: pools: is missing"))), ExitCodes.InvalidInput },
+        { new Engine.Devices.DeviceUnavailableException(Engine.Devices.DeviceKind.Cuda), ExitCodes.DeviceUnavailable },
+        { new InvalidOperationException(new string('v', 1_000_000)), ExitCodes.InternalError },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_exception_is_one_line_and_a_documented_code(Exception e, int expected)
+    {
+        var err = new StringWriter();
+        Assert.Equal(expected, CliErrors.Report(e, err));
+        var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("gpuexec: ", lines[0]);
+        Assert.True(lines[0].Length < 700, lines[0].Length.ToString());
+    }
+}
