@@ -140,31 +140,16 @@ public sealed class RocksDbStateStore : IStateStore
         }
         if (creating) BeginCreation(dir);
 
-        var options = new DbOptions()
-            .SetCreateIfMissing(creating)
-            .SetParanoidChecks(true)
-            // Why this recovery mode: on a crash, only the last record of the write-ahead log can be
-            // incomplete (each commit is one record, synced before it is acknowledged), and this mode
-            // drops exactly such an incomplete tail, while any record that is complete but fails its
-            // checksum, wherever it is, fails the open with a Corruption status. The default
-            // (PointInTime) stops at the first damaged record without a word, which is how a store
-            // with 8 flipped bytes in its log used to reopen blocks earlier; AbsoluteConsistency
-            // refuses the torn tail of every SIGKILL. What this mode cannot tell from a torn tail (a
-            // damaged length field in the log's last 32 KiB) the commit record catches.
-            .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
-            .SetKeepLogFileNum(2)
-            .SetWriteBufferSize(64UL << 20)
-            .SetMaxTotalWalSize(256UL << 20);
-        RocksDb db;
-        try
+        if (!creating && !readOnly)
         {
-            db = readOnly ? RocksDb.OpenReadOnly(options, dir, false) : RocksDb.Open(options, dir);
+            // Checked read-only first: a writable open deletes the table files its manifest does not
+            // name, so a damaged manifest that lost one would lose its blocks for good before the
+            // checks below could refuse the store.
+            using var probe = OpenRocksDb(dir, creating: false, readOnly: true);
+            CommitRecord? none = null;
+            OpenDb(probe, dir, genesis, creating: false, committed, readOnly: true, ref none).Dispose();
         }
-        catch (RocksDbException e)
-        {
-            if (e.Message.StartsWith("Corruption", StringComparison.Ordinal)) throw Corrupted(dir, DescribeOpenCorruption(dir, e.Message, readOnly));
-            throw Translate(dir, e, "cannot open the state store");
-        }
+        var db = OpenRocksDb(dir, creating, readOnly);
         CommitRecord? commits = null;
         try
         {
@@ -180,38 +165,49 @@ public sealed class RocksDbStateStore : IStateStore
         }
     }
 
+    private static RocksDb OpenRocksDb(string dir, bool creating, bool readOnly)
+    {
+        var options = new DbOptions()
+            .SetCreateIfMissing(creating)
+            .SetParanoidChecks(true)
+            // Why this recovery mode: on a crash, only the last record of the write-ahead log can be
+            // incomplete (each commit is one record, synced before it is acknowledged), and this mode
+            // drops exactly such an incomplete tail, while any record that is complete but fails its
+            // checksum, wherever it is, fails the open with a Corruption status. The default
+            // (PointInTime) stops at the first damaged record without a word, which is how a store
+            // with 8 flipped bytes in its log used to reopen blocks earlier; AbsoluteConsistency
+            // refuses the torn tail of every SIGKILL. What this mode cannot tell from a torn tail (a
+            // damaged length field in the log's last 32 KiB) the commit record catches.
+            .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
+            .SetKeepLogFileNum(2)
+            .SetWriteBufferSize(64UL << 20)
+            .SetMaxTotalWalSize(256UL << 20);
+        try
+        {
+            return readOnly ? RocksDb.OpenReadOnly(options, dir, false) : RocksDb.Open(options, dir);
+        }
+        catch (RocksDbException e)
+        {
+            if (e.Message.StartsWith("Corruption", StringComparison.Ordinal)) throw Corrupted(dir, DescribeOpenCorruption(dir, e.Message));
+            throw Translate(dir, e, "cannot open the state store");
+        }
+    }
+
     /// <summary>
-    /// What a Corruption status of RocksDB's open names: the status says only what kind of damage,
-    /// its info log (<c>LOG</c>, started afresh by a writable open) also says which file. A read-only
-    /// open writes no info log, so it can only name the candidates.
+    /// What a Corruption status of RocksDB's open names. The status says what kind of damage and
+    /// for a manifest which file; for the write-ahead log only RocksDB's info log says which file,
+    /// and the read-only open (also the check before each writable one) writes none: the
+    /// candidates are named.
     /// </summary>
-    private static string DescribeOpenCorruption(string dir, string status, bool readOnly)
+    private static string DescribeOpenCorruption(string dir, string status)
     {
         if (status.Contains(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return status;
-        if (!readOnly)
-        {
-            try
-            {
-                // e.g. "... [WARN] [/db_impl/db_impl_open.cc:1180] /d/000004.log: dropping 32768 bytes; Corruption: checksum mismatch"
-                foreach (var line in File.ReadLines(Path.Combine(dir, "LOG")))
-                {
-                    int at = line.IndexOf(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal);
-                    int corruption = line.IndexOf("Corruption", StringComparison.Ordinal);
-                    if (at < 0 || corruption < at) continue;
-                    string what = line[at..];
-                    int colon = what.IndexOf(": ", StringComparison.Ordinal);
-                    if (colon < 0) continue;
-                    string file = what[..colon];
-                    string kind = file.EndsWith(".log", StringComparison.Ordinal) ? "write-ahead log" : file.Contains("MANIFEST", StringComparison.Ordinal) ? "manifest" : "file";
-                    return $"its {kind} {file} is damaged ({what[(colon + 2)..]})";
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
-        }
-        var logs = System.IO.Directory.EnumerateFiles(dir, "*.log").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray();
+        var logs = System.IO.Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal).ToArray();
+        var manifests = System.IO.Directory.EnumerateFiles(dir, "MANIFEST-*").Order(StringComparer.Ordinal).ToArray();
+        string manifest = manifests.Length > 0 ? $"its manifest {string.Join(", ", manifests)}" : "its manifest";
         return logs.Length > 0
-            ? $"its write-ahead log ({string.Join(", ", logs)}) or manifest is damaged ({status})"
-            : $"its manifest is damaged ({status})";
+            ? $"its write-ahead log {string.Join(", ", logs)} or {manifest} is damaged ({status})"
+            : $"{manifest} is damaged ({status})";
     }
 
     /// <summary>RocksDB's own file names, and this store's: a directory holding any of them is never initialised.</summary>
@@ -254,6 +250,8 @@ public sealed class RocksDbStateStore : IStateStore
         (ulong Height, Hash32 Root)? committed, bool readOnly, ref CommitRecord? commits)
     {
         var magic = Get(db, dir, StoreLayout.MagicKey);
+        if (magic is null && committed is { } lost)
+            throw Corrupted(dir, $"its store marker is gone, though block {lost.Height} was committed ({CommitRecord.FileName}): a damaged manifest, write-ahead log or table file; it is not re-initialised");
         if (magic is null)
         {
             if (!IsEmptyDb(db, dir))
