@@ -215,8 +215,11 @@ public sealed class RocksDbStateStore : IStateStore
         name is "CURRENT" or "IDENTITY" or "LOCK" or "LOG" or CommitRecord.FileName or CreatingFileName
         || name.StartsWith("MANIFEST-", StringComparison.Ordinal) || name.StartsWith("OPTIONS-", StringComparison.Ordinal)
         || name.StartsWith("LOG.old.", StringComparison.Ordinal)
-        || name.EndsWith(".log", StringComparison.Ordinal) || name.EndsWith(".sst", StringComparison.Ordinal)
-        || name.EndsWith(".blob", StringComparison.Ordinal);
+        || Numbered(name, ".log") || Numbered(name, ".sst") || Numbered(name, ".blob");
+
+    private static bool Numbered(string name, string extension) =>
+        name.Length > extension.Length && name.EndsWith(extension, StringComparison.Ordinal)
+        && name.AsSpan(0, name.Length - extension.Length).IndexOfAnyExceptInRange('0', '9') < 0;
 
     private static void BeginCreation(string dir)
     {

@@ -56,6 +56,12 @@ public class RefusalTests
         Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not a GpuExec state store");
         Assert.Equal([dir.Sub("notes.txt")], Directory.EnumerateFileSystemEntries(dir.Path));
 
+        File.WriteAllText(dir.Sub("build.log"), "not RocksDB's");
+        Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not a GpuExec state store");
+        Assert.True(RocksDbStateStore.IsStoreFile("000004.log") && RocksDbStateStore.IsStoreFile("000008.sst") && RocksDbStateStore.IsStoreFile("MANIFEST-000005"));
+        Assert.False(RocksDbStateStore.IsStoreFile("build.log") || RocksDbStateStore.IsStoreFile(".log"));
+        File.Delete(dir.Sub("build.log"));
+
         File.WriteAllText(dir.Sub("file"), "x");
         Refused(() => RocksDbStateStore.Open(dir.Sub("file"), Keys.Genesis(1, 10, new Keys(1))), dir.Sub("file"), "is a file");
     }
