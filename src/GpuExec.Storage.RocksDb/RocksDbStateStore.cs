@@ -14,8 +14,7 @@ namespace GpuExec.Storage;
 /// and writes it with <c>sync = true</c>: the batch is appended to the write-ahead log and the log is
 /// fsynced before the call returns. RocksDB applies a batch all or nothing, also across a crash
 /// (a torn log tail is dropped on recovery), so a reopened store is at the height before the block
-/// or after it, never between. Initialisation from a genesis is one such batch too (the store
-/// marker is in it, so a store whose creation was interrupted opens as empty and is initialised again).</para>
+/// or after it, never between. Initialisation from a genesis is one such batch too.</para>
 /// <para><b>Memory.</b> The state root of SPEC section 6 is a Merkle tree over <em>every</em> leaf, so
 /// each block needs all leaves anyway; the store therefore keeps nothing in memory itself but
 /// <see cref="Load"/> reads the whole state into a <see cref="WorldState"/> once, and execution runs
@@ -25,24 +24,34 @@ namespace GpuExec.Storage;
 /// <para><b>Checks on open.</b> A directory that holds files but is not a GpuExec store, a store of another
 /// chain or another genesis, a store another process (or another instance in this process) has
 /// open, and a corrupted store are refused with a <see cref="GpuExecException"/> naming the directory;
+/// a directory that holds any of RocksDB's files is never initialised (see <see cref="Open"/>).
 /// <see cref="Load"/> recomputes the state root and refuses the store when it is not the stored one.
-/// Table files are read with checksums verified, so a flipped bit there is caught too. A damaged
-/// write-ahead log is recovered up to its last intact record (RocksDB's point-in-time recovery, which
-/// is also what makes a torn last write after a crash harmless): the store then opens at an earlier
-/// block boundary, consistent, without the blocks after the damage.</para>
+/// Table files are read with checksums verified, so a flipped bit there is caught too. The
+/// write-ahead log is recovered in RocksDB's <c>TolerateCorruptedTailRecords</c> mode: the torn last
+/// record of a crash is dropped (that block was never acknowledged), any other damaged record
+/// refuses the store. Beside RocksDB's files, a commit record (<see cref="CommitRecord"/>) holds the
+/// height and root of the last acknowledged block: a store that opens below it has lost blocks
+/// and is refused, whatever RocksDB could or could not tell.</para>
+/// <para><b>Failures.</b> A full disk, or another failure of the environment, is an
+/// <see cref="IOException"/>, not a refusal of the store.</para>
 /// Not thread-safe: one writer, the block loop.
 /// </summary>
 public sealed class RocksDbStateStore : IStateStore
 {
+    /// <summary>Present while a store is being created in its directory; see <see cref="Open"/>.</summary>
+    internal const string CreatingFileName = "GPUEXEC-CREATING";
+
     private readonly RocksDb _db;
+    private readonly CommitRecord? _commits;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private readonly Dictionary<uint, Pool> _storedPools = [];
     private byte[] _valueBuffer = new byte[256];
     private bool _disposed;
 
-    private RocksDbStateStore(RocksDb db, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root)
+    private RocksDbStateStore(RocksDb db, CommitRecord? commits, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root)
     {
         _db = db;
+        _commits = commits;
         Directory = directory;
         ChainId = chainId;
         GenesisHeight = genesisHeight;
@@ -60,74 +69,199 @@ public sealed class RocksDbStateStore : IStateStore
     public ulong GenesisHeight { get; }
     /// <summary>State root of the genesis the store was initialised from.</summary>
     public Hash32 GenesisRoot { get; }
+    /// <summary>True when the store was opened read-only (<see cref="CommitBlock"/> then refuses).</summary>
+    public bool IsReadOnly => _commits is null;
 
-    /// <summary>True when <paramref name="directory"/> is missing or empty, i.e. opening it needs a genesis.</summary>
+    /// <summary>
+    /// True when opening <paramref name="directory"/> creates a store, i.e. needs a genesis: it is
+    /// missing or empty, or a creation in it was interrupted before it finished.
+    /// </summary>
     public static bool IsNew(string directory)
     {
         string full = Path.GetFullPath(directory);
-        return !System.IO.Directory.Exists(full) || !System.IO.Directory.EnumerateFileSystemEntries(full).Any();
+        if (!System.IO.Directory.Exists(full)) return true;
+        return !System.IO.Directory.EnumerateFileSystemEntries(full).Any() || CreationInterrupted(full);
     }
+
+    private static bool CreationInterrupted(string dir) =>
+        File.Exists(Path.Combine(dir, CreatingFileName)) && !File.Exists(CommitRecord.PathIn(dir));
 
     /// <summary>
     /// Opens the store in <paramref name="directory"/>. A missing or empty directory is created and
     /// initialised from <paramref name="genesis"/> (required then). A directory that already holds a
     /// store is opened as it is; when <paramref name="genesis"/> is given, it must be the store's own
     /// (same chain id, genesis height and genesis state root), else the store is refused.
+    /// <para>A directory that holds anything else is never initialised: not a damaged store whose
+    /// write-ahead log no longer yields its first record, not a store that lost its <c>CURRENT</c>
+    /// file. The one exception is a creation that was interrupted (a crash before <c>Open</c>
+    /// returned): a <c>GPUEXEC-CREATING</c> file is written into the empty directory first and
+    /// removed once the store and its commit record exist, so such a directory held nothing that was
+    /// ever acknowledged, and it is created again from the genesis (or refused when that genesis is not
+    /// the one it was being created from).</para>
     /// </summary>
     /// <param name="genesis">Only read; it is not kept.</param>
+    /// <param name="readOnly">Open without writing anything into the directory and without taking
+    /// RocksDB's lock (so also while another process writes it, which then may be ahead); such a
+    /// store loads and reads but refuses <see cref="CommitBlock"/>. A new directory cannot be
+    /// opened read-only.</param>
     /// <exception cref="GpuExecException"><see cref="ErrorKind.InvalidInput"/>: not a store, another chain or
     /// genesis, locked by another process, corrupted, or new with no genesis.</exception>
-    public static RocksDbStateStore Open(string directory, WorldState? genesis)
+    /// <exception cref="IOException">The environment failed (the disk is full, ...), not the store.</exception>
+    public static RocksDbStateStore Open(string directory, WorldState? genesis, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        string dir = Path.GetFullPath(directory);
+        string dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         if (File.Exists(dir)) throw Fail(dir, "is a file, not a state store directory");
-        bool exists = System.IO.Directory.Exists(dir);
-        bool empty = !exists || !System.IO.Directory.EnumerateFileSystemEntries(dir).Any();
-        if (!empty && !File.Exists(Path.Combine(dir, "CURRENT")))
-            throw Fail(dir, "is not a GpuExec state store (it holds files but no RocksDB database); give an empty or new directory");
-        if (empty && genesis is null)
-            throw Fail(dir, "holds no state store yet: a genesis (--genesis) is needed to initialise it");
+        bool creating = IsNew(dir);
+        if (creating && genesis is null)
+            throw Fail(dir, CreationInterrupted(dir)
+                ? "holds a state store whose creation was interrupted: the genesis (--genesis) it was being created from is needed to finish it"
+                : "holds no state store yet: a genesis (--genesis) is needed to initialise it");
+        if (creating && readOnly)
+            throw Fail(dir, "holds no state store yet, and a read-only open cannot create one");
+        if (!creating && !File.Exists(Path.Combine(dir, "CURRENT")))
+        {
+            throw Fail(dir, System.IO.Directory.EnumerateFiles(dir).Any(f => IsStoreFile(Path.GetFileName(f)))
+                ? "the state store is corrupted: it holds RocksDB files but no CURRENT file; it is not re-initialised"
+                : "is not a GpuExec state store (it holds files but no RocksDB database); give an empty or new directory");
+        }
 
-        var options = new DbOptions()
-            .SetCreateIfMissing(empty)
-            .SetParanoidChecks(true)
-            .SetKeepLogFileNum(2)
-            .SetWriteBufferSize(64UL << 20)
-            .SetMaxTotalWalSize(256UL << 20);
-        RocksDb db;
+        // Read before RocksDB opens: a writer records a height only once RocksDB holds it, so a
+        // record read first never claims more than the database then opened holds.
+        (ulong Height, Hash32 Root)? committed = null;
+        if (!creating)
+        {
+            try { committed = CommitRecord.Read(dir); }
+            catch (InvalidDataException e) { throw Corrupted(dir, $"its commit record {CommitRecord.FileName} is damaged: {e.Message}"); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: cannot read the commit record {CommitRecord.FileName}: {e.Message}", e);
+            }
+        }
+        if (creating) BeginCreation(dir);
+
+        if (!creating && !readOnly)
+        {
+            // Checked read-only first: a writable open deletes the table files its manifest does not
+            // name, so a damaged manifest that lost one would lose its blocks for good before the
+            // checks below could refuse the store.
+            using var probe = OpenRocksDb(dir, creating: false, readOnly: true);
+            CommitRecord? none = null;
+            OpenDb(probe, dir, genesis, creating: false, committed, readOnly: true, ref none).Dispose();
+        }
+        var db = OpenRocksDb(dir, creating, readOnly);
+        CommitRecord? commits = null;
         try
         {
-            db = RocksDb.Open(options, dir);
-        }
-        catch (RocksDbException e)
-        {
-            if (e.Message.Contains("lock", StringComparison.OrdinalIgnoreCase))
-                throw new GpuExecException(ErrorKind.InvalidInput,
-                    $"{dir}: the state store is locked: another gpuexec process (or another open instance) is using it ({e.Message})", e);
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted or unreadable: {e.Message}", e);
-        }
-        try
-        {
-            return OpenDb(db, dir, genesis);
+            var store = OpenDb(db, dir, genesis, creating, committed, readOnly, ref commits);
+            if (creating) FinishCreation(dir);
+            return store;
         }
         catch
         {
+            commits?.Dispose();
             db.Dispose();
             throw;
         }
     }
 
-    private static RocksDbStateStore OpenDb(RocksDb db, string dir, WorldState? genesis)
+    private static RocksDb OpenRocksDb(string dir, bool creating, bool readOnly)
+    {
+        var options = new DbOptions()
+            .SetCreateIfMissing(creating)
+            .SetParanoidChecks(true)
+            // Why this recovery mode: on a crash, only the last record of the write-ahead log can be
+            // incomplete (each commit is one record, synced before it is acknowledged), and this mode
+            // drops exactly such an incomplete tail, while any record that is complete but fails its
+            // checksum, wherever it is, fails the open with a Corruption status. The default
+            // (PointInTime) stops at the first damaged record without a word, which is how a store
+            // with 8 flipped bytes in its log used to reopen blocks earlier; AbsoluteConsistency
+            // refuses the torn tail of every SIGKILL. What this mode cannot tell from a torn tail (a
+            // damaged length field in the log's last 32 KiB) the commit record catches.
+            .SetWalRecoveryMode(Recovery.TolerateCorruptedTailRecords)
+            .SetKeepLogFileNum(2)
+            .SetWriteBufferSize(64UL << 20)
+            .SetMaxTotalWalSize(256UL << 20);
+        try
+        {
+            return readOnly ? RocksDb.OpenReadOnly(options, dir, false) : RocksDb.Open(options, dir);
+        }
+        catch (RocksDbException e)
+        {
+            if (e.Message.StartsWith("Corruption", StringComparison.Ordinal)) throw Corrupted(dir, DescribeOpenCorruption(dir, e.Message));
+            throw Translate(dir, e, "cannot open the state store");
+        }
+    }
+
+    /// <summary>
+    /// What a Corruption status of RocksDB's open names. The status says what kind of damage and
+    /// for a manifest which file; for the write-ahead log only RocksDB's info log says which file,
+    /// and the read-only open (also the check before each writable one) writes none: the
+    /// candidates are named.
+    /// </summary>
+    private static string DescribeOpenCorruption(string dir, string status)
+    {
+        if (status.Contains(dir + Path.DirectorySeparatorChar, StringComparison.Ordinal)) return status;
+        var logs = System.IO.Directory.EnumerateFiles(dir, "*.log").Order(StringComparer.Ordinal).ToArray();
+        var manifests = System.IO.Directory.EnumerateFiles(dir, "MANIFEST-*").Order(StringComparer.Ordinal).ToArray();
+        string manifest = manifests.Length > 0 ? $"its manifest {string.Join(", ", manifests)}" : "its manifest";
+        return logs.Length > 0
+            ? $"its write-ahead log {string.Join(", ", logs)} or {manifest} is damaged ({status})"
+            : $"{manifest} is damaged ({status})";
+    }
+
+    /// <summary>RocksDB's own file names, and this store's: a directory holding any of them is never initialised.</summary>
+    internal static bool IsStoreFile(string name) =>
+        name is "CURRENT" or "IDENTITY" or "LOCK" or "LOG" or CommitRecord.FileName or CreatingFileName
+        || name.StartsWith("MANIFEST-", StringComparison.Ordinal) || name.StartsWith("OPTIONS-", StringComparison.Ordinal)
+        || name.StartsWith("LOG.old.", StringComparison.Ordinal)
+        || Numbered(name, ".log") || Numbered(name, ".sst") || Numbered(name, ".blob");
+
+    private static bool Numbered(string name, string extension) =>
+        name.Length > extension.Length && name.EndsWith(extension, StringComparison.Ordinal)
+        && name.AsSpan(0, name.Length - extension.Length).IndexOfAnyExceptInRange('0', '9') < 0;
+
+    private static void BeginCreation(string dir)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(dir);
+            string marker = Path.Combine(dir, CreatingFileName);
+            if (!File.Exists(marker))
+            {
+                using (var f = new FileStream(marker, FileMode.CreateNew, FileAccess.Write)) f.Flush(flushToDisk: true);
+                DirectorySync.Flush(dir);
+            }
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: cannot create the state store: {e.Message}", e);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{dir}: cannot create the state store: {e.Message}", e);
+        }
+    }
+
+    private static void FinishCreation(string dir)
+    {
+        File.Delete(Path.Combine(dir, CreatingFileName));
+        DirectorySync.Flush(dir);
+    }
+
+    private static RocksDbStateStore OpenDb(RocksDb db, string dir, WorldState? genesis, bool creating,
+        (ulong Height, Hash32 Root)? committed, bool readOnly, ref CommitRecord? commits)
     {
         var magic = Get(db, dir, StoreLayout.MagicKey);
+        if (magic is null && committed is { } lost)
+            throw Corrupted(dir, $"its store marker is gone, though block {lost.Height} was committed ({CommitRecord.FileName}): a damaged manifest, write-ahead log or table file; it is not re-initialised");
         if (magic is null)
         {
             if (!IsEmptyDb(db, dir))
                 throw Fail(dir, "is a RocksDB database but not a GpuExec state store (no store marker)");
-            if (genesis is null)
-                throw Fail(dir, "holds no state store yet: a genesis (--genesis) is needed to initialise it");
-            return Initialise(db, dir, genesis);
+            if (!creating)
+                throw Corrupted(dir, "its RocksDB database holds nothing, not even the store marker (a damaged write-ahead log, or not a GpuExec store); it is not re-initialised");
+            return Initialise(db, dir, genesis!, ref commits);
         }
         if (!magic.AsSpan().SequenceEqual(StoreLayout.MagicValue))
             throw Fail(dir, "is a RocksDB database but not a GpuExec state store (wrong store marker)");
@@ -148,10 +282,87 @@ public sealed class RocksDbStateStore : IStateStore
             if (givenRoot != genesisRoot || genesis.Height != genesisHeight)
                 throw Fail(dir, $"was initialised from a different genesis (state root {genesisRoot} at height {genesisHeight}; the given genesis has {givenRoot} at height {genesis.Height})");
         }
-        return new RocksDbStateStore(db, dir, chainId, genesisHeight, genesisRoot, height, root);
+        bool recorded = Get(db, dir, StoreLayout.CommitRecordKey) is not null;
+        if (creating)
+        {
+            // The interrupted creation got as far as its initialisation batch: only the record is missing.
+            commits = CreateCommitRecord(dir, height, root);
+        }
+        else if (committed is { } c)
+        {
+            CheckCommitted(db, dir, c, genesisHeight, genesisRoot, height, root);
+            if (!readOnly)
+            {
+                commits = OpenCommitRecord(dir);
+                // Left by a crash after the creation was complete; without the record it would read as interrupted.
+                File.Delete(Path.Combine(dir, CreatingFileName));
+            }
+        }
+        else if (recorded)
+        {
+            throw Corrupted(dir, $"its commit record {CommitRecord.FileName} is missing");
+        }
+        else if (!readOnly)
+        {
+            // A store made before commit records existed: it gets one now, at the height it opened at.
+            commits = CreateCommitRecord(dir, height, root);
+            Put(db, dir, StoreLayout.CommitRecordKey, U32(1));
+        }
+        return new RocksDbStateStore(db, commits, dir, chainId, genesisHeight, genesisRoot, height, root);
     }
 
-    private static RocksDbStateStore Initialise(RocksDb db, string dir, WorldState genesis)
+    /// <summary>
+    /// The database must hold at least what the commit record says was acknowledged. It may be one
+    /// block ahead (a crash between RocksDB's synced write and the record's) or more (a record write
+    /// that failed); then the receipts of the recorded height must still carry the recorded root.
+    /// </summary>
+    private static void CheckCommitted(RocksDb db, string dir, (ulong Height, Hash32 Root) c, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root)
+    {
+        if (height < c.Height)
+            throw Corrupted(dir, $"it opens at height {height}, but block {c.Height} was committed ({CommitRecord.FileName}): "
+                + $"block{(c.Height - height > 1 ? $"s {height + 1}..{c.Height} are" : $" {c.Height} is")} lost (a damaged write-ahead log or table file)");
+        Hash32 expected;
+        if (height == c.Height) expected = root;
+        else if (c.Height == genesisHeight) expected = genesisRoot;
+        else
+        {
+            var v = Get(db, dir, StoreLayout.ReceiptsKey(c.Height));
+            var r = v is null ? null : StoreLayout.ReadReceipts(v);
+            if (r is null) throw Corrupted(dir, $"the receipts of the committed block {c.Height} are missing or malformed");
+            expected = r.StateRoot;
+        }
+        if (expected != c.Root)
+            throw Corrupted(dir, $"block {c.Height} was committed with state root {c.Root} ({CommitRecord.FileName}), but the store holds {expected} for it");
+    }
+
+    private static CommitRecord CreateCommitRecord(string dir, ulong height, Hash32 root)
+    {
+        try
+        {
+            var r = CommitRecord.Create(dir, height, root);
+            DirectorySync.Flush(dir);
+            return r;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{dir}: cannot write the commit record {CommitRecord.FileName}: {e.Message}", e);
+        }
+    }
+
+    private static CommitRecord OpenCommitRecord(string dir)
+    {
+        try
+        {
+            return CommitRecord.OpenForWriting(dir) ?? throw Corrupted(dir, $"its commit record {CommitRecord.FileName} is missing");
+        }
+        catch (InvalidDataException e) { throw Corrupted(dir, $"its commit record {CommitRecord.FileName} is damaged: {e.Message}"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: cannot open the commit record {CommitRecord.FileName} for writing: {e.Message}", e);
+        }
+    }
+
+    private static RocksDbStateStore Initialise(RocksDb db, string dir, WorldState genesis, ref CommitRecord? commits)
     {
         var root = genesis.ComputeStateRoot();
         using var batch = new WriteBatch();
@@ -178,15 +389,38 @@ public sealed class RocksDbStateStore : IStateStore
         batch.Put(StoreLayout.GenesisRootKey, root.ToArray());
         batch.Put(StoreLayout.HeightKey, U64(genesis.Height));
         batch.Put(StoreLayout.StateRootKey, root.ToArray());
+        batch.Put(StoreLayout.CommitRecordKey, U32(1));
         try
         {
             db.Write(batch, new WriteOptions().SetSync(true));
         }
         catch (RocksDbException e)
         {
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: cannot initialise the state store: {e.Message}", e);
+            throw Translate(dir, e, "cannot initialise the state store");
         }
-        return new RocksDbStateStore(db, dir, genesis.ChainId, genesis.Height, root, genesis.Height, root);
+        commits = CreateCommitRecord(dir, genesis.Height, root);
+        return new RocksDbStateStore(db, commits, dir, genesis.ChainId, genesis.Height, root, genesis.Height, root);
+    }
+
+    /// <summary>
+    /// A RocksDB failure as the CLI reports it: a full disk (or another failure of the environment)
+    /// is an <see cref="IOException"/> (exit 1); a lock held elsewhere, a refused write permission and
+    /// damage are <see cref="GpuExecException"/>s naming the directory (exit 3).
+    /// </summary>
+    internal static Exception Translate(string dir, RocksDbException e, string doing) => Translate(dir, e.Message, doing, e);
+
+    internal static Exception Translate(string dir, string message, string doing, Exception? inner = null)
+    {
+        if (message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase) || message.Contains("NoSpace", StringComparison.Ordinal))
+            return new IOException($"{dir}: {doing}: the disk is full ({message})", inner);
+        if (message.Contains("lock file", StringComparison.OrdinalIgnoreCase) || message.Contains("lock hold", StringComparison.OrdinalIgnoreCase))
+            return new GpuExecException(ErrorKind.InvalidInput,
+                $"{dir}: the state store is locked: another gpuexec process (or another open instance) is using it ({message})", inner!);
+        if (message.Contains("Permission denied", StringComparison.OrdinalIgnoreCase) || message.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+            return new GpuExecException(ErrorKind.InvalidInput, $"{dir}: {doing}: it cannot be written ({message})", inner!);
+        if (message.StartsWith("Corruption", StringComparison.Ordinal))
+            return new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted: {message}", inner!);
+        return new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted or unreadable: {message}", inner!);
     }
 
     /// <inheritdoc/>
@@ -224,7 +458,7 @@ public sealed class RocksDbStateStore : IStateStore
         }
         catch (RocksDbException e)
         {
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{Directory}: the state store is corrupted or unreadable: {e.Message}", e);
+            throw Translate(Directory, e, "cannot read the state store");
         }
         var root = state.ComputeStateRoot();
         if (root != StateRoot)
@@ -233,12 +467,15 @@ public sealed class RocksDbStateStore : IStateStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>One <c>WriteBatch</c>, written with the WAL fsynced. The <see cref="Account.Unsaved"/> flags
-    /// are cleared only after the write succeeded; on failure nothing is stored and an
-    /// <see cref="IOException"/> names the directory.</remarks>
+    /// <remarks>One <c>WriteBatch</c>, written with the WAL fsynced, then the commit record (fsynced):
+    /// the block is acknowledged when both are. The <see cref="Account.Unsaved"/> flags are cleared
+    /// only after RocksDB's write succeeded; when it fails nothing is stored and an
+    /// <see cref="IOException"/> names the directory. When only the commit record's write fails, the
+    /// block is in the store (<see cref="Height"/> says so) and the <see cref="IOException"/> says that.</remarks>
     public void CommitBlock(WorldState stateAfter, Block block, BlockResult result)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_commits is null) throw new InvalidOperationException($"{Directory}: the state store was opened read-only");
         StateStoreChecks.CheckCommit(this, stateAfter, block, result);
         var changed = stateAfter.CollectUnsavedAccounts();
         var changedPools = new List<Pool>();
@@ -270,12 +507,21 @@ public sealed class RocksDbStateStore : IStateStore
         }
         catch (RocksDbException e)
         {
-            throw new IOException($"{Directory}: commit of block {height} failed, the store stays at height {Height}: {e.Message}", e);
+            string why = Translate(Directory, e, "commit").Message;
+            throw new IOException($"{Directory}: commit of block {height} failed, the store stays at height {Height}: {why}", e);
         }
         foreach (var a in changed) a.Unsaved = false;
         foreach (var p in changedPools) _storedPools[p.Id] = p;
         Height = height;
         StateRoot = result.StateRoot;
+        try
+        {
+            _commits.Write(height, result.StateRoot);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"{Directory}: block {height} is committed, but its commit record {CommitRecord.FileName} could not be written: {e.Message}", e);
+        }
     }
 
     public BlockResult? TryGetReceipts(ulong height)
@@ -290,6 +536,7 @@ public sealed class RocksDbStateStore : IStateStore
     {
         if (_disposed) return;
         _disposed = true;
+        _commits?.Dispose();
         _db.Dispose();
     }
 
@@ -305,7 +552,7 @@ public sealed class RocksDbStateStore : IStateStore
         }
         catch (RocksDbException e)
         {
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted or unreadable: {e.Message}", e);
+            throw Translate(dir, e, "cannot read the state store");
         }
     }
 
@@ -314,8 +561,14 @@ public sealed class RocksDbStateStore : IStateStore
         try { return db.Get(key); }
         catch (RocksDbException e)
         {
-            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted or unreadable: {e.Message}", e);
+            throw Translate(dir, e, "cannot read the state store");
         }
+    }
+
+    private static void Put(RocksDb db, string dir, byte[] key, byte[] value)
+    {
+        try { db.Put(key, value, writeOptions: new WriteOptions().SetSync(true)); }
+        catch (RocksDbException e) { throw Translate(dir, e, "cannot write the state store"); }
     }
 
     private static uint ReadU32(RocksDb db, string dir, byte[] key, string name)

@@ -18,6 +18,7 @@ namespace GpuExec.Storage;
 /// 0x00 || "genesis_root"           32 bytes: state root of the genesis the store was made from
 /// 0x00 || "height"                 u64: height of the last committed block
 /// 0x00 || "state_root"             32 bytes: state root after that block
+/// 0x00 || "commit_record"          u32 1: the directory has a commit record file (CommitRecord) and must keep it
 /// 0x01 || address[32]              nonce:u64 || n:u32 || n x (token:u32, balance:u64), ascending tokens, no zeros
 /// 0x02 || id:u32 big-endian        token_a:u32 || token_b:u32 || reserve_a:u64 || reserve_b:u64 || fee_bps:u16
 /// 0x03 || height:u64 big-endian    state_root[32] || n:u32 || n x (txid[32], status:u8)   (receipts)
@@ -40,6 +41,7 @@ internal static class StoreLayout
     public static readonly byte[] GenesisRootKey = Meta("genesis_root");
     public static readonly byte[] HeightKey = Meta("height");
     public static readonly byte[] StateRootKey = Meta("state_root");
+    public static readonly byte[] CommitRecordKey = Meta("commit_record");
 
     private static byte[] Meta(string name)
     {

@@ -56,6 +56,12 @@ public class RefusalTests
         Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not a GpuExec state store");
         Assert.Equal([dir.Sub("notes.txt")], Directory.EnumerateFileSystemEntries(dir.Path));
 
+        File.WriteAllText(dir.Sub("build.log"), "not RocksDB's");
+        Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not a GpuExec state store");
+        Assert.True(RocksDbStateStore.IsStoreFile("000004.log") && RocksDbStateStore.IsStoreFile("000008.sst") && RocksDbStateStore.IsStoreFile("MANIFEST-000005"));
+        Assert.False(RocksDbStateStore.IsStoreFile("build.log") || RocksDbStateStore.IsStoreFile(".log"));
+        File.Delete(dir.Sub("build.log"));
+
         File.WriteAllText(dir.Sub("file"), "x");
         Refused(() => RocksDbStateStore.Open(dir.Sub("file"), Keys.Genesis(1, 10, new Keys(1))), dir.Sub("file"), "is a file");
     }
@@ -70,13 +76,43 @@ public class RefusalTests
     }
 
     [Fact]
-    public void An_empty_rocksdb_database_is_initialised()
+    public void An_empty_rocksdb_database_is_refused_not_initialised()
     {
-        // What an initialisation interrupted before its one batch leaves behind.
+        // What a store reads as whose log is damaged at its start: its blocks are not replaced by a genesis.
         using var dir = new TempDir();
         using (RocksDb.Open(new DbOptions().SetCreateIfMissing(true), dir.Path)) { }
-        using var s = RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1)));
-        Assert.Equal(1, s.Load().AccountCount);
+        Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not re-initialised");
+        Refused(() => RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))), dir.Path, "not re-initialised");
+        using var db = RocksDb.Open(new DbOptions(), dir.Path);
+        using var it = db.NewIterator();
+        it.SeekToFirst();
+        Assert.False(it.Valid()); // nothing was written into it
+        Assert.False(File.Exists(dir.Sub(CommitRecord.FileName)));
+    }
+
+    [Fact]
+    public void An_interrupted_creation_is_finished_from_its_genesis_and_only_from_it()
+    {
+        // What a crash during the creation leaves: the creation marker, RocksDB's files, maybe the batch.
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Path);
+        File.WriteAllBytes(dir.Sub(RocksDbStateStore.CreatingFileName), []);
+        using (RocksDb.Open(new DbOptions().SetCreateIfMissing(true), dir.Path)) { }
+        Assert.True(RocksDbStateStore.IsNew(dir.Path));
+        Refused(() => RocksDbStateStore.Open(dir.Path, null), dir.Path, "creation was interrupted");
+        using (var s = RocksDbStateStore.Open(dir.Path, Keys.Genesis(1, 10, new Keys(1))))
+            Assert.Equal(1, s.Load().AccountCount);
+        Assert.False(File.Exists(dir.Sub(RocksDbStateStore.CreatingFileName)));
+        Assert.False(RocksDbStateStore.IsNew(dir.Path));
+
+        // Cut short after its batch: the store exists, so another genesis is refused.
+        using var dir2 = new TempDir();
+        OpenAndClose(dir2.Path, Keys.Genesis(1, 10, new Keys(1)));
+        File.Delete(dir2.Sub(CommitRecord.FileName));
+        File.WriteAllBytes(dir2.Sub(RocksDbStateStore.CreatingFileName), []);
+        Refused(() => RocksDbStateStore.Open(dir2.Path, Keys.Genesis(1, 11, new Keys(1))), dir2.Path, "different genesis");
+        using var s2 = RocksDbStateStore.Open(dir2.Path, Keys.Genesis(1, 10, new Keys(1)));
+        Assert.Equal(0UL, s2.Height);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public static class RunCommand
         BlockResult? last;
         if (stateDir is not null)
         {
-            var (store, loaded) = StateDirectory.Open(stateDir, genesisPath);
+            var (store, loaded) = StateDirectory.Open(stateDir, genesisPath, readOnly: blockPaths.Length == 0);
             using (store)
             {
                 state = loaded;
