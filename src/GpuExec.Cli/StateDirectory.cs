@@ -13,7 +13,7 @@ namespace GpuExec.Cli;
 /// using (store)
 /// {
 ///     var last = StateDirectory.ApplyBlocks(store, state, blockPaths,
-///         (s, b, path) => SequentialExecutor.Execute(s, b, verifySignatures: true, source: path));
+///         (s, b, path) => SequentialExecutor.Execute(s, b, verifySignatures: true));
 ///     if (outPath is not null) CliOutput.WriteAtomically(outPath, f => StateJson.WriteDump(state, f));
 /// }
 /// </code>

@@ -1,11 +1,10 @@
-using System.Diagnostics;
-using GpuExec.Engine.Conflicts;
+using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 using GpuExec.Engine.Devices;
 using GpuExec.Engine.Execute;
 using GpuExec.Engine.Verify;
 using GpuExec.Execution;
-using GpuExec.Kernels.Verify;
-using GpuExec.Model;
 using GpuExec.State;
 using GpuExec.Wire;
 using Microsoft.Extensions.Logging;
@@ -14,71 +13,93 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace GpuExec.Engine;
 
 /// <summary>
-/// The block pipeline, one stage per place in the source tree:
+/// The block pipeline: the one place that runs the stages, in this order, each in the folder of
+/// its name (see this project's README):
 /// <code>
-/// tx_root     Verify/  IHasher.MerkleRoot over the raw records (device or CPU)   then BlockChecks
-/// txids       Verify/  IHasher.Sha256 of every record
-/// sigverify   Verify/  ISignatureVerifier over the records in place (rules 1-3)
-/// conflicts   Conflicts/  access sets, sort by key, dependency graph (device or CPU)   [parallel mode]
-/// schedule    Schedule/   one lane per thread in block order, cross-lane waits          [parallel mode]
-/// execute     Execute/    lanes on the worker threads over loaded slots, then write-back, or
-///                         the rules in block order on one thread (in-order mode)      (the commit step)
-/// state_root  Core/Commitments, incremental over changed accounts
+/// tx_root     Verify/     Merkle root of the raw records, then the whole-block checks (BlockChecks)
+/// txids       Verify/     SHA-256 of every record
+/// sigverify   Verify/     rules 1-2, then every signature (rule 3)
+/// conflicts   Conflicts/  access sets and the exact dependency graph          [lanes]
+/// schedule    Schedule/   one lane per thread in block order, cross-lane waits [lanes]
+/// execute     Execute/    rules 4-7: lanes over loaded slots, or in block order on one thread
+/// state_root  Core/Commitments, incremental over the changed accounts
 /// </code>
-/// The state is touched only in the execute stage; everything before it can be cancelled or
-/// refused with the state unchanged. In parallel mode, verification runs on the device while the
-/// host builds the access sets; <see cref="StageTimings"/> then times each from its own start, so
-/// sigverify and conflicts overlap and their sum can exceed the block's total.
+/// The first three need only the block's bytes; the state is read from conflicts on and changed
+/// only in the execute stage. A refusal or a cancellation before the execute stage leaves the state
+/// exactly as it was; once the execute stage has begun, the block completes.
+/// <para>
+/// <see cref="ExecuteStreamAsync"/> overlaps consecutive blocks: while block N executes, computes
+/// its root and is committed by the caller, block N+1 (and at most <see cref="StreamDepth"/> blocks
+/// in all) is already verified on the other cores or the device.
+/// </para>
+/// <para>Thread-safe. Blocks touch the state one at a time; <see cref="Dispose"/> waits for the
+/// running work.</para>
 /// </summary>
 public sealed class BlockPipeline : IBlockExecutor, IDisposable
 {
-    private readonly ComputeDevice _device;
-    private readonly ISignatureVerifier _verifier;
-    private readonly IHasher _hasher;
-    private readonly ParallelExecutor _executor;
-    private readonly ILogger _logger;
-    private readonly GpuExecOptions _options;
+    /// <summary>Blocks verified ahead of the one executing, in a stream (a bound on the memory held).</summary>
+    public const int StreamDepth = 2;
 
-    /// <summary>Opens the device and loads every kernel once (compiling them is the slow part).</summary>
+    private readonly ComputeDevice _device;
+    private readonly bool _ownsDevice;
+    private readonly VerifyStage _verify;
+    private readonly LaneExecutor? _lanes;
+    private readonly ILogger _logger;
+    // One block at a time touches the state (and the lane executor's buffers).
+    private readonly Lock _stateGate = new();
+    // An ILGPU accelerator is used by one stage at a time (verifying block N+1, detecting block N's conflicts).
+    private readonly Lock _deviceGate = new();
+    // Every running operation holds it for reading; Dispose takes it for writing, so it waits for them.
+    private readonly ReaderWriterLockSlim _life = new(LockRecursionPolicy.SupportsRecursion);
+    private bool _disposed;
+
+    /// <summary>Opens the device (<see cref="GpuExecOptions.Device"/>) and loads every kernel once (compiling them is the slow part).</summary>
     /// <exception cref="DeviceUnavailableException">An explicitly requested device is not present.</exception>
     public BlockPipeline(GpuExecOptions options, ILogger<BlockPipeline>? logger = null)
+        : this(options, OpenDevice(options, logger), ownsDevice: true, logger, signatures: null)
     {
-        ArgumentNullException.ThrowIfNull(options);
+    }
+
+    /// <summary>Runs on a device the caller opened, keeps open and disposes after the pipeline (several pipelines may share one).</summary>
+    public BlockPipeline(GpuExecOptions options, ComputeDevice device, ILogger<BlockPipeline>? logger = null)
+        : this(options, device ?? throw new ArgumentNullException(nameof(device)), ownsDevice: false, logger, signatures: null)
+    {
+    }
+
+    /// <summary>On a shared device with the signatures checked by <paramref name="signatures"/> (not owned) instead of the device's verifier.</summary>
+    internal BlockPipeline(GpuExecOptions options, ComputeDevice device, ISignatureVerifier signatures, ILogger? logger = null)
+        : this(options, device, ownsDevice: false, logger, signatures)
+    {
+    }
+
+    private BlockPipeline(GpuExecOptions options, ComputeDevice device, bool ownsDevice, ILogger? logger, ISignatureVerifier? signatures)
+    {
         options.Validate();
-        _options = options;
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _device = ComputeDevice.Open(options.Device, _logger);
+        _logger = logger ?? NullLogger.Instance;
+        _device = device;
+        _ownsDevice = ownsDevice;
+        Mode = options.Execute != ExecuteMode.Auto ? options.Execute
+            : device.Accelerator is null ? ExecuteMode.InOrder : ExecuteMode.Parallel;
         try
         {
-            if (_device.Accelerator is { } acc)
-            {
-                _verifier = new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
-                _hasher = new IlgpuHasher(acc);
-            }
-            else
-            {
-                _verifier = new CpuSignatureVerifier(options.Threads);
-                _hasher = CpuHasher.Instance;
-            }
-            _executor = new ParallelExecutor(new ParallelExecutorOptions
-            {
-                Threads = options.Threads,
-                Accelerator = _device.Accelerator,
-                MinParallelBatch = options.MinParallelBatch,
-                Lanes = Math.Min(options.Lanes, options.Threads),
-            });
+            _verify = VerifyStage.For(device, options, signatures);
+            if (Mode == ExecuteMode.Parallel) _lanes = new LaneExecutor(options.Threads, device.Accelerator, options.Lanes);
         }
         catch
         {
-            (_verifier as IDisposable)?.Dispose();
-            (_hasher as IDisposable)?.Dispose();
-            _device.Dispose();
+            _verify?.Dispose();
+            if (ownsDevice) device.Dispose();
             throw;
         }
-        DeviceDescription = $"{_device.Kind.ToName()} ({_device.Info.Name})";
-        Mode = options.Execute != ExecuteMode.Auto ? options.Execute
-            : _device.Accelerator is null ? ExecuteMode.InOrder : ExecuteMode.Parallel;
+        DeviceDescription = $"{device.Kind.ToName()} ({device.Info.Name})";
         Log.Ready(_logger, DeviceDescription, options.Threads, Mode.ToString());
+    }
+
+    private static ComputeDevice OpenDevice(GpuExecOptions options, ILogger? logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return ComputeDevice.Open(options.Device, logger);
     }
 
     public string DeviceDescription { get; }
@@ -97,157 +118,192 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     }
 
     /// <summary>The synchronous form of <see cref="ExecuteAsync"/>, same contract.</summary>
-    /// <param name="source">Names the block in a refusal's message (e.g. its file path).</param>
-    /// <remarks>Blocks run one at a time: the device buffers are reused, so concurrent calls wait for each other.</remarks>
-    public BlockExecution Execute(Block block, WorldState state, CancellationToken cancellationToken = default, string source = "block")
+    public BlockExecution Execute(Block block, WorldState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(state);
-        lock (_gate)
+        Enter();
+        try
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            return ExecuteOne(block, state, cancellationToken, source);
+            lock (_stateGate)
+            {
+                // One block: the whole-block checks run right after tx_root, before any more work.
+                var clock = new StageClock(_logger, block.Header.Height, block.Count, cancellationToken);
+                var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
+                return Apply(verified, state, checkFirst: false);
+            }
+        }
+        finally { _life.ExitReadLock(); }
+    }
+
+    /// <summary>
+    /// Applies <paramref name="blocks"/> in order to <paramref name="state"/>, yielding each block's
+    /// result as soon as it is applied. While the caller handles a result (a node commits it to its
+    /// store), the next blocks are verified. Each block is atomic as with <see cref="Execute"/>: a
+    /// refused block throws from the enumerator with the state as the previous block left it, and
+    /// no later block is applied. Enumerating <paramref name="blocks"/> (reading files) happens ahead,
+    /// on another thread; an exception it throws surfaces in its turn.
+    /// </summary>
+    public async IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(state);
+        var queue = Channel.CreateBounded<(VerifiedBlock? Block, ExceptionDispatchInfo? Error)>(
+            new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        uint chainId = state.ChainId;
+        var producer = Task.Run(() => Produce(blocks, chainId, queue.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (!queue.Reader.TryRead(out var item)) continue;
+                item.Error?.Throw();
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return ApplyOne(item.Block!, state);
+            }
+            // The producer stops quietly when cancelled; the caller learns it here.
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            stop.Cancel();
+            while (queue.Reader.TryRead(out _)) { }
+            await producer.ConfigureAwait(false);
         }
     }
 
-    // Blocks run one at a time, and Dispose waits for the running one: it owns the device buffers.
-    private readonly Lock _gate = new();
-    private bool _disposed;
-
-    private BlockExecution ExecuteOne(Block block, WorldState state, CancellationToken cancellationToken, string source)
+    private async Task Produce(IEnumerable<Block> blocks, uint chainId, ChannelWriter<(VerifiedBlock?, ExceptionDispatchInfo?)> writer, CancellationToken stop)
     {
-        var stages = new StageTimings();
-        ulong height = block.Header.Height;
-        int n = block.Count;
-        var total = Stopwatch.StartNew();
-        var sw = Stopwatch.StartNew();
-
-        // tx_root, then the whole-block checks: a refusal leaves everything as it was.
-        Checkpoint(StageTimings.TxRoot);
-        var leaves = HashJobs.ForRecords(block);
-        Span<byte> root = stackalloc byte[32];
-        _hasher.MerkleRoot(block.Data, leaves, root);
         try
         {
-            BlockChecks.Check(state, block, new Hash32(root), source);
+            using var e = blocks.GetEnumerator();
+            while (!stop.IsCancellationRequested)
+            {
+                VerifiedBlock verified;
+                try
+                {
+                    if (!e.MoveNext()) break;
+                    var block = e.Current ?? throw new ArgumentException("a block of the sequence is null", nameof(blocks));
+                    Enter();
+                    try { verified = Verify(block, chainId, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null); }
+                    finally { _life.ExitReadLock(); }
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                    break;
+                }
+                catch (Exception ex)
+                {
+                    await writer.WriteAsync((null, ExceptionDispatchInfo.Capture(ex)), CancellationToken.None).ConfigureAwait(false);
+                    break;
+                }
+                try { await writer.WriteAsync((verified, null), stop).ConfigureAwait(false); }
+                catch (OperationCanceledException) { break; }
+            }
+        }
+        finally { writer.TryComplete(); }
+    }
+
+    private BlockExecution ApplyOne(VerifiedBlock verified, WorldState state)
+    {
+        Enter();
+        try
+        {
+            lock (_stateGate) return Apply(verified, state, checkFirst: true);
+        }
+        finally { _life.ExitReadLock(); }
+    }
+
+    private VerifiedBlock Verify(Block block, uint chainId, StageClock clock, Action<Wire.Hash32>? checks)
+    {
+        if (_device.Accelerator is null) return _verify.Run(block, chainId, clock, checks);
+        lock (_deviceGate) return _verify.Run(block, chainId, clock, checks);
+    }
+
+    private void Check(WorldState state, Block block, Wire.Hash32 txRoot)
+    {
+        try
+        {
+            BlockChecks.Check(state, block, txRoot);
         }
         catch (BlockRejectedException e)
         {
-            Log.Refused(_logger, height, e.Message);
+            Log.Refused(_logger, block.Header.Height, e.Message);
             throw;
-        }
-        End(StageTimings.TxRoot);
-
-        Checkpoint(StageTimings.TxIds);
-        var txids = new byte[n * 32];
-        _hasher.Sha256(block.Data, leaves, txids);
-        End(StageTimings.TxIds);
-
-        Checkpoint(StageTimings.SigVerify);
-        var statuses = ParallelExecutor.Precheck(block, state.ChainId);
-        var jobs = SignatureJobs.ForBlock(block, statuses);
-        var verdicts = new bool[n];
-
-        ScheduleStats stats;
-        if (Mode == ExecuteMode.Parallel)
-        {
-            // Verification (on the device) overlaps building the access sets (on the host). The sets
-            // are built from the precheck alone, so a transaction whose signature turns out bad still
-            // has keys: they only over-constrain the order, and execution skips it.
-            var verifyClock = Stopwatch.StartNew();
-            var verify = Task.Run(() =>
-            {
-                _verifier.Verify(block.Data, jobs, verdicts);
-                return verifyClock.Elapsed.TotalMilliseconds;
-            }, CancellationToken.None);
-            var setsClock = Stopwatch.StartNew();
-            AccessSets sets;
-            double setsMs;
-            try
-            {
-                sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
-                setsMs = setsClock.Elapsed.TotalMilliseconds;
-            }
-            finally
-            {
-                // Never leave the device working on buffers this call owns.
-                verify.GetAwaiter().GetResult();
-            }
-            ParallelExecutor.ApplyVerdicts(verdicts, statuses);
-            stages[StageTimings.SigVerify] = verify.Result;
-            Log.Stage(_logger, height, StageTimings.SigVerify, verify.Result, n);
-
-            Checkpoint(StageTimings.Conflicts);
-            var graph = _executor.DetectConflicts(sets);
-            End(StageTimings.Conflicts, extraMs: setsMs);
-
-            Checkpoint(StageTimings.Schedule);
-            var plan = _executor.Plan(sets, graph);
-            End(StageTimings.Schedule);
-
-            // The commit step: from here on the block is applied whole.
-            Checkpoint(StageTimings.Execute);
-            _executor.ExecutePlan(state, block, sets, graph, plan, statuses);
-            state.Height = height;
-            End(StageTimings.Execute);
-            stats = _executor.LastStats;
-        }
-        else
-        {
-            _verifier.Verify(block.Data, jobs, verdicts);
-            ParallelExecutor.ApplyVerdicts(verdicts, statuses);
-            End(StageTimings.SigVerify);
-
-            // No conflicts to find when nothing runs side by side: the stages are empty.
-            Checkpoint(StageTimings.Conflicts);
-            End(StageTimings.Conflicts);
-            Checkpoint(StageTimings.Schedule);
-            End(StageTimings.Schedule);
-
-            Checkpoint(StageTimings.Execute);
-            int applied = SequentialExecutor.ApplyInOrder(state, block, statuses);
-            state.Height = height;
-            End(StageTimings.Execute);
-            stats = new ScheduleStats(n, applied, 0, applied, 0, 0, Lanes: 1);
-        }
-
-        var stateRoot = state.ComputeStateRoot();
-        End(StageTimings.StateRoot);
-
-        Log.Schedule(_logger, height, n, stats.Batches, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
-        Log.Done(_logger, height, DeviceDescription, n, total.Elapsed.TotalMilliseconds, stateRoot.ToHex());
-        return new BlockExecution(new BlockResult(statuses, txids, stateRoot), stages, stats);
-
-        void Checkpoint(string stage)
-        {
-            if (cancellationToken.IsCancellationRequested)
-            {
-                Log.Cancelled(_logger, height, stage);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            sw.Restart();
-        }
-
-        void End(string stage, double extraMs = 0)
-        {
-            double ms = sw.Elapsed.TotalMilliseconds + extraMs;
-            stages[stage] = ms;
-            Log.Stage(_logger, height, stage, ms, n);
-            sw.Restart();
         }
     }
 
-    /// <summary>Waits for a running block to finish, then releases the device; later calls throw <see cref="ObjectDisposedException"/>.</summary>
+    /// <summary>The stages that read and change the state. The caller holds the state gate.</summary>
+    private BlockExecution Apply(VerifiedBlock verified, WorldState state, bool checkFirst)
+    {
+        var block = verified.Block;
+        var clock = verified.Clock;
+        var statuses = verified.Statuses;
+        int n = block.Count;
+        if (checkFirst) Check(state, block, verified.TxRoot);
+        ScheduleStats stats;
+        if (_lanes is { } lanes)
+        {
+            clock.Begin(StageTimings.Conflicts);
+            Conflicts.AccessSets sets;
+            Conflicts.ConflictGraph graph;
+            if (_device.Accelerator is null) (sets, graph) = lanes.DetectConflicts(state, block, statuses);
+            else lock (_deviceGate) (sets, graph) = lanes.DetectConflicts(state, block, statuses);
+            clock.End();
+
+            clock.Begin(StageTimings.Schedule);
+            var plan = lanes.Plan(sets, graph);
+            clock.End();
+
+            clock.Begin(StageTimings.Execute);
+            lanes.Execute(state, block, sets, graph, plan, statuses);
+            state.Height = block.Header.Height;
+            clock.End();
+            stats = lanes.LastStats;
+        }
+        else
+        {
+            // Nothing runs side by side, so there are no conflicts to find and nothing to schedule.
+            clock.Skip(StageTimings.Conflicts);
+            clock.Skip(StageTimings.Schedule);
+            clock.Begin(StageTimings.Execute);
+            int applied = SequentialExecutor.ApplyInOrder(state, block, statuses);
+            state.Height = block.Header.Height;
+            clock.End();
+            stats = new ScheduleStats(n, applied, 0, 0, 0, Lanes: 1);
+        }
+
+        clock.Begin(StageTimings.StateRoot);
+        var stateRoot = state.ComputeStateRoot();
+        clock.End();
+
+        Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
+        Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, stateRoot.ToHex());
+        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot), clock.Timings, stats);
+    }
+
+    private void Enter()
+    {
+        _life.EnterReadLock();
+        if (!_disposed) return;
+        _life.ExitReadLock();
+        throw new ObjectDisposedException(nameof(BlockPipeline));
+    }
+
+    /// <summary>Waits for running blocks to finish, then releases the device (if the pipeline opened it); later calls throw <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
-        lock (_gate)
+        _life.EnterWriteLock();
+        try
         {
             if (_disposed) return;
             _disposed = true;
-            _executor.Dispose();
-            (_verifier as IDisposable)?.Dispose();
-            (_hasher as IDisposable)?.Dispose();
-            _device.Dispose();
+            _lanes?.Dispose();
+            _verify.Dispose();
+            if (_ownsDevice) _device.Dispose();
         }
+        finally { _life.ExitWriteLock(); }
     }
 }

@@ -2,7 +2,7 @@ using GpuExec.Engine.Devices;
 
 namespace GpuExec.Engine;
 
-/// <summary>How <see cref="BlockPipeline"/> runs: device, worker threads and batch sizes.</summary>
+/// <summary>How <see cref="BlockPipeline"/> runs: device, worker threads, how blocks are applied.</summary>
 public sealed class GpuExecOptions
 {
     /// <summary>Where verification, hashing and conflict detection run. <see cref="DeviceKind.Auto"/>: CUDA, then OpenCL, else the CPU.</summary>
@@ -25,15 +25,11 @@ public sealed class GpuExecOptions
     /// <summary>Parallel mode: how many lanes execute a block (at most <see cref="Threads"/>); 0 (default): chosen by measurement, block after block.</summary>
     public int Lanes { get; set; }
 
-    /// <summary>Batches smaller than this run on one thread (the hand-off costs more than it saves).</summary>
-    public int MinParallelBatch { get; set; } = 256;
-
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
-        if (MinParallelBatch < 1) throw new ArgumentOutOfRangeException(nameof(MinParallelBatch), MinParallelBatch, "must be positive");
         if (!Enum.IsDefined(Execute)) throw new ArgumentOutOfRangeException(nameof(Execute), Execute, "unknown execute mode");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
     }
@@ -42,9 +38,9 @@ public sealed class GpuExecOptions
 /// <summary>How <see cref="BlockPipeline"/> applies a block once its signatures are verified.</summary>
 public enum ExecuteMode
 {
-    /// <summary>In order on the <c>cpu</c> device, parallel batches on ILGPU devices.</summary>
+    /// <summary>In order on the <c>cpu</c> device, lanes on ILGPU devices.</summary>
     Auto,
-    /// <summary>Conflict detection, then lanes on the worker threads (<see cref="Execute.ScheduleMode.Lanes"/>).</summary>
+    /// <summary>Conflict detection, then lanes on the worker threads (<see cref="Schedule.LaneScheduler"/>).</summary>
     Parallel,
     /// <summary>The reference rules in block order on one thread (signatures still verified in parallel).</summary>
     InOrder,

@@ -5,26 +5,36 @@ using GpuExec.Wire;
 namespace GpuExec.Engine;
 
 /// <summary>
-/// Executes a block on a state, identically to <see cref="SequentialExecutor"/>.
-/// <para>How it commits: the state is changed only after every check and all verification and
-/// conflict work is done, in one final step, the execute stage (parallel batches write their slots
-/// back, or the rules run in block order; then the height moves). A refused block
-/// (<see cref="BlockRejectedException"/>) or a cancellation before that step leaves the state's
-/// contents, root and height as they were; once the step has begun it completes.</para>
+/// Executes blocks on a state, identically to <see cref="SequentialExecutor"/>.
+/// <para>The state boundary: nothing is added to or changed in the state before the execute stage
+/// (every check and all verification and conflict work come first); a refused block
+/// (<see cref="BlockRejectedException"/>) or a cancellation before that stage leaves the state's
+/// accounts (their number included), pools, root and height as they were. Once the execute stage
+/// has begun, the block completes whole. Accounts the block creates that end it empty are not kept.</para>
 /// </summary>
 public interface IBlockExecutor
 {
     /// <summary>Applies <paramref name="block"/> to <paramref name="state"/> in place.</summary>
     /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block; nothing changed.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled before the commit step; nothing changed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled before the execute stage; nothing changed.</exception>
     Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Applies <paramref name="blocks"/> in order, yielding each result once its block is applied;
+    /// the next block is not applied before the caller asks for it, so a caller that commits each
+    /// result to a store before moving on keeps store and state in step. Implementations may verify
+    /// later blocks ahead (at most a few in memory). A refused block throws from the enumerator with
+    /// the state as the block before it left it.
+    /// </summary>
+    IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state, CancellationToken cancellationToken = default);
 
     /// <summary>The device the executor runs on, e.g. "cuda (NVIDIA H100)" or "cpu (16 cores)".</summary>
     string DeviceDescription { get; }
 }
 
 /// <summary>A block's result with how long each stage took and how it was scheduled.</summary>
-public sealed record BlockExecution(BlockResult Result, StageTimings Stages, Execute.ScheduleStats Schedule);
+/// <param name="Block">The block that was applied.</param>
+public sealed record BlockExecution(Block Block, BlockResult Result, StageTimings Stages, Execute.ScheduleStats Schedule);
 
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>
 public sealed class StageTimings
@@ -37,11 +47,15 @@ public sealed class StageTimings
 
     private readonly Dictionary<string, double> _ms = new(StringComparer.Ordinal);
 
+    /// <summary>The stage's time; 0 for a stage that did not run (<see cref="Ran"/>).</summary>
     public double this[string stage]
     {
         get => _ms.GetValueOrDefault(stage);
         set => _ms[stage] = value;
     }
+
+    /// <summary>Whether <paramref name="stage"/> ran for this block (in order, conflicts and schedule do not).</summary>
+    public bool Ran(string stage) => _ms.ContainsKey(stage);
 
     public double TotalMs => _ms.Values.Sum();
 

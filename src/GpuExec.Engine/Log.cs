@@ -8,8 +8,11 @@ internal static partial class Log
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Block {Height}: stage {Stage} took {Milliseconds:F2} ms for {Transactions} transactions")]
     public static partial void Stage(ILogger logger, ulong height, string stage, double milliseconds, int transactions);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Block {Height}: {Transactions} transactions, {Batches} batches, {Lanes} lanes, critical path {CriticalPath}, effective parallelism {Parallelism:F1}")]
-    public static partial void Schedule(ILogger logger, ulong height, int transactions, int batches, int lanes, int criticalPath, double parallelism);
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Block {Height}: {Transactions} transactions, {Scheduled} applied on {Lanes} lanes, critical path {CriticalPath}, effective parallelism {Parallelism:F1}")]
+    public static partial void Schedule(ILogger logger, ulong height, int transactions, int scheduled, int lanes, int criticalPath, double parallelism);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Debug, Message = "Block {Height}: stage {Stage} does not run in this mode")]
+    public static partial void StageSkipped(ILogger logger, ulong height, string stage);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Block {Height} executed on {Device}: {Transactions} transactions in {Milliseconds:F2} ms, state root {StateRoot}")]
     public static partial void Done(ILogger logger, ulong height, string device, int transactions, double milliseconds, string stateRoot);

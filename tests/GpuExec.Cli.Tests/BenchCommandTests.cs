@@ -19,7 +19,6 @@ public class BenchCommandTests
         Assert.True(root.GetProperty("parallel_tps").GetDouble() > 0);
         Assert.True(root.GetProperty("critical_path").GetInt32() >= 1);
         Assert.Equal(2, root.GetProperty("lanes").GetInt32());
-        Assert.Equal(0, root.GetProperty("batches").GetInt32()); // lanes mode has no level batches
     }
 
     [Fact]

@@ -1,14 +1,15 @@
+using GpuExec.Engine.Devices;
 using GpuExec.Engine.Execute;
+using GpuExec.Engine.Verify;
 using GpuExec.Execution;
 using GpuExec.Generation;
 using GpuExec.Model;
 using GpuExec.State;
 using GpuExec.Wire;
-using ILGPU.Runtime;
 
 namespace GpuExec.Engine.Tests;
 
-/// <summary>Builders of test states and blocks, and the one assertion every executor test makes: parallel == sequential.</summary>
+/// <summary>Builders of test states and blocks, and the one assertion every executor test makes: the shipped pipeline == the sequential reference.</summary>
 internal static class Blocks
 {
     public const uint Chain = 1;
@@ -48,25 +49,66 @@ internal static class Blocks
         return Convert.ToBase64String(ms.ToArray());
     }
 
-    /// <summary>Runs the block sequentially and in parallel on clones of <paramref name="pre"/>; asserts identical receipts, txids, root and dump. Returns the parallel stats.</summary>
-    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, Accelerator? accelerator, int repeats = 1, ScheduleMode mode = ScheduleMode.Levels)
+    /// <summary>Signatures checked on the host for pipelines on the ILGPU emulator, whose Ed25519 kernel is tested on its own (GpuExec.Kernels.Tests).</summary>
+    private static readonly CpuSignatureVerifier HostVerifier = new(2);
+
+    /// <summary>
+    /// The shipped pipeline on <paramref name="device"/> (null: the <c>cpu</c> device), applying in
+    /// <paramref name="mode"/> with <paramref name="threads"/> threads and as many fixed lanes.
+    /// </summary>
+    public static BlockPipeline Pipeline(int threads, ComputeDevice? device, ExecuteMode mode = ExecuteMode.Parallel)
+    {
+        var options = new GpuExecOptions { Device = device?.Kind ?? DeviceKind.Cpu, Threads = threads, Execute = mode, Lanes = mode == ExecuteMode.Parallel ? threads : 0 };
+        return device is null ? new BlockPipeline(options) : new BlockPipeline(options, device, HostVerifier);
+    }
+
+    /// <summary>
+    /// Runs the block with the sequential reference and through the shipped pipeline, on clones of
+    /// <paramref name="pre"/>; asserts identical receipts, txids, root, dump and account count.
+    /// Returns the pipeline's schedule figures.
+    /// </summary>
+    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, ComputeDevice? device, int repeats = 1, ExecuteMode mode = ExecuteMode.Parallel)
     {
         var seqState = pre.Clone();
         var expected = SequentialExecutor.Execute(seqState, block);
         string expectedDump = Dump(seqState);
         ScheduleStats stats = default;
+        using var pipeline = Pipeline(threads, device, mode);
         for (int r = 0; r < repeats; r++)
         {
             var parState = pre.Clone();
-            using var exec = new ParallelExecutor(new ParallelExecutorOptions { Threads = threads, Accelerator = accelerator, MinParallelBatch = 2, Schedule = mode, Lanes = threads });
-            var got = exec.Execute(parState, block);
-            Assert.Equal(expected.Statuses, got.Statuses);
-            Assert.Equal(expected.TxIds, got.TxIds);
-            Assert.Equal(expected.StateRoot, got.StateRoot);
+            var got = pipeline.Execute(block, parState, TestContext.Current.CancellationToken);
+            Assert.Equal(expected.Statuses, got.Result.Statuses);
+            Assert.Equal(expected.TxIds, got.Result.TxIds);
+            Assert.Equal(expected.StateRoot, got.Result.StateRoot);
             Assert.Equal(expectedDump, Dump(parState));
             Assert.Equal(seqState.AccountCount, parState.AccountCount);
-            stats = exec.LastStats;
+            stats = got.Schedule;
         }
         return stats;
+    }
+
+    /// <summary>
+    /// A chain streamed through the pipeline (<see cref="BlockPipeline.ExecuteStreamAsync"/>) equals the
+    /// reference block by block: receipts, txids, root, dump and account count after each block.
+    /// </summary>
+    public static async Task AssertStreamSame(WorldState genesis, IReadOnlyList<Block> blocks, int threads, ComputeDevice? device, ExecuteMode mode = ExecuteMode.Parallel)
+    {
+        var seq = genesis.Clone();
+        var par = genesis.Clone();
+        using var pipeline = Pipeline(threads, device, mode);
+        int i = 0;
+        await foreach (var run in pipeline.ExecuteStreamAsync(blocks, par, TestContext.Current.CancellationToken))
+        {
+            Assert.Same(blocks[i], run.Block);
+            var expected = SequentialExecutor.Execute(seq, blocks[i]);
+            Assert.Equal(expected.Statuses, run.Result.Statuses);
+            Assert.Equal(expected.TxIds, run.Result.TxIds);
+            Assert.Equal(expected.StateRoot, run.Result.StateRoot);
+            Assert.Equal(Dump(seq), Dump(par));
+            Assert.Equal(seq.AccountCount, par.AccountCount);
+            i++;
+        }
+        Assert.Equal(blocks.Count, i);
     }
 }

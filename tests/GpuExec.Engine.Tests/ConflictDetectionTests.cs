@@ -77,8 +77,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
             }
             naiveLevel[j] = l;
         }
-        var plan = LevelScheduler.Plan(sets, graph);
-        Assert.Equal(naiveLevel, plan.Level);
+        Assert.Equal(naiveLevel, LevelScheduler.Levels(sets, graph, out _));
 
         // Exactness: every edge joins a conflicting pair; every conflicting pair is ordered by a path.
         var reach = new ulong[n];
@@ -157,7 +156,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
         Assert.Equal(c.SortedValues, g.SortedValues);
         Assert.Equal(c.PredRange, g.PredRange);
         Assert.Equal(c.RecordSlotAndPosition, g.RecordSlotAndPosition);
-        Assert.Equal(LevelScheduler.Plan(sets, c).Level, LevelScheduler.Plan(sets, g).Level);
+        Assert.Equal(LevelScheduler.Levels(sets, c, out _), LevelScheduler.Levels(sets, g, out _));
     }
 
     [Fact]
@@ -174,8 +173,8 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
             modes[i * AccessSets.Stride] = i == 5 ? AccessMode.Write : i == 8 ? AccessMode.Read : AccessMode.Add;
         }
         var sets = AccessSetBuilder.FromDeclared(n, keys, modes);
-        var plan = LevelScheduler.Plan(sets, new CpuConflictDetector().Detect(sets));
-        Assert.Equal([0, 0, 0, 0, 0, 1, 2, 2, 3], plan.Level);
-        Assert.Equal(4, plan.CriticalPath);
+        var level = LevelScheduler.Levels(sets, new CpuConflictDetector().Detect(sets), out int criticalPath);
+        Assert.Equal([0, 0, 0, 0, 0, 1, 2, 2, 3], level);
+        Assert.Equal(4, criticalPath);
     }
 }

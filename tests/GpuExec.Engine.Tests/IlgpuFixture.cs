@@ -1,30 +1,20 @@
-using ILGPU;
+using GpuExec.Engine.Devices;
 using ILGPU.Runtime;
-using ILGPU.Runtime.CPU;
 
 namespace GpuExec.Engine.Tests;
 
 /// <summary>
-/// One ILGPU context with algorithms enabled and its CPU accelerator (a GPU emulator: correct,
-/// slow) for the whole test run. Tests that use it belong to the <see cref="IlgpuCollection"/>,
-/// so they never share the accelerator concurrently. A CUDA fixture can supply a GPU the same way.
+/// ILGPU's CPU accelerator (a GPU emulator: correct, slow), opened as the pipeline opens it, once for
+/// the whole test run: loading kernels on it compiles them, so pipelines share it. Tests that use it
+/// belong to the <see cref="IlgpuCollection"/>, so they never share the accelerator concurrently.
 /// </summary>
 public sealed class IlgpuFixture : IDisposable
 {
-    public IlgpuFixture()
-    {
-        Context = Context.Create(b => b.CPU().EnableAlgorithms());
-        Accelerator = Context.CreateCPUAccelerator(0);
-    }
+    public ComputeDevice Device { get; } = ComputeDevice.Open(DeviceKind.IlgpuCpu);
 
-    public Context Context { get; }
-    public Accelerator Accelerator { get; }
+    public Accelerator Accelerator => Device.Accelerator!;
 
-    public void Dispose()
-    {
-        Accelerator.Dispose();
-        Context.Dispose();
-    }
+    public void Dispose() => Device.Dispose();
 }
 
 [CollectionDefinition(Name)]

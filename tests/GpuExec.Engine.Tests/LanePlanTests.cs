@@ -30,13 +30,12 @@ public class LanePlanTests
             var gen = new BlockGenerator(c.Options);
             var state = gen.Genesis.Clone();
             var block = BlockCodec.Decode(gen.NextBlock());
-            var statuses = ParallelExecutor.Precheck(block, state.ChainId);
-            var sets = ParallelExecutor.BuildAccessSets(state, block, statuses);
+            var sets = AccessSetBuilder.Build(state, block, Precheck(block, state.ChainId));
             var graph = new CpuConflictDetector().Detect(sets);
             var plan = LaneScheduler.Plan(sets, graph, c.Lanes, c.Slack);
             CheckPlan(sets, graph, plan);
-            Assert.Equal(LevelScheduler.Plan(sets, graph).Level, plan.Level);
-            Assert.Equal(LevelScheduler.Plan(sets, graph).CriticalPath, plan.CriticalPath);
+            Assert.Equal(LevelScheduler.Levels(sets, graph, out int criticalPath), plan.Level);
+            Assert.Equal(criticalPath, plan.CriticalPath);
         }, iter: 150);
     }
 
@@ -97,7 +96,7 @@ public class LanePlanTests
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 20, TxsPerBlock = 500, Pools = 2, Skew = 1.0, Seed = 4, CollectorSends = true });
         var state = gen.Genesis.Clone();
         var block = BlockCodec.Decode(gen.NextBlock());
-        var sets = ParallelExecutor.BuildAccessSets(state, block, ParallelExecutor.Precheck(block, state.ChainId));
+        var sets = AccessSetBuilder.Build(state, block, Precheck(block, state.ChainId));
         var plan = LaneScheduler.Plan(sets, new CpuConflictDetector().Detect(sets), 1);
         Assert.Empty(plan.Waits);
         Assert.Equal(Enumerable.Range(0, block.Count).Where(t => sets.Scheduled[t]), plan.Lane(0).ToArray());
@@ -109,10 +108,18 @@ public class LanePlanTests
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 100_000, TxsPerBlock = 4000, Pools = 0, Skew = 0, Seed = 9 });
         var state = gen.Genesis.Clone();
         var block = BlockCodec.Decode(gen.NextBlock());
-        var sets = ParallelExecutor.BuildAccessSets(state, block, ParallelExecutor.Precheck(block, state.ChainId));
+        var sets = AccessSetBuilder.Build(state, block, Precheck(block, state.ChainId));
         var plan = LaneScheduler.Plan(sets, new CpuConflictDetector().Detect(sets), 4);
         int ideal = (plan.ScheduledCount + 3) / 4; // transfers cost 1 each
         for (int l = 0; l < 4; l++) Assert.InRange(plan.Lane(l).Length, ideal * 9 / 10, ideal * 11 / 10);
         Assert.InRange(plan.Makespan, ideal, ideal + 50);
+    }
+
+    /// <summary>Rules 1-2 only: every well-formed, right-chain transaction is scheduled.</summary>
+    private static Model.TxStatus[] Precheck(Block block, uint chainId)
+    {
+        var statuses = new Model.TxStatus[block.Count];
+        for (int i = 0; i < statuses.Length; i++) statuses[i] = Execution.TxRules.Precheck(block.Record(i), chainId);
+        return statuses;
     }
 }

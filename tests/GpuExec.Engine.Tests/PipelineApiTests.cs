@@ -46,7 +46,7 @@ public class PipelineApiTests
     [InlineData(ExecuteMode.InOrder, true)]
     public void Both_execute_modes_equal_the_sequential_executor_over_a_chain(ExecuteMode mode, bool collectorSends)
     {
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2, MinParallelBatch = 1 });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2 });
         Assert.Equal(mode, pipeline.Mode);
         var gen = new BlockGenerator(new GeneratorOptions
         {

@@ -34,7 +34,7 @@ internal static class Program
         foreach (var path in blocks)
         {
             var block = BlockCodec.ReadFile(path);
-            var r = SequentialExecutor.Execute(state, block, verifySignatures: false, source: path);
+            var r = SequentialExecutor.Execute(state, block, verifySignatures: false);
             Console.Out.WriteLine($"executed {block.Header.Height}");
             Console.Out.Flush();
             store.CommitBlock(state, block, r);

@@ -9,7 +9,7 @@ using GpuExec.Wire;
 namespace GpuExec.Bench.Conflicts;
 
 /// <summary>
-/// The contention sweep of issue 4 as BenchmarkDotNet benchmarks: the parallel executor's execute
+/// The contention sweep as BenchmarkDotNet benchmarks: the lane executor's execute
 /// stage (slots, lanes, write-back) and all its stages (plus access sets, conflict detection on the
 /// CPU, schedule) against the sequential apply loop, on 100k-transaction blocks from 2 accounts to
 /// 1M, Zipf skew 0 to 2. Signatures are verified once in setup (both sides get the same statuses).
@@ -17,17 +17,17 @@ namespace GpuExec.Bench.Conflicts;
 /// critical path). <c>gpuexec bench --sweep contention</c> measures the same in a few minutes.
 /// </summary>
 [MemoryDiagnoser]
-public class ContentionSweepBenchmarks
+public class ContentionSweepBenchmarks : IDisposable
 {
     private WorldState _genesis = null!;
     private WorldState _state = null!;
     private Block _block = null!;
     private TxStatus[] _pre = [];
     private TxStatus[] _statuses = [];
-    private ParallelExecutor _executor = null!;
+    private LaneExecutor _executor = null!;
     private Engine.Conflicts.AccessSets _sets = null!;
     private Engine.Conflicts.ConflictGraph _graph = null!;
-    private Engine.Schedule.ExecutionPlan _plan = null!;
+    private Engine.Schedule.LanePlan _plan = null!;
 
     [Params(0.0, 0.5, 1.0, 1.5, 2.0)]
     public double Skew { get; set; }
@@ -44,12 +44,11 @@ public class ContentionSweepBenchmarks
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = Accounts, TxsPerBlock = Txs, Pools = 16, Skew = Skew, InvalidRatio = 0.01, Seed = 7 });
         _block = BlockCodec.Decode(gen.NextBlock());
         _genesis = gen.Genesis;
-        _executor = new ParallelExecutor(new ParallelExecutorOptions { Threads = Environment.ProcessorCount });
-        _pre = ParallelExecutor.Precheck(_block, _genesis.ChainId);
-        _executor.VerifySignatures(_block, _pre);
+        _executor = new LaneExecutor(Environment.ProcessorCount);
+        _pre = Engine.Verify.VerifyStage.Statuses(_block, _genesis.ChainId, new Engine.Verify.CpuSignatureVerifier());
         var probe = _genesis.Clone();
-        var sets = ParallelExecutor.BuildAccessSets(probe, _block, _pre);
-        var plan = _executor.Plan(sets, _executor.DetectConflicts(sets));
+        var (sets, graph) = _executor.DetectConflicts(probe, _block, _pre);
+        var plan = _executor.Plan(sets, graph);
         Console.WriteLine($"// skew {Skew}, {Accounts} accounts: critical path {plan.CriticalPath}, bound {plan.EffectiveParallelism:F1}x, cores {Environment.ProcessorCount}");
     }
 
@@ -65,8 +64,7 @@ public class ContentionSweepBenchmarks
     public void FreshPlanned()
     {
         Fresh();
-        _sets = ParallelExecutor.BuildAccessSets(_state, _block, _statuses);
-        _graph = _executor.DetectConflicts(_sets);
+        (_sets, _graph) = _executor.DetectConflicts(_state, _block, _statuses);
         _plan = _executor.Plan(_sets, _graph);
     }
 
@@ -76,17 +74,22 @@ public class ContentionSweepBenchmarks
     [Benchmark]
     public int ParallelExecuteStage()
     {
-        _executor.ExecutePlan(_state, _block, _sets, _graph, _plan, _statuses);
+        _executor.Execute(_state, _block, _sets, _graph, _plan, _statuses);
         return _plan.CriticalPath;
     }
 
     [Benchmark]
     public int ParallelAllStages()
     {
-        var sets = ParallelExecutor.BuildAccessSets(_state, _block, _statuses);
-        var graph = _executor.DetectConflicts(sets);
+        var (sets, graph) = _executor.DetectConflicts(_state, _block, _statuses);
         var plan = _executor.Plan(sets, graph);
-        _executor.ExecutePlan(_state, _block, sets, graph, plan, _statuses);
+        _executor.Execute(_state, _block, sets, graph, plan, _statuses);
         return plan.CriticalPath;
+    }
+
+    public void Dispose()
+    {
+        _executor?.Dispose();
+        GC.SuppressFinalize(this);
     }
 }

@@ -21,7 +21,7 @@ public static class BenchReport
         t.AddRow("[bold]sequential baseline[/]", p.SequentialMs.ToString("F2"), $"{p.SequentialTps:N0} TPS");
         t.AddRow("[bold]speedup[/]", "", $"{p.Speedup:F2}x");
         if (p.ExecuteMode == nameof(Engine.ExecuteMode.Parallel))
-            t.AddRow("batches / lanes / critical path", $"{p.Batches} / {p.Lanes} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
+            t.AddRow("lanes / critical path", $"{p.Lanes} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
         t.AddRow("peak working set", $"{p.PeakWorkingSetMiB:N0} MiB", "");
         AnsiConsole.Write(t);
     }
@@ -83,7 +83,6 @@ public static class BenchReport
         w.WriteStartObject("stages");
         foreach (var (name, ms) in p.Stages) w.WriteNumber(name, Math.Round(ms, 3));
         w.WriteEndObject();
-        w.WriteNumber("batches", p.Batches);
         w.WriteNumber("lanes", p.Lanes);
         w.WriteNumber("critical_path", p.CriticalPath);
         w.WriteNumber("effective_parallelism", Math.Round(p.EffectiveParallelism, 2));

@@ -29,8 +29,7 @@ public sealed record BenchPoint
     public double Speedup => SequentialMs / ParallelMs;
     /// <summary>Pipeline stages in milliseconds, decode first.</summary>
     public required IReadOnlyDictionary<string, double> Stages { get; init; }
-    public required int Batches { get; init; }
-    /// <summary>Lanes that applied the block (1 in order; 0 with level batches).</summary>
+    /// <summary>Lanes that applied the block (1 in order).</summary>
     public required int Lanes { get; init; }
     public required int CriticalPath { get; init; }
     public required double EffectiveParallelism { get; init; }
@@ -102,7 +101,6 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             SequentialMs = Median(seqTimes),
             ParallelMs = parTimes[mid],
             Stages = stageRuns[mid],
-            Batches = par!.Schedule.Batches,
             Lanes = par!.Schedule.Lanes,
             CriticalPath = par.Schedule.CriticalPath,
             EffectiveParallelism = par.Schedule.EffectiveParallelism,

@@ -43,7 +43,7 @@ public sealed class ContentionSweep(int threads, int runs)
     public static readonly int[] AccountCounts = [2, 10_000, 1_000_000];
     private const int WarmUp = 4;
 
-    public ContentionPoint Run(GeneratorOptions options, ParallelExecutor executor, Action<string>? phase = null)
+    internal ContentionPoint Run(GeneratorOptions options, LaneExecutor executor, Action<string>? phase = null)
     {
         phase?.Invoke($"generating {options.TxsPerBlock:N0} signed transactions");
         var gen = new BlockGenerator(options);
@@ -51,8 +51,7 @@ public sealed class ContentionSweep(int threads, int runs)
         var genesis = gen.Genesis;
         genesis.ComputeStateRoot();
         phase?.Invoke("verifying signatures (not timed)");
-        var pre = ParallelExecutor.Precheck(block, genesis.ChainId);
-        executor.VerifySignatures(block, pre);
+        var pre = Engine.Verify.VerifyStage.Statuses(block, genesis.ChainId, new Engine.Verify.CpuSignatureVerifier(threads));
 
         double seqBest = double.MaxValue, execBest = double.MaxValue, setsBest = double.MaxValue, detectBest = double.MaxValue, planBest = double.MaxValue;
         int criticalPath = 0, scheduled = 0, lanes = 0;
@@ -73,13 +72,13 @@ public sealed class ContentionSweep(int threads, int runs)
             var parStatuses = (TxStatus[])pre.Clone();
             Settle();
             sw.Restart();
-            var sets = ParallelExecutor.BuildAccessSets(parState, block, parStatuses);
+            var sets = Engine.Conflicts.AccessSetBuilder.Build(parState, block, parStatuses);
             double t0 = sw.Elapsed.TotalMilliseconds;
-            var graph = executor.DetectConflicts(sets);
+            var graph = executor.Detect(sets);
             double t1 = sw.Elapsed.TotalMilliseconds;
             var plan = executor.Plan(sets, graph);
             double t2 = sw.Elapsed.TotalMilliseconds;
-            executor.ExecutePlan(parState, block, sets, graph, plan, parStatuses);
+            executor.Execute(parState, block, sets, graph, plan, parStatuses);
             double t3 = sw.Elapsed.TotalMilliseconds;
 
             if (!seqStatuses.AsSpan().SequenceEqual(parStatuses))

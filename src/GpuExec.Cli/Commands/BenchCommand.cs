@@ -115,7 +115,7 @@ public static class BenchCommand
     {
         using var logging = CliLogging.Create(verbose);
         using var compute = ComputeDevice.Open(device, logging.CreateLogger<ComputeDevice>());
-        using var executor = new Engine.Execute.ParallelExecutor(new Engine.Execute.ParallelExecutorOptions { Threads = threads, Accelerator = compute.Accelerator, Lanes = Math.Min(lanes, threads) });
+        using var executor = new Engine.Execute.LaneExecutor(threads, compute.Accelerator, Math.Min(lanes, threads));
         var sweep = new ContentionSweep(threads, Math.Max(repeat, 5));
         var points = new List<ContentionPoint>();
         try

@@ -68,8 +68,8 @@ public static class RunCommand
             ? new BlockPipeline(options, logging.CreateLogger<BlockPipeline>())
             : null;
         Func<WorldState, Block, string, BlockResult> execute = pipeline is null
-            ? (state, block, path) => SequentialExecutor.Execute(state, block, verifySignatures: true, source: path)
-            : (state, block, path) => pipeline.Execute(block, state, source: path).Result;
+            ? (state, block, path) => SequentialExecutor.Execute(state, block, verifySignatures: true)
+            : (state, block, path) => pipeline.Execute(block, state).Result;
 
         WorldState state;
         BlockResult? last;

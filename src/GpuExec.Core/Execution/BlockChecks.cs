@@ -7,13 +7,14 @@ namespace GpuExec.Execution;
 /// <summary>The whole-block refusals of SPEC section 3 that need the state; the same for every executor.</summary>
 public static class BlockChecks
 {
-    /// <summary>Throws <see cref="BlockRejectedException"/> naming the first rule the block breaks.</summary>
+    /// <summary>Throws <see cref="BlockRejectedException"/> naming the block's <see cref="Block.Source"/> and the first rule it breaks.</summary>
     /// <param name="currentRoot">The state's current root (the parent root the block must name).</param>
     /// <param name="computedTxRoot">The Merkle root of the block's records.</param>
-    public static void Check(uint chainId, ulong height, Hash32 currentRoot, Block block, Hash32 computedTxRoot, string source = "block")
+    public static void Check(uint chainId, ulong height, Hash32 currentRoot, Block block, Hash32 computedTxRoot)
     {
         ArgumentNullException.ThrowIfNull(block);
         var h = block.Header;
+        string source = block.Source;
         if (h.ChainId != chainId)
             throw new BlockRejectedException($"{source}: chain_id {h.ChainId} differs from the state's chain_id {chainId}");
         if (height == ulong.MaxValue)
@@ -27,17 +28,17 @@ public static class BlockChecks
     }
 
     /// <summary>Computes the block's tx_root on the CPU (<see cref="Merkle.TxRoot"/>), then checks as above.</summary>
-    public static void Check(WorldState state, Block block, string source = "block")
+    public static void Check(WorldState state, Block block)
     {
         ArgumentNullException.ThrowIfNull(block);
         Span<byte> root = stackalloc byte[32];
         Merkle.TxRoot(block.Data, block.RecordOffsets, block.RecordLengths, root);
-        Check(state, block, new Hash32(root), source);
+        Check(state, block, new Hash32(root));
     }
 
-    public static void Check(WorldState state, Block block, Hash32 computedTxRoot, string source = "block")
+    public static void Check(WorldState state, Block block, Hash32 computedTxRoot)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Check(state.ChainId, state.Height, state.ComputeStateRoot(), block, computedTxRoot, source);
+        Check(state.ChainId, state.Height, state.ComputeStateRoot(), block, computedTxRoot);
     }
 }

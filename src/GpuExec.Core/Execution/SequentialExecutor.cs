@@ -21,11 +21,11 @@ public static class SequentialExecutor
     /// </summary>
     /// <param name="verifySignatures">False only for benchmarks that measure execution alone:
     /// every signature is then taken as valid, which breaks SPEC section 5.</param>
-    public static BlockResult Execute(WorldState state, Block block, bool verifySignatures = true, string source = "block")
+    public static BlockResult Execute(WorldState state, Block block, bool verifySignatures = true)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
-        BlockChecks.Check(state, block, source);
+        BlockChecks.Check(state, block);
 
         // Rules 1-3 and the txids, then rules 4-7 in block order: one transaction at a time throughout.
         int n = block.Count;

@@ -27,13 +27,17 @@ public readonly record struct BlockHeader(uint ChainId, ulong Height, Model.Addr
 /// </summary>
 public sealed class Block
 {
-    internal Block(byte[] data, BlockHeader header, int[] offsets, ushort[] lengths)
+    internal Block(byte[] data, BlockHeader header, int[] offsets, ushort[] lengths, string source)
     {
+        Source = source;
         Data = data;
         Header = header;
         RecordOffsets = offsets;
         RecordLengths = lengths;
     }
+
+    /// <summary>What the block was decoded from (a file path, or "block"): refusals name it.</summary>
+    public string Source { get; }
 
     /// <summary>The whole block file.</summary>
     public byte[] Data { get; }

@@ -52,7 +52,7 @@ public static class BlockCodec
         }
         if (pos != span.Length)
             throw new BlockFormatException($"{source}: {span.Length - pos} trailing bytes after record {count} (offset {pos})");
-        return new Block(data, new BlockHeader(chainId, height, collector, parent, txRoot, (int)count), offsets, lengths);
+        return new Block(data, new BlockHeader(chainId, height, collector, parent, txRoot, (int)count), offsets, lengths, source);
     }
 
     /// <summary>

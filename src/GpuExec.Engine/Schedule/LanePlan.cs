@@ -23,7 +23,7 @@ public sealed class LanePlan
         Makespan = makespan;
     }
 
-    /// <summary>Per transaction: its level (as in <see cref="ExecutionPlan.Level"/>), or -1 when it is not scheduled.</summary>
+    /// <summary>Per transaction: its level (0-based; 1 + the highest level of its predecessors), or -1 when it is not scheduled.</summary>
     public int[] Level { get; }
     /// <summary>Lane <c>l</c> runs <c>LaneTxs[LaneStart[l]..LaneStart[l+1]]</c>, in that order.</summary>
     public int[] LaneStart { get; }

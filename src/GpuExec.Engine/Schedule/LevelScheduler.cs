@@ -3,26 +3,14 @@ using GpuExec.Engine.Conflicts;
 namespace GpuExec.Engine.Schedule;
 
 /// <summary>
-/// Turns a <see cref="ConflictGraph"/> into level batches on the host. Predecessors always come
+/// The level of every transaction of a <see cref="ConflictGraph"/> (1 + the highest level of its
+/// predecessors), hence the critical path, on the host: what a one-lane plan needs. Predecessors always come
 /// earlier in the block, so one pass in block order computes every level; the highest level of a
 /// predecessor run is computed once and cached by the run's first sorted position, which keeps the
 /// pass linear in the number of records even when a Write follows thousands of credits.
 /// </summary>
 public static class LevelScheduler
 {
-    public static ExecutionPlan Plan(AccessSets sets, ConflictGraph graph)
-    {
-        var level = Levels(sets, graph, out int batches);
-        int n = sets.TxCount;
-        var start = new int[batches + 1];
-        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) start[level[tx] + 1]++;
-        for (int b = 0; b < batches; b++) start[b + 1] += start[b];
-        var fill = start.AsSpan(0, Math.Max(batches, 0)).ToArray();
-        var txs = new int[start[batches]];
-        for (int tx = 0; tx < n; tx++) if (level[tx] >= 0) txs[fill[level[tx]]++] = tx;
-        return new ExecutionPlan(level, start, txs, txs.Length);
-    }
-
     /// <summary>Per transaction its level (-1 when not scheduled); <paramref name="count"/>: the number of levels, i.e. the critical path.</summary>
     public static int[] Levels(AccessSets sets, ConflictGraph graph, out int count)
     {
