@@ -13,6 +13,9 @@ var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM
     DevicesCommand.Create(),
 };
 
+// Piped output keeps whole tables: Spectre.Console would otherwise assume an 80-column terminal.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
+
 var parse = root.Parse(args);
 if (parse.Errors.Count > 0)
 {

@@ -1,3 +1,4 @@
+using GpuExec.Engine;
 using GpuExec.Execution;
 using GpuExec.State;
 using GpuExec.Storage;
@@ -12,8 +13,7 @@ namespace GpuExec.Cli;
 /// var (store, state) = StateDirectory.Open(dir, genesisPath);   // genesis: needed when DIR is new
 /// using (store)
 /// {
-///     var last = StateDirectory.ApplyBlocks(store, state, blockPaths,
-///         (s, b, path) => SequentialExecutor.Execute(s, b, verifySignatures: true));
+///     var last = StateDirectory.ApplyBlocks(store, state, blockPaths, new ReferenceExecutor());
 ///     if (outPath is not null) CliOutput.WriteAtomically(outPath, f => StateJson.WriteDump(state, f));
 /// }
 /// </code>
@@ -54,25 +54,35 @@ public static class StateDirectory
     }
 
     /// <summary>
-    /// Reads, executes and commits each block in order. A block that fails to read or is refused
-    /// throws before anything of it is committed; earlier blocks stay committed.
+    /// Reads, executes and commits each block in order through <paramref name="executor"/>'s stream:
+    /// each block is committed as soon as it is applied, while the next ones are read and verified.
+    /// A block that fails to read or is refused throws before anything of it is committed; earlier
+    /// blocks stay committed.
     /// </summary>
-    /// <param name="execute">The executor: (state, block, path) to result; it must refuse a bad
-    /// block before changing the state (every executor of this project does).</param>
     /// <returns>The last block's result, or null when no block was given.</returns>
-    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths,
-        Func<WorldState, Block, string, BlockResult> execute)
+    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths, IBlockExecutor executor)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(blockPaths);
-        ArgumentNullException.ThrowIfNull(execute);
+        ArgumentNullException.ThrowIfNull(executor);
+        return Stream(executor, state, blockPaths, run => store.CommitBlock(state, run.Block, run.Result));
+    }
+
+    /// <summary>Applies the blocks of <paramref name="blockPaths"/> in order (read lazily, ahead), calling <paramref name="applied"/> after each; returns the last result.</summary>
+    public static BlockResult? Stream(IBlockExecutor executor, WorldState state, IEnumerable<string> blockPaths, Action<BlockExecution>? applied = null)
+    {
+        ArgumentNullException.ThrowIfNull(executor);
+        return StreamAsync(executor, state, blockPaths, applied).GetAwaiter().GetResult();
+    }
+
+    private static async Task<BlockResult?> StreamAsync(IBlockExecutor executor, WorldState state, IEnumerable<string> blockPaths, Action<BlockExecution>? applied)
+    {
         BlockResult? last = null;
-        foreach (var path in blockPaths)
+        await foreach (var run in executor.ExecuteStreamAsync(blockPaths.Select(BlockCodec.ReadFile), state).ConfigureAwait(false))
         {
-            var block = BlockCodec.ReadFile(path);
-            last = execute(state, block, path);
-            store.CommitBlock(state, block, last);
+            applied?.Invoke(run);
+            last = run.Result;
         }
         return last;
     }

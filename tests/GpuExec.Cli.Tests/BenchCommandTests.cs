@@ -51,4 +51,45 @@ public class BenchCommandTests
             Assert.InRange(p.GetProperty("lanes").GetInt32(), 1, 2);
         }
     }
+
+    [Theory]
+    [InlineData("in-order")]
+    [InlineData("parallel")]
+    public void A_chain_with_a_store_runs_one_block_at_a_time_and_streamed_with_equal_results(string execute)
+    {
+        var json = Path.Combine(Cli.TempDir(), "chain.json");
+        var before = Directory.GetDirectories(Path.GetTempPath(), "gpuexec-bench-*").Length;
+        var (code, stdout, err) = Cli.Run("bench", "--blocks", "3", "--state", "--txs", "300", "--accounts", "40", "--pools", "2",
+            "--repeat", "1", "--device", "cpu", "--execute", execute, "--json", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("streamed / one at a time", stdout);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var root = doc.RootElement;
+        Assert.Equal(3, root.GetProperty("blocks").GetInt32());
+        Assert.True(root.GetProperty("store").GetBoolean());
+        double serial = root.GetProperty("serial_tps").GetDouble(), streamed = root.GetProperty("streamed_tps").GetDouble();
+        Assert.True(serial > 0 && streamed > 0);
+        Assert.Equal(streamed / serial, root.GetProperty("streamed_speedup").GetDouble(), 3);
+        foreach (var mode in new[] { "serial_blocks", "streamed_blocks" })
+        {
+            var blocks = root.GetProperty(mode).EnumerateArray().ToList();
+            Assert.Equal([1UL, 2UL, 3UL], blocks.Select(b => b.GetProperty("height").GetUInt64()));
+            foreach (var b in blocks)
+            {
+                Assert.True(b.GetProperty("stages").GetProperty("sigverify").GetDouble() > 0);
+                Assert.True(b.GetProperty("commit").GetDouble() > 0);
+                Assert.Equal(execute == "parallel", b.GetProperty("stages").TryGetProperty("conflicts", out _));
+            }
+        }
+        // The temporary stores are gone.
+        Assert.Equal(before, Directory.GetDirectories(Path.GetTempPath(), "gpuexec-bench-*").Length);
+    }
+
+    [Fact]
+    public void State_without_a_chain_is_a_usage_error()
+    {
+        var (code, _, err) = Cli.Run("bench", "--state", "--txs", "100", "--device", "cpu");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("--state needs --blocks", err);
+    }
 }

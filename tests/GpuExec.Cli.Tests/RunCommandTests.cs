@@ -143,4 +143,39 @@ public class GenCommandTests
         using var dump = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(a, "d.json")));
         Assert.Equal(2, dump.RootElement.GetProperty("height").GetInt32());
     }
+
+    /// <summary>
+    /// Several blocks with --state are streamed (the next verified while one executes and commits):
+    /// a refused block in the middle leaves the blocks before it committed, and a missing file after
+    /// it is never reported, since the refusal comes first.
+    /// </summary>
+    [Theory]
+    [InlineData("sequential")]
+    [InlineData("parallel")]
+    public void A_streamed_chain_with_a_refusal_in_the_middle_commits_the_blocks_before_it(string executor)
+    {
+        var dir = Cli.TempDir();
+        Assert.Equal(0, Cli.Run("gen", "--accounts", "40", "--txs", "300", "--pools", "2", "--blocks", "4", "--seed", "12", "--out", dir).code);
+        string G = Path.Combine(dir, "genesis.json");
+        string B(int i) => Path.Combine(dir, $"block-{i:D6}.gxb");
+        var bad = File.ReadAllBytes(B(3));
+        bad[80] ^= 1; // tx_root
+        File.WriteAllBytes(Path.Combine(dir, "bad.gxb"), bad);
+        var store = Path.Combine(dir, "store");
+        var (code, _, err) = Cli.Run("run", "--state", store, "--genesis", G, "--block", B(1), "--block", B(2), "--block", Path.Combine(dir, "bad.gxb"),
+            "--block", Path.Combine(dir, "missing.gxb"), "--executor", executor, "--device", "cpu");
+        Assert.Equal(ExitCodes.BlockRejected, code);
+        Assert.Contains("bad.gxb: tx_root", err);
+        Assert.Single(err.Trim().Split('\n'));
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--out", Path.Combine(dir, "stored.json")).code);
+        Assert.Equal(0, Cli.Run("run", "--genesis", G, "--block", B(1), "--block", B(2), "--out", Path.Combine(dir, "memory.json")).code);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "memory.json")), File.ReadAllBytes(Path.Combine(dir, "stored.json")));
+
+        // A missing block file is exit 3 in its turn, the blocks before it committed.
+        (code, _, err) = Cli.Run("run", "--state", store, "--block", B(3), "--block", Path.Combine(dir, "missing.gxb"), "--executor", executor, "--device", "cpu");
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Contains("missing.gxb", err);
+        Assert.Equal(0, Cli.Run("run", "--state", store, "--out", Path.Combine(dir, "stored3.json")).code);
+        Assert.Contains("\"height\": 3", File.ReadAllText(Path.Combine(dir, "stored3.json")));
+    }
 }

@@ -32,13 +32,19 @@ public static class BenchCommand
                 + "the sequential apply loop at those skews, with 2, 10k and 1M accounts (or --accounts) and 100k txs (or --txs).",
         };
         sweep.AcceptOnlyFromAmong("skew", "contention");
+        var chain = new Option<int>("--blocks")
+        {
+            Description = "K >= 2: one chain of K blocks of --txs transactions, applied one block at a time and streamed (the next block verified while one executes), compared block by block.",
+            DefaultValueFactory = _ => 1,
+        };
+        var store = new Option<bool>("--state") { Description = "With --blocks: commit every block to a fresh RocksDB store in a temporary folder (removed afterwards), as a node does." };
         var device = Options.Device();
         var execute = Options.Execute();
         var lanes = Options.Lanes();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, lanes, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, device, execute, lanes, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -66,6 +72,12 @@ public static class BenchCommand
                 CliOutput.Error("bench: " + bad);
                 return ExitCodes.Usage;
             }
+            int k = parse.GetValue(chain);
+            if (k < 1 || (parse.GetValue(store) && k < 2) || (k > 1 && parse.GetValue(sweep) is not null))
+            {
+                CliOutput.Error("bench: --blocks must be at least 1; --state needs --blocks 2 or more; --blocks and --sweep do not combine");
+                return ExitCodes.Usage;
+            }
             bool isSweep = parse.GetValue(sweep) == "skew";
             if (parse.GetValue(sweep) == "contention")
             {
@@ -78,6 +90,8 @@ public static class BenchCommand
             {
                 Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes),
             };
+            if (k > 1)
+                return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             return Run(baseOptions, pipelineOptions, r, isSweep,
                 parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
         });
@@ -108,6 +122,28 @@ public static class BenchCommand
         else BenchReport.PrintTable(points[0]);
         if (json is not null) BenchReport.WriteJson(json, points, sweep);
         if (plot is not null) BenchReport.Plot(plot, points, sweep);
+        return ExitCodes.Ok;
+    }
+
+    private static int RunChain(GeneratorOptions o, GpuExecOptions pipelineOptions, int blocks, bool store, int repeat, string? json, bool verbose)
+    {
+        using var logging = CliLogging.Create(verbose);
+        using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
+        var bench = new StreamBench(pipeline, pipelineOptions.Threads);
+        // Warm-up (JIT, the stream's machinery, the store's first open), not reported.
+        bench.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 1000), Seed = o.Seed + 1000 }, 2, store, 1);
+        StreamPoint point;
+        try
+        {
+            point = WithStatus($"chain of {blocks} blocks", phase => bench.Run(o, blocks, store, repeat, phase));
+        }
+        catch (ResultMismatchException e)
+        {
+            CliOutput.Error("bench: refusing to report: streamed and one-at-a-time execution disagree: " + e.Message);
+            return ExitCodes.ResultMismatch;
+        }
+        StreamBench.Print(point);
+        if (json is not null) StreamBench.WriteJson(json, point);
         return ExitCodes.Ok;
     }
 

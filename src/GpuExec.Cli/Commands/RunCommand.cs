@@ -54,9 +54,11 @@ public static class RunCommand
     private enum ExecutorKind { Sequential, Parallel }
 
     /// <summary>
-    /// Without --state: every block is applied in memory and files are written only when all were.
-    /// With --state: each block is committed to the store as soon as it is applied (one synced
-    /// batch), so a refused block leaves the blocks before it committed, as a node's would.
+    /// Blocks are streamed: the next ones are read and verified while one executes (and, with
+    /// --state, is committed). Without --state: every block is applied in memory and files are
+    /// written only when all were. With --state: each block is committed to the store as soon as it
+    /// is applied (one synced batch), so a refused block leaves the blocks before it committed, as a
+    /// node's would.
     /// </summary>
     private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose)
     {
@@ -67,9 +69,7 @@ public static class RunCommand
         using var pipeline = exec == ExecutorKind.Parallel
             ? new BlockPipeline(options, logging.CreateLogger<BlockPipeline>())
             : null;
-        Func<WorldState, Block, string, BlockResult> execute = pipeline is null
-            ? (state, block, path) => SequentialExecutor.Execute(state, block, verifySignatures: true)
-            : (state, block, path) => pipeline.Execute(block, state).Result;
+        IBlockExecutor executor = pipeline is null ? new ReferenceExecutor() : pipeline;
 
         WorldState state;
         BlockResult? last;
@@ -79,14 +79,13 @@ public static class RunCommand
             using (store)
             {
                 state = loaded;
-                last = StateDirectory.ApplyBlocks(store, state, blockPaths, execute);
+                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor);
             }
         }
         else
         {
             state = StateJson.ReadFile(genesisPath!);
-            last = null;
-            foreach (var path in blockPaths) last = execute(state, BlockCodec.ReadFile(path), path);
+            last = StateDirectory.Stream(executor, state, blockPaths);
         }
         // Everything was applied: only now are the files written, as a pair (both written, then both
         // renamed), so a failure leaves both as they were.

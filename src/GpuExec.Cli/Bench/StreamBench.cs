@@ -1,0 +1,227 @@
+using System.Diagnostics;
+using System.Text.Json;
+using GpuExec.Engine;
+using GpuExec.Execution;
+using GpuExec.Generation;
+using GpuExec.State;
+using GpuExec.Storage;
+using GpuExec.Wire;
+using Spectre.Console;
+
+namespace GpuExec.Cli.Bench;
+
+/// <summary>One block of a chain run: its stage times and, with a store, the commit.</summary>
+public sealed record ChainBlockTimes(ulong Height, IReadOnlyDictionary<string, double> Stages, double CommitMs);
+
+/// <summary>What <see cref="StreamBench"/> measured: the same chain one block at a time and streamed.</summary>
+public sealed record StreamPoint
+{
+    public required string Device { get; init; }
+    public required int Cores { get; init; }
+    public required int Threads { get; init; }
+    public required string ExecuteMode { get; init; }
+    public required int Blocks { get; init; }
+    public required int TxsPerBlock { get; init; }
+    public required bool Store { get; init; }
+    public required int Repeat { get; init; }
+    /// <summary>Wall time of the whole chain, median of the runs (min and max beside it).</summary>
+    public required double SerialMs { get; init; }
+    public required double StreamedMs { get; init; }
+    public required (double Min, double Max) SerialRange { get; init; }
+    public required (double Min, double Max) StreamedRange { get; init; }
+    public double SerialTps => (double)Blocks * TxsPerBlock / (SerialMs / 1000);
+    public double StreamedTps => (double)Blocks * TxsPerBlock / (StreamedMs / 1000);
+    public double Speedup => SerialMs / StreamedMs;
+    /// <summary>Per block, from the median run of each mode.</summary>
+    public required IReadOnlyList<ChainBlockTimes> SerialBlocks { get; init; }
+    public required IReadOnlyList<ChainBlockTimes> StreamedBlocks { get; init; }
+    public required string FinalStateRoot { get; init; }
+}
+
+/// <summary>
+/// <c>gpuexec bench --blocks K [--state]</c>: one chain of K generated blocks (not timed), applied in
+/// this process from the same genesis one block at a time and streamed
+/// (<see cref="BlockPipeline.ExecuteStreamAsync"/>: block N+1 verified while block N executes and
+/// commits), decode included in both. With a store, every block is committed to a fresh RocksDB
+/// store in a temporary folder (removed afterwards), as a node does. The two runs alternate, and
+/// their receipts, txids and roots are compared block by block: a difference is a consensus fault.
+/// </summary>
+public sealed class StreamBench(BlockPipeline pipeline, int threads)
+{
+    public StreamPoint Run(GeneratorOptions options, int blocks, bool store, int repeat, Action<string>? phase = null)
+    {
+        phase?.Invoke($"generating {blocks} blocks of {options.TxsPerBlock:N0} signed transactions");
+        var gen = new BlockGenerator(options with { Blocks = blocks });
+        var genesis = gen.Genesis.Clone();
+        var chain = new List<byte[]>(blocks);
+        for (int b = 0; b < blocks; b++) chain.Add(gen.NextBlock());
+
+        var serial = new List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)>();
+        var streamed = new List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)>();
+        for (int r = 0; r < repeat; r++)
+        {
+            phase?.Invoke($"one block at a time, run {r + 1}/{repeat}");
+            serial.Add(RunChain(genesis, chain, store, streamedMode: false));
+            phase?.Invoke($"streamed, run {r + 1}/{repeat}");
+            streamed.Add(RunChain(genesis, chain, store, streamedMode: true));
+            Compare(serial[^1].Blocks, streamed[^1].Blocks);
+        }
+        var s = Median(serial);
+        var t = Median(streamed);
+        return new StreamPoint
+        {
+            Device = pipeline.DeviceDescription,
+            Cores = Environment.ProcessorCount,
+            Threads = threads,
+            ExecuteMode = pipeline.Mode.ToString(),
+            Blocks = blocks,
+            TxsPerBlock = options.TxsPerBlock,
+            Store = store,
+            Repeat = repeat,
+            SerialMs = s.Ms,
+            StreamedMs = t.Ms,
+            SerialRange = (serial.Min(x => x.Ms), serial.Max(x => x.Ms)),
+            StreamedRange = (streamed.Min(x => x.Ms), streamed.Max(x => x.Ms)),
+            SerialBlocks = Times(s.Blocks),
+            StreamedBlocks = Times(t.Blocks),
+            FinalStateRoot = t.Blocks[^1].Run.Result.StateRoot.ToHex(),
+        };
+    }
+
+    private (double Ms, List<(BlockExecution Run, double CommitMs)> Blocks) RunChain(WorldState genesis, List<byte[]> chain, bool store, bool streamedMode)
+    {
+        string? dir = store ? Path.Combine(Path.GetTempPath(), "gpuexec-bench-" + Guid.NewGuid().ToString("N")[..12]) : null;
+        IStateStore? db = null;
+        try
+        {
+            WorldState state;
+            if (dir is not null)
+            {
+                var opened = RocksDbStateStore.Open(dir, genesis);
+                db = opened;
+                state = opened.Load();
+            }
+            else state = genesis.Clone();
+            // A node has its current root from the previous block: compute it before the clock starts.
+            state.ComputeStateRoot();
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var results = new List<(BlockExecution, double)>(chain.Count);
+            var sw = Stopwatch.StartNew();
+            void Commit(BlockExecution run)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                db?.CommitBlock(state, run.Block, run.Result);
+                results.Add((run, db is null ? 0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+            }
+            var blocks = chain.Select(bytes => BlockCodec.Decode(bytes));
+            if (streamedMode) StreamAll(blocks, state, Commit);
+            else foreach (var block in blocks) Commit(pipeline.Execute(block, state));
+            return (sw.Elapsed.TotalMilliseconds, results);
+        }
+        finally
+        {
+            (db as IDisposable)?.Dispose();
+            if (dir is not null) try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private void StreamAll(IEnumerable<Block> blocks, WorldState state, Action<BlockExecution> applied)
+    {
+        var e = pipeline.ExecuteStreamAsync(blocks, state).GetAsyncEnumerator();
+        try
+        {
+            while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) applied(e.Current);
+        }
+        finally { e.DisposeAsync().AsTask().GetAwaiter().GetResult(); }
+    }
+
+    private static void Compare(List<(BlockExecution Run, double)> a, List<(BlockExecution Run, double)> b)
+    {
+        if (a.Count != b.Count) throw new ResultMismatchException($"{a.Count} blocks applied one at a time, {b.Count} streamed");
+        for (int i = 0; i < a.Count; i++)
+        {
+            var x = a[i].Run.Result;
+            var y = b[i].Run.Result;
+            if (x.StateRoot != y.StateRoot || !x.Statuses.AsSpan().SequenceEqual(y.Statuses) || !x.TxIds.AsSpan().SequenceEqual(y.TxIds))
+                throw new ResultMismatchException($"block {a[i].Run.Block.Header.Height}: streamed and one-at-a-time results differ");
+        }
+    }
+
+    private static (double Ms, List<(BlockExecution Run, double CommitMs)> Blocks) Median(List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)> runs) =>
+        runs.OrderBy(r => r.Ms).ElementAt(runs.Count / 2);
+
+    private static List<ChainBlockTimes> Times(List<(BlockExecution Run, double CommitMs)> blocks) =>
+        blocks.Select(b => new ChainBlockTimes(b.Run.Block.Header.Height,
+            StageTimings.Order.Where(b.Run.Stages.Ran).ToDictionary(n => n, n => b.Run.Stages[n]), b.CommitMs)).ToList();
+
+    public static void Print(StreamPoint p)
+    {
+        var t = new Table().Title($"GpuExec bench, a chain of {p.Blocks} blocks x {p.TxsPerBlock:N0} txs on {p.Device}, {p.Threads} threads, {(p.Store ? "RocksDB store" : "in memory")}");
+        t.AddColumn("mode");
+        t.AddColumn(new TableColumn("chain ms (median)").RightAligned());
+        t.AddColumn(new TableColumn("min - max").RightAligned());
+        t.AddColumn(new TableColumn("TPS").RightAligned());
+        t.AddRow("one block at a time", p.SerialMs.ToString("F1"), $"{p.SerialRange.Min:F1} - {p.SerialRange.Max:F1}", p.SerialTps.ToString("N0"));
+        t.AddRow("streamed", p.StreamedMs.ToString("F1"), $"{p.StreamedRange.Min:F1} - {p.StreamedRange.Max:F1}", p.StreamedTps.ToString("N0"));
+        t.AddRow("[bold]streamed / one at a time[/]", "", "", $"{p.Speedup:F2}x");
+        t.Caption($"median of {p.Repeat} runs each, alternating; results equal block by block: receipts, txids, roots. Streamed stage times overlap the previous block's.");
+        AnsiConsole.Write(t);
+        var b = new Table().Title("per block, median run (ms)");
+        b.AddColumn("height");
+        b.AddColumn("mode");
+        foreach (var stage in p.SerialBlocks[0].Stages.Keys) b.AddColumn(new TableColumn(stage).RightAligned());
+        if (p.Store) b.AddColumn(new TableColumn("commit").RightAligned());
+        for (int i = 0; i < p.SerialBlocks.Count; i++)
+        {
+            foreach (var (mode, row) in new[] { ("one at a time", p.SerialBlocks[i]), ("streamed", p.StreamedBlocks[i]) })
+            {
+                var cells = new List<string> { row.Height.ToString(), mode };
+                cells.AddRange(p.SerialBlocks[0].Stages.Keys.Select(k => row.Stages.TryGetValue(k, out var ms) ? ms.ToString("F1") : "-"));
+                if (p.Store) cells.Add(row.CommitMs.ToString("F1"));
+                b.AddRow(cells.ToArray());
+            }
+        }
+        AnsiConsole.Write(b);
+    }
+
+    public static void WriteJson(string path, StreamPoint p)
+    {
+        CliOutput.WriteAtomically(path, s =>
+        {
+            using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteString("device", p.Device);
+            w.WriteNumber("cores", p.Cores);
+            w.WriteNumber("threads", p.Threads);
+            w.WriteString("execute_mode", p.ExecuteMode);
+            w.WriteNumber("blocks", p.Blocks);
+            w.WriteNumber("txs_per_block", p.TxsPerBlock);
+            w.WriteBoolean("store", p.Store);
+            w.WriteNumber("repeat", p.Repeat);
+            w.WriteNumber("serial_ms", p.SerialMs);
+            w.WriteNumber("streamed_ms", p.StreamedMs);
+            w.WriteNumber("serial_tps", p.SerialTps);
+            w.WriteNumber("streamed_tps", p.StreamedTps);
+            w.WriteNumber("streamed_speedup", p.Speedup);
+            w.WriteString("final_state_root", p.FinalStateRoot);
+            w.WriteBoolean("results_equal", true);
+            foreach (var (name, rows) in new[] { ("serial_blocks", p.SerialBlocks), ("streamed_blocks", p.StreamedBlocks) })
+            {
+                w.WriteStartArray(name);
+                foreach (var row in rows)
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("height", row.Height);
+                    w.WriteStartObject("stages");
+                    foreach (var (stage, ms) in row.Stages) w.WriteNumber(stage, ms);
+                    w.WriteEndObject();
+                    if (p.Store) w.WriteNumber("commit", row.CommitMs);
+                    w.WriteEndObject();
+                }
+                w.WriteEndArray();
+            }
+            w.WriteEndObject();
+        });
+    }
+}
