@@ -85,7 +85,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
         for (int j = 0; j < n; j++)
         {
             preds.Clear();
-            graph.Predecessors(j, preds);
+            graph.PredecessorsOf(j, preds);
             foreach (int i in preds)
             {
                 Assert.True(i < j && conflict[i, j], $"edge {i} -> {j} joins no conflicting pair");
@@ -102,7 +102,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
             int a = sets.Alias[r];
             if (a == AccessSets.Absent) { Assert.Equal(AccessMode.None, modes[r]); continue; }
             int holder = r - r % AccessSets.Stride + a;
-            Assert.Equal(keys[r], graph.UniqueKeys[graph.RecordSlotAndPosition[2 * holder]]);
+            Assert.Equal(keys[r], graph.UniqueKeys[graph.RecordSlots[holder].Slot]);
         }
     }
 
@@ -128,9 +128,9 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
             var g = gpu.Detect(sets);
             CheckAgainstNaive(d.N, d.Keys, d.Modes, g, sets);
             var c = cpu.Detect(sets);
-            Assert.Equal(c.SortedValues, g.SortedValues);
-            Assert.Equal(c.PredRange, g.PredRange);
-            Assert.Equal(c.RecordSlotAndPosition, g.RecordSlotAndPosition);
+            Assert.Equal(c.SortedRecords, g.SortedRecords);
+            Assert.Equal(c.Predecessors, g.Predecessors);
+            Assert.Equal(c.RecordSlots, g.RecordSlots);
             Assert.Equal(c.UniqueKeys, g.UniqueKeys);
         }, iter: 25, threads: 1);
     }
@@ -153,9 +153,9 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
         using var gpu = new IlgpuConflictDetector(ilgpu.Accelerator);
         var g = gpu.Detect(sets);
         var c = new CpuConflictDetector().Detect(sets);
-        Assert.Equal(c.SortedValues, g.SortedValues);
-        Assert.Equal(c.PredRange, g.PredRange);
-        Assert.Equal(c.RecordSlotAndPosition, g.RecordSlotAndPosition);
+        Assert.Equal(c.SortedRecords, g.SortedRecords);
+        Assert.Equal(c.Predecessors, g.Predecessors);
+        Assert.Equal(c.RecordSlots, g.RecordSlots);
         Assert.Equal(LevelScheduler.Levels(sets, c, out _), LevelScheduler.Levels(sets, g, out _));
     }
 

@@ -79,7 +79,7 @@ public class LanePlanTests
                     waited[u] = Math.Max(waited[u], count);
                 }
                 preds.Clear();
-                graph.Predecessors(tx, preds);
+                graph.PredecessorsOf(tx, preds);
                 foreach (int p in preds)
                 {
                     Assert.True(p < tx);

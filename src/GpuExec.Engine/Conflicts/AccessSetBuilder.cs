@@ -29,7 +29,6 @@ public static class AccessSetBuilder
         var poolOrdinals = new Dictionary<uint, int>();
         var pools = new List<Pool>();
         var keys = sets.Keys;
-        var values = sets.Values;
         var alias = sets.Alias;
         Span<ulong> k = stackalloc ulong[AccessSets.Stride];
         Span<AccessMode> m = stackalloc AccessMode[AccessSets.Stride];
@@ -142,7 +141,7 @@ public static class AccessSetBuilder
         {
             if (m[p] == AccessMode.None) continue;
             sets.Keys[count] = k[p];
-            sets.Values[count] = ((baseId + p) << 2) | (int)m[p];
+            sets.Records[count] = new AccessRecord(baseId + p, m[p]);
             count++;
         }
         return count;

@@ -6,16 +6,8 @@ namespace GpuExec.Engine.Conflicts;
 
 /// <summary>
 /// The declared access sets of one block (SPEC section 4): for every transaction that still has to
-/// run the stateful rules, the state keys it may touch and how. Each transaction has a fixed layout
-/// of <see cref="Stride"/> positions (record id <c>6 * tx + position</c>):
-/// <code>
-/// 0 Nonce      sender nonce                          Write
-/// 1 Fee        sender balance of token 0              Write
-/// 2 Collector  fee collector balance of token 0      Add
-/// 3 Debit      sender balance of the transfer token / swap input token   Write
-/// 4 Credit     recipient balance of the transfer token / sender balance of the swap output token   Add
-/// 5 Pool       the swap's pool                        Write
-/// </code>
+/// run the stateful rules, the state keys it may touch and how, in the fixed layout of
+/// <see cref="AccessLayout"/> (record id <c>AccessLayout.Stride * tx + position</c>).
 /// A key named at two positions of one transaction is held by the first, with the combined mode
 /// (<see cref="AccessModes.Combine"/>); the later position aliases it. A swap on an unknown pool
 /// names only positions 0-2. Statelessly decided transactions (MALFORMED, WRONG_CHAIN,
@@ -23,20 +15,20 @@ namespace GpuExec.Engine.Conflicts;
 /// </summary>
 public sealed class AccessSets
 {
-    public const int Stride = 6;
-    public const int PosNonce = 0, PosFee = 1, PosCollector = 2, PosDebit = 3, PosCredit = 4, PosPool = 5;
+    public const int Stride = AccessLayout.Stride;
+    public const int PosNonce = AccessLayout.Nonce, PosFee = AccessLayout.Fee, PosCollector = AccessLayout.Collector,
+        PosDebit = AccessLayout.Debit, PosCredit = AccessLayout.Credit, PosPool = AccessLayout.Pool;
     /// <summary>An <see cref="Alias"/> entry for a position that names no key.</summary>
     public const byte Absent = 0xFF;
 
     internal AccessSets(int txCount)
     {
-        // Record values hold record_id << 2 in an int.
-        if ((long)txCount * Stride > int.MaxValue >> 2) throw new ArgumentOutOfRangeException(nameof(txCount), txCount, "too many transactions for one block's access records");
+        if ((long)txCount * Stride > AccessRecord.MaxRecordId) throw new ArgumentOutOfRangeException(nameof(txCount), txCount, "too many transactions for one block's access records");
         TxCount = txCount;
         Scheduled = new bool[txCount];
         Alias = new byte[txCount * Stride];
         Keys = new ulong[txCount * Stride];
-        Values = new int[txCount * Stride];
+        Records = new AccessRecord[txCount * Stride];
         TxPool = new int[txCount];
     }
 
@@ -50,8 +42,8 @@ public sealed class AccessSets
     public int RecordCount { get; internal set; }
     /// <summary>Record keys, in block order (first <see cref="RecordCount"/> entries).</summary>
     public ulong[] Keys { get; }
-    /// <summary>Record values <c>record_id &lt;&lt; 2 | mode</c>, beside <see cref="Keys"/>.</summary>
-    public int[] Values { get; }
+    /// <summary>The records (record id and mode), beside <see cref="Keys"/>.</summary>
+    public AccessRecord[] Records { get; }
     /// <summary>
     /// Interned accounts: account id to account object, or null for an address the state does not
     /// hold yet (its values read as 0). Building the sets never changes the state: the execute stage
@@ -77,7 +69,4 @@ public sealed class AccessSets
     public Pool[] Pools { get; internal set; } = [];
     /// <summary>Per transaction: the ordinal of its swap's pool in <see cref="Pools"/>, or -1.</summary>
     public int[] TxPool { get; }
-
-    public static AccessMode ModeOf(int value) => (AccessMode)(value & 3);
-    public static int RecordOf(int value) => value >> 2;
 }

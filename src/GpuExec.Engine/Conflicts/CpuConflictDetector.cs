@@ -15,7 +15,7 @@ public sealed class CpuConflictDetector
     private const int Passes = (64 + DigitBits - 1) / DigitBits;
 
     private ulong[] _keys = [], _keysTmp = [];
-    private int[] _valsTmp = [];
+    private AccessRecord[] _valsTmp = [];
     private readonly int[] _hist = new int[Passes * Buckets];
 
     public ConflictGraph Detect(AccessSets sets)
@@ -26,43 +26,40 @@ public sealed class CpuConflictDetector
         {
             _keys = new ulong[m];
             _keysTmp = new ulong[m];
-            _valsTmp = new int[m];
+            _valsTmp = new AccessRecord[m];
         }
-        var values = new int[m];
+        var values = new AccessRecord[m];
         sets.Keys.AsSpan(0, m).CopyTo(_keys);
-        sets.Values.AsSpan(0, m).CopyTo(values);
+        sets.Records.AsSpan(0, m).CopyTo(values);
         var sorted = RadixSort(m, values);
         if (!ReferenceEquals(sorted, values)) sorted.AsSpan(0, m).CopyTo(values);
 
         var keys = _keys;
-        var predRange = new int[2 * m];
-        var slotPos = new int[2 * sets.TxCount * AccessSets.Stride];
-        slotPos.AsSpan().Fill(-1);
+        var predecessors = new PredecessorRange[m];
+        var slots = new RecordSlot[sets.TxCount * AccessLayout.Stride];
+        slots.AsSpan().Fill(RecordSlot.None);
         var unique = new ulong[m];
         int runStart = 0, prevRunStart = 0, segStart = 0, segNumber = 0;
         for (int p = 0; p < m; p++)
         {
-            int v = values[p];
-            int mode = v & 3;
+            var record = values[p];
+            var mode = record.Mode;
             bool newSegment = p == 0 || keys[p] != keys[p - 1];
-            bool newRun = newSegment || mode == (int)AccessMode.Write || mode != (values[p - 1] & 3);
+            bool newRun = newSegment || mode == AccessMode.Write || mode != values[p - 1].Mode;
             if (newSegment) { segStart = p; unique[segNumber++] = keys[p]; }
             if (newRun) { prevRunStart = runStart; runStart = p; }
             // Same as DerivePredecessors: the previous run ends where this one starts.
             int end = runStart;
             int start = end > segStart ? prevRunStart : end;
-            predRange[2 * p] = start;
-            predRange[2 * p + 1] = end;
-            int record = v >> 2;
-            slotPos[2 * record] = segNumber - 1;
-            slotPos[2 * record + 1] = p;
+            predecessors[p] = new PredecessorRange(start, end);
+            slots[record.RecordId] = new RecordSlot(segNumber - 1, p);
         }
         Array.Resize(ref unique, segNumber);
-        return new ConflictGraph(sets.TxCount, m, values, predRange, slotPos, unique, segNumber);
+        return new ConflictGraph(sets.TxCount, m, values, predecessors, slots, unique, segNumber);
     }
 
     /// <summary>Sorts <c>_keys[..m]</c> with <paramref name="values"/>; returns the array the values ended in (values or scratch).</summary>
-    private int[] RadixSort(int m, int[] values)
+    private AccessRecord[] RadixSort(int m, AccessRecord[] values)
     {
         var hist = _hist;
         Array.Clear(hist);

@@ -22,8 +22,10 @@ public sealed class IlgpuConflictDetector : IDisposable
 
     private int _capacity = -1, _recordIdCapacity = -1;
     private MemoryBuffer1D<ulong, Stride1D.Dense>? _keys, _unique;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _values, _runMark, _segMark, _segFlag, _runStart, _segStart, _segNumber, _predRange, _temp;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _slotPos;
+    private MemoryBuffer1D<AccessRecord, Stride1D.Dense>? _records;
+    private MemoryBuffer1D<int, Stride1D.Dense>? _runMark, _segMark, _segFlag, _runStart, _segStart, _segNumber, _temp;
+    private MemoryBuffer1D<PredecessorRange, Stride1D.Dense>? _predecessors;
+    private MemoryBuffer1D<RecordSlot, Stride1D.Dense>? _slots;
 
     public IlgpuConflictDetector(Accelerator accelerator)
     {
@@ -36,21 +38,21 @@ public sealed class IlgpuConflictDetector : IDisposable
     {
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Accelerator, Loaded> Cache = new();
 
-        public readonly RadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense> Sort;
+        public readonly RadixSortPairs<ulong, Stride1D.Dense, AccessRecord, Stride1D.Dense> Sort;
         public readonly Scan<int, Stride1D.Dense, Stride1D.Dense> MaxScan;
         public readonly Scan<int, Stride1D.Dense, Stride1D.Dense> AddScan;
-        public readonly Action<AcceleratorStream, Index1D, ArrayView<int>, int> Fill;
-        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>> Mark;
-        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>> Derive;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<RecordSlot>> ClearSlots;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<AccessRecord>, ArrayView<int>, ArrayView<int>, ArrayView<int>> Mark;
+        public readonly Action<AcceleratorStream, Index1D, ArrayView<ulong>, ArrayView<AccessRecord>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<PredecessorRange>, ArrayView<RecordSlot>, ArrayView<ulong>> Derive;
 
         private Loaded(Accelerator acc)
         {
-            Sort = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, int, Stride1D.Dense, AscendingUInt64>();
+            Sort = acc.CreateRadixSortPairs<ulong, Stride1D.Dense, AccessRecord, Stride1D.Dense, AscendingUInt64>();
             MaxScan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, MaxInt32>(ScanKind.Inclusive);
             AddScan = acc.CreateScan<int, Stride1D.Dense, Stride1D.Dense, AddInt32>(ScanKind.Inclusive);
-            Fill = acc.LoadAutoGroupedKernel<Index1D, ArrayView<int>, int>(ConflictKernels.Fill);
-            Mark = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(ConflictKernels.MarkBoundaries);
-            Derive = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<ulong>>(ConflictKernels.DerivePredecessors);
+            ClearSlots = acc.LoadAutoGroupedKernel<Index1D, ArrayView<RecordSlot>>(ConflictKernels.ClearSlots);
+            Mark = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<AccessRecord>, ArrayView<int>, ArrayView<int>, ArrayView<int>>(ConflictKernels.MarkBoundaries);
+            Derive = acc.LoadAutoGroupedKernel<Index1D, ArrayView<ulong>, ArrayView<AccessRecord>, ArrayView<int>, ArrayView<int>, ArrayView<int>, ArrayView<PredecessorRange>, ArrayView<RecordSlot>, ArrayView<ulong>>(ConflictKernels.DerivePredecessors);
         }
 
         public static Loaded For(Accelerator acc)
@@ -65,47 +67,47 @@ public sealed class IlgpuConflictDetector : IDisposable
     {
         ArgumentNullException.ThrowIfNull(sets);
         int m = sets.RecordCount;
-        int ids = sets.TxCount * AccessSets.Stride;
-        var slotPos = new int[2 * ids];
+        int ids = sets.TxCount * AccessLayout.Stride;
+        var slots = new RecordSlot[ids];
         if (m == 0)
         {
-            slotPos.AsSpan().Fill(-1);
-            return new ConflictGraph(sets.TxCount, 0, [], [], slotPos, [], 0);
+            slots.AsSpan().Fill(RecordSlot.None);
+            return new ConflictGraph(sets.TxCount, 0, [], [], slots, [], 0);
         }
         Ensure(m, ids);
         var stream = _acc.DefaultStream;
         var keys = _keys!.View.SubView(0, m);
-        var values = _values!.View.SubView(0, m);
+        var records = _records!.View.SubView(0, m);
         keys.CopyFromCPU(stream, sets.Keys.AsSpan(0, m));
-        values.CopyFromCPU(stream, sets.Values.AsSpan(0, m));
-        _k.Sort(stream, keys, values, _temp!.View);
+        records.CopyFromCPU(stream, sets.Records.AsSpan(0, m));
+        _k.Sort(stream, keys, records, _temp!.View);
         var runMark = _runMark!.View.SubView(0, m);
         var segMark = _segMark!.View.SubView(0, m);
         var segFlag = _segFlag!.View.SubView(0, m);
         var runStart = _runStart!.View.SubView(0, m);
         var segStart = _segStart!.View.SubView(0, m);
         var segNumber = _segNumber!.View.SubView(0, m);
-        var predRange = _predRange!.View.SubView(0, 2L * m);
-        var slotPosView = _slotPos!.View.SubView(0, 2L * ids);
+        var predecessors = _predecessors!.View.SubView(0, m);
+        var slotView = _slots!.View.SubView(0, ids);
         var unique = _unique!.View.SubView(0, m);
-        _k.Mark(stream, m, keys, values, runMark, segMark, segFlag);
+        _k.Mark(stream, m, keys, records, runMark, segMark, segFlag);
         _k.MaxScan(stream, runMark, runStart, _temp.View);
         _k.MaxScan(stream, segMark, segStart, _temp.View);
         _k.AddScan(stream, segFlag, segNumber, _temp.View);
-        _k.Fill(stream, (int)slotPosView.Length, slotPosView, -1);
-        _k.Derive(stream, m, keys, values, runStart, segStart, segNumber, predRange, slotPosView, unique);
+        _k.ClearSlots(stream, ids, slotView);
+        _k.Derive(stream, m, keys, records, runStart, segStart, segNumber, predecessors, slotView, unique);
 
-        var sortedValues = new int[m];
-        var pred = new int[2 * m];
+        var sorted = new AccessRecord[m];
+        var pred = new PredecessorRange[m];
         var count = new int[1];
-        values.CopyToCPU(stream, sortedValues);
-        predRange.CopyToCPU(stream, pred);
-        slotPosView.CopyToCPU(stream, slotPos);
+        records.CopyToCPU(stream, sorted);
+        predecessors.CopyToCPU(stream, pred);
+        slotView.CopyToCPU(stream, slots);
         segNumber.SubView(m - 1, 1).CopyToCPU(stream, count);
         var uniqueKeys = new ulong[count[0]];
         unique.SubView(0, count[0]).CopyToCPU(stream, uniqueKeys);
         stream.Synchronize();
-        return new ConflictGraph(sets.TxCount, m, sortedValues, pred, slotPos, uniqueKeys, count[0]);
+        return new ConflictGraph(sets.TxCount, m, sorted, pred, slots, uniqueKeys, count[0]);
     }
 
     private void Ensure(int m, int ids)
@@ -116,16 +118,16 @@ public sealed class IlgpuConflictDetector : IDisposable
             DisposeRecordBuffers();
             _keys = _acc.Allocate1D<ulong>(cap);
             _unique = _acc.Allocate1D<ulong>(cap);
-            _values = _acc.Allocate1D<int>(cap);
+            _records = _acc.Allocate1D<AccessRecord>(cap);
             _runMark = _acc.Allocate1D<int>(cap);
             _segMark = _acc.Allocate1D<int>(cap);
             _segFlag = _acc.Allocate1D<int>(cap);
             _runStart = _acc.Allocate1D<int>(cap);
             _segStart = _acc.Allocate1D<int>(cap);
             _segNumber = _acc.Allocate1D<int>(cap);
-            _predRange = _acc.Allocate1D<int>(2L * cap);
+            _predecessors = _acc.Allocate1D<PredecessorRange>(cap);
             long temp = Math.Max(
-                _acc.ComputeRadixSortPairsTempStorageSize<ulong, int, AscendingUInt64>(cap),
+                _acc.ComputeRadixSortPairsTempStorageSize<ulong, AccessRecord, AscendingUInt64>(cap),
                 _acc.ComputeScanTempStorageSize<int>(cap));
             _temp = _acc.Allocate1D<int>(Math.Max(1, temp));
             _capacity = cap;
@@ -133,21 +135,21 @@ public sealed class IlgpuConflictDetector : IDisposable
         if (ids > _recordIdCapacity)
         {
             int cap = Math.Max(ids, _recordIdCapacity * 2);
-            _slotPos?.Dispose();
-            _slotPos = _acc.Allocate1D<int>(2L * cap);
+            _slots?.Dispose();
+            _slots = _acc.Allocate1D<RecordSlot>(cap);
             _recordIdCapacity = cap;
         }
     }
 
     private void DisposeRecordBuffers()
     {
-        _keys?.Dispose(); _unique?.Dispose(); _values?.Dispose(); _runMark?.Dispose(); _segMark?.Dispose();
-        _segFlag?.Dispose(); _runStart?.Dispose(); _segStart?.Dispose(); _segNumber?.Dispose(); _predRange?.Dispose(); _temp?.Dispose();
+        _keys?.Dispose(); _unique?.Dispose(); _records?.Dispose(); _runMark?.Dispose(); _segMark?.Dispose();
+        _segFlag?.Dispose(); _runStart?.Dispose(); _segStart?.Dispose(); _segNumber?.Dispose(); _predecessors?.Dispose(); _temp?.Dispose();
     }
 
     public void Dispose()
     {
         DisposeRecordBuffers();
-        _slotPos?.Dispose();
+        _slots?.Dispose();
     }
 }

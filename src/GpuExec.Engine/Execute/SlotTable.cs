@@ -108,6 +108,17 @@ public sealed class SlotTable
         return lo;
     }
 
+    /// <summary>
+    /// The slot that transaction <paramref name="tx"/>'s layout position <paramref name="position"/>
+    /// reads and writes: its own record's, or the one of the earlier position holding the same key;
+    /// -1 when the position names no key.
+    /// </summary>
+    public int SlotOf(int tx, int position)
+    {
+        byte holder = Sets.Alias[tx * AccessSets.Stride + position];
+        return holder == AccessSets.Absent ? -1 : Graph.Slot(tx, holder).Slot;
+    }
+
     /// <summary>Loads the slots from the state (read-only, on <paramref name="options"/>' threads).</summary>
     public static SlotTable Load(AccessSets sets, ConflictGraph graph, ParallelOptions options)
     {
@@ -149,17 +160,16 @@ public sealed class SlotTable
         const int Step = 8;
         var index = new int[graph.UniqueCount];
         var alias = sets.Alias;
-        var slotPos = graph.RecordSlotAndPosition;
-        var sorted = graph.SortedValues;
+        var sorted = graph.SortedRecords;
         for (int tx = 0; tx < sets.TxCount; tx += Step)
         {
             if (!sets.Scheduled[tx]) continue;
             foreach (int k in (ReadOnlySpan<int>)[AccessSets.PosCollector, AccessSets.PosCredit])
             {
-                int r = tx * AccessSets.Stride + k;
                 // A credit holds its own key in Add mode (a key also debited by the transaction is a Write).
-                if (alias[r] == k && AccessSets.ModeOf(sorted[slotPos[2 * r + 1]]) == GpuExec.Kernels.Conflicts.AccessMode.Add)
-                    index[slotPos[2 * r]]++;
+                if (alias[tx * AccessSets.Stride + k] != k) continue;
+                var slot = graph.Slot(tx, k);
+                if (sorted[slot.SortedPosition].Mode == GpuExec.Kernels.Conflicts.AccessMode.Add) index[slot.Slot]++;
             }
         }
         int hot = 0;

@@ -17,6 +17,7 @@ internal struct SlotTxState : ITxState
     private readonly ulong[] _values;
     private readonly PaddedPool[] _pools;
     private readonly int _nonce, _fee, _collector, _debit, _credit, _pool;
+    private readonly uint _debitToken, _creditToken; // the tokens of the declared debit and credit keys
     private readonly ulong[]? _deltas; // lanes mode: this lane's hot credit accumulators (see SlotTable.Deltas)
     private readonly int[] _hot;
     private readonly int _deltaBase;
@@ -37,15 +38,15 @@ internal struct SlotTxState : ITxState
         _values = table.Values;
         _pools = table.Pools;
         // Slots straight from the access sets and the graph: alias position, then that record's slot.
-        int b = tx * AccessSets.Stride;
-        var alias = table.Sets.Alias.AsSpan(b, AccessSets.Stride);
-        var slotPos = table.Graph.RecordSlotAndPosition;
-        _nonce = slotPos[2 * (b + alias[AccessSets.PosNonce])];
-        _fee = slotPos[2 * (b + alias[AccessSets.PosFee])];
-        _collector = slotPos[2 * (b + alias[AccessSets.PosCollector])];
-        _debit = alias[AccessSets.PosDebit] == AccessSets.Absent ? -1 : slotPos[2 * (b + alias[AccessSets.PosDebit])];
-        _credit = alias[AccessSets.PosCredit] == AccessSets.Absent ? -1 : slotPos[2 * (b + alias[AccessSets.PosCredit])];
+        _nonce = table.SlotOf(tx, AccessSets.PosNonce);
+        _fee = table.SlotOf(tx, AccessSets.PosFee);
+        _collector = table.SlotOf(tx, AccessSets.PosCollector);
+        _debit = table.SlotOf(tx, AccessSets.PosDebit);
+        _credit = table.SlotOf(tx, AccessSets.PosCredit);
         _pool = table.Sets.TxPool[tx];
+        var keys = table.Graph.UniqueKeys;
+        _debitToken = _debit < 0 ? uint.MaxValue : StateKey.Low(keys[_debit]);
+        _creditToken = _credit < 0 ? uint.MaxValue : StateKey.Low(keys[_credit]);
         if (_deltas is not null)
         {
             // The balances this transaction reads: bring in the credits pending in every lane.
@@ -76,17 +77,31 @@ internal struct SlotTxState : ITxState
         set => _values[_nonce] = value;
     }
 
-    // The rules ask for the sender's balance of token 0 (fee) and of the debited token only.
-    public readonly ulong SenderBalance(uint token) => _values[token == 0 ? _fee : _debit];
-    public readonly void SetSenderBalance(uint token, ulong amount) => _values[token == 0 ? _fee : _debit] = amount;
+    // The rules ask for the sender's balance of token 0 (fee) and of the debited token, and credit
+    // the declared credit key. Each access is checked against the keys the access sets declared: a
+    // rule that reads anything else fails here instead of reading the wrong slot.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int SenderSlot(uint token) =>
+        token == 0 ? _fee : token == _debitToken ? _debit : throw Undeclared($"the sender's balance of token {token}");
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int CreditSlot(uint token) =>
+        token == _creditToken ? _credit : throw Undeclared($"a credit of token {token}");
+
+    private static InvalidOperationException Undeclared(string what) =>
+        new($"the rules touched {what}, which the transaction's access set does not declare");
+
+    public readonly ulong SenderBalance(uint token) => _values[SenderSlot(token)];
+    public readonly void SetSenderBalance(uint token, ulong amount) => _values[SenderSlot(token)] = amount;
     public readonly void CreditCollector(ulong fee) => Credit(_collector, fee);
-    public readonly void CreditRecipient(Address to, uint token, ulong amount) => Credit(_credit, amount);
-    public readonly void CreditSender(uint token, ulong amount) => Credit(_credit, amount);
+    public readonly void CreditRecipient(Address to, uint token, ulong amount) => Credit(CreditSlot(token), amount);
+    public readonly void CreditSender(uint token, ulong amount) => Credit(CreditSlot(token), amount);
 
     public readonly bool TryGetPool(uint id, out Model.Pool pool)
     {
         if (_pool < 0) { pool = default; return false; }
         pool = _pools[_pool].Value;
+        if (pool.Id != id) throw Undeclared($"pool {id}");
         return true;
     }
 

@@ -34,9 +34,9 @@ public static class LaneScheduler
         if (lanes == 1) return OneLane(sets, graph);
         int n = sets.TxCount;
         int m = graph.RecordCount;
-        var slotPos = graph.RecordSlotAndPosition;
-        var pred = graph.PredRange;
-        var sorted = graph.SortedValues;
+        var slots = graph.RecordSlots;
+        var pred = graph.Predecessors;
+        var sorted = graph.SortedRecords;
         var scheduled = sets.Scheduled;
         var txPool = sets.TxPool;
 
@@ -65,15 +65,16 @@ public static class LaneScheduler
             int baseId = tx * AccessSets.Stride;
             for (int k = 0; k < AccessSets.Stride; k++)
             {
-                int p = slotPos[2 * (baseId + k) + 1];
-                if (p < 0) continue;
-                int s = pred[2 * p], e = pred[2 * p + 1];
+                var slot = slots[baseId + k];
+                if (!slot.IsNamed) continue;
+                var range = pred[slot.SortedPosition];
+                int s = range.Start, e = range.End;
                 if (s == e) continue;
                 if (e - s <= DirectRun)
                 {
                     for (int q = s; q < e; q++)
                     {
-                        int t = (sorted[q] >> 2) / AccessSets.Stride;
+                        int t = sorted[q].Tx;
                         if (level[t] + 1 > lv) lv = level[t] + 1;
                         if (pos[t] + 1 > need[lane[t]]) need[lane[t]] = pos[t] + 1;
                     }
@@ -88,10 +89,10 @@ public static class LaneScheduler
                     for (int l = 0; l <= lanes; l++) summaries.Add(0);
                     for (int q = s; q < e; q++)
                     {
-                        int t = (sorted[q] >> 2) / AccessSets.Stride;
+                        int t = sorted[q].Tx;
                         if (level[t] > mx) mx = level[t];
-                        int slot = at + 1 + lane[t];
-                        if (pos[t] + 1 > summaries[slot]) summaries[slot] = pos[t] + 1;
+                        int entry = at + 1 + lane[t];
+                        if (pos[t] + 1 > summaries[entry]) summaries[entry] = pos[t] + 1;
                     }
                     summaries[at] = mx;
                 }

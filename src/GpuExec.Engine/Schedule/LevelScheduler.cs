@@ -20,9 +20,9 @@ public static class LevelScheduler
         var level = new int[n];
         var runMax = new int[Math.Max(1, graph.RecordCount)];
         runMax.AsSpan().Fill(-1);
-        var slotPos = graph.RecordSlotAndPosition;
-        var pred = graph.PredRange;
-        var sorted = graph.SortedValues;
+        var slots = graph.RecordSlots;
+        var pred = graph.Predecessors;
+        var sorted = graph.SortedRecords;
         int maxLevel = -1;
         for (int tx = 0; tx < n; tx++)
         {
@@ -31,16 +31,17 @@ public static class LevelScheduler
             int baseId = tx * AccessSets.Stride;
             for (int k = 0; k < AccessSets.Stride; k++)
             {
-                int p = slotPos[2 * (baseId + k) + 1];
-                if (p < 0) continue;
-                int s = pred[2 * p], e = pred[2 * p + 1];
+                var slot = slots[baseId + k];
+                if (!slot.IsNamed) continue;
+                var range = pred[slot.SortedPosition];
+                int s = range.Start, e = range.End;
                 if (s == e) continue;
                 int mx = runMax[s];
                 if (mx < 0)
                 {
                     for (int q = s; q < e; q++)
                     {
-                        int lq = level[(sorted[q] >> 2) / AccessSets.Stride];
+                        int lq = level[sorted[q].Tx];
                         if (lq > mx) mx = lq;
                     }
                     runMax[s] = mx;

@@ -1,0 +1,107 @@
+using System.Runtime.InteropServices;
+
+namespace GpuExec.Kernels.Conflicts;
+
+/// <summary>
+/// The fixed access layout of a transaction: <see cref="Stride"/> positions, each naming at most
+/// one state key. A record id is <c>Stride * tx + position</c>. The one definition the host and the
+/// kernels share.
+/// <code>
+/// position  key                                                          mode
+///        0  sender nonce                                                 Write
+///        1  sender balance of token 0 (the fee)                          Write
+///        2  fee collector balance of token 0                             Add
+///        3  sender balance of the transfer token / swap input token       Write
+///        4  recipient balance of the transfer token / sender's swap output  Add
+///        5  the swap's pool                                              Write
+/// </code>
+/// </summary>
+public static class AccessLayout
+{
+    public const int Stride = 6;
+    public const int Nonce = 0, Fee = 1, Collector = 2, Debit = 3, Credit = 4, Pool = 5;
+}
+
+/// <summary>
+/// One access record's value, 4 bytes, beside its 64-bit state key in the sort:
+/// <code>
+/// bits 31-2  record id (AccessLayout.Stride * tx + position), so at most 2^29 records per block
+/// bits  1-0  AccessMode (1 Read, 2 Add, 3 Write)
+/// </code>
+/// A stable sort by key keeps each key's records in block order, since record ids grow with it.
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct AccessRecord : IEquatable<AccessRecord>
+{
+    /// <summary>The largest record id the value holds.</summary>
+    public const int MaxRecordId = int.MaxValue >> 2;
+
+    private readonly int _value;
+
+    public AccessRecord(int recordId, AccessMode mode) => _value = (recordId << 2) | (int)mode;
+
+    public AccessRecord(int tx, int position, AccessMode mode) : this(tx * AccessLayout.Stride + position, mode) { }
+
+    /// <summary><c>AccessLayout.Stride * tx + position</c>.</summary>
+    public int RecordId => _value >> 2;
+    public AccessMode Mode => (AccessMode)(_value & 3);
+    public int Tx => RecordId / AccessLayout.Stride;
+    public int Position => RecordId % AccessLayout.Stride;
+
+    public bool Equals(AccessRecord other) => _value == other._value;
+    public override bool Equals(object? obj) => obj is AccessRecord r && Equals(r);
+    public override int GetHashCode() => _value;
+    public static bool operator ==(AccessRecord a, AccessRecord b) => a._value == b._value;
+    public static bool operator !=(AccessRecord a, AccessRecord b) => a._value != b._value;
+    public override string ToString() => $"tx {Tx} position {Position} {Mode}";
+}
+
+/// <summary>
+/// The predecessors of one sorted record, 8 bytes: the sorted positions <c>[Start, End)</c> of the
+/// previous run of its key (a Write, or the Reads or Adds since the previous Write); empty at the
+/// first run. All of them come earlier in the block.
+/// <code>
+/// bytes 0-3  Start (int)
+/// bytes 4-7  End (int)
+/// </code>
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct PredecessorRange(int start, int end) : IEquatable<PredecessorRange>
+{
+    public int Start { get; } = start;
+    public int End { get; } = end;
+    public bool IsEmpty => Start == End;
+
+    public bool Equals(PredecessorRange other) => Start == other.Start && End == other.End;
+    public override bool Equals(object? obj) => obj is PredecessorRange r && Equals(r);
+    public override int GetHashCode() => Start * 31 + End;
+    public static bool operator ==(PredecessorRange a, PredecessorRange b) => a.Equals(b);
+    public static bool operator !=(PredecessorRange a, PredecessorRange b) => !a.Equals(b);
+    public override string ToString() => $"[{Start}, {End})";
+}
+
+/// <summary>
+/// Where one record id of the layout landed, 8 bytes: its slot (the number of its key among the
+/// block's distinct keys, ascending) and its sorted position; both -1 for a position that names no
+/// key of its own (absent, or holding a key an earlier position of the same transaction holds).
+/// <code>
+/// bytes 0-3  Slot (int)
+/// bytes 4-7  SortedPosition (int)
+/// </code>
+/// </summary>
+[StructLayout(LayoutKind.Sequential)]
+public readonly struct RecordSlot(int slot, int sortedPosition) : IEquatable<RecordSlot>
+{
+    public static RecordSlot None => new(-1, -1);
+
+    public int Slot { get; } = slot;
+    public int SortedPosition { get; } = sortedPosition;
+    public bool IsNamed => SortedPosition >= 0;
+
+    public bool Equals(RecordSlot other) => Slot == other.Slot && SortedPosition == other.SortedPosition;
+    public override bool Equals(object? obj) => obj is RecordSlot r && Equals(r);
+    public override int GetHashCode() => Slot * 31 + SortedPosition;
+    public static bool operator ==(RecordSlot a, RecordSlot b) => a.Equals(b);
+    public static bool operator !=(RecordSlot a, RecordSlot b) => !a.Equals(b);
+    public override string ToString() => IsNamed ? $"slot {Slot} at {SortedPosition}" : "none";
+}
