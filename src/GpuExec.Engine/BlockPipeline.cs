@@ -78,12 +78,12 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         _logger = logger ?? NullLogger.Instance;
         _device = device;
         _ownsDevice = ownsDevice;
-        Mode = options.Execute != ExecuteMode.Auto ? options.Execute
-            : device.Accelerator is null ? ExecuteMode.InOrder : ExecuteMode.Parallel;
+        Mode = options.Apply != ApplyMode.Auto ? options.Apply
+            : device.Accelerator is null ? ApplyMode.InOrder : ApplyMode.Lanes;
         try
         {
             _verify = VerifyStage.For(device, options, signatures);
-            if (Mode == ExecuteMode.Parallel) _lanes = new LaneExecutor(options.Threads, device.Accelerator, options.Lanes);
+            if (Mode == ApplyMode.Lanes) _lanes = new LaneExecutor(options.Threads, device.Accelerator, options.Lanes);
         }
         catch
         {
@@ -104,8 +104,8 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
     public string DeviceDescription { get; }
 
-    /// <summary>How blocks are applied (<see cref="ExecuteMode.Auto"/> resolved for the device).</summary>
-    public ExecuteMode Mode { get; }
+    /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
+    public ApplyMode Mode { get; }
 
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;

@@ -15,12 +15,12 @@ public sealed class GpuExecOptions
     public int VerifyChunkSize { get; set; } = 1 << 16;
 
     /// <summary>
-    /// How the verified transactions are applied. <see cref="ExecuteMode.Auto"/> (default): in block
+    /// How the verified transactions are applied. <see cref="ApplyMode.Auto"/> (default): in block
     /// order on one thread on the <c>cpu</c> device, where finding the conflicts on the host (access
     /// sets, sort, schedule) costs more than applying the block does (see docs/BENCHMARKS.md), and
     /// in parallel lanes on every ILGPU device, where conflict detection runs as kernels.
     /// </summary>
-    public ExecuteMode Execute { get; set; } = ExecuteMode.Auto;
+    public ApplyMode Apply { get; set; } = ApplyMode.Auto;
 
     /// <summary>Parallel mode: how many lanes execute a block (at most <see cref="Threads"/>); 0 (default): chosen by measurement, block after block.</summary>
     public int Lanes { get; set; }
@@ -30,18 +30,18 @@ public sealed class GpuExecOptions
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
-        if (!Enum.IsDefined(Execute)) throw new ArgumentOutOfRangeException(nameof(Execute), Execute, "unknown execute mode");
+        if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
     }
 }
 
-/// <summary>How <see cref="BlockPipeline"/> applies a block once its signatures are verified.</summary>
-public enum ExecuteMode
+/// <summary>How <see cref="BlockPipeline"/> applies a block once its signatures are verified: the apply strategy of the execute stage.</summary>
+public enum ApplyMode
 {
     /// <summary>In order on the <c>cpu</c> device, lanes on ILGPU devices.</summary>
     Auto,
     /// <summary>Conflict detection, then lanes on the worker threads (<see cref="Schedule.LaneScheduler"/>).</summary>
-    Parallel,
+    Lanes,
     /// <summary>The reference rules in block order on one thread (signatures still verified in parallel).</summary>
     InOrder,
 }

@@ -10,7 +10,7 @@ public class BenchCommandTests
     {
         var json = Path.Combine(Cli.TempDir(), "bench.json");
         var (code, _, err) = Cli.Run("bench", "--txs", "600", "--accounts", "40", "--pools", "2", "--repeat", "1", "--device", "cpu",
-            "--execute", "parallel", "--lanes", "2", "--threads", "2", "--json", json);
+            "--apply", "lanes", "--lanes", "2", "--threads", "2", "--json", json);
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
         var root = doc.RootElement;
@@ -60,7 +60,7 @@ public class BenchCommandTests
         var json = Path.Combine(Cli.TempDir(), "chain.json");
         var before = Directory.GetDirectories(Path.GetTempPath(), "gpuexec-bench-*").Length;
         var (code, stdout, err) = Cli.Run("bench", "--blocks", "3", "--state", "--txs", "300", "--accounts", "40", "--pools", "2",
-            "--repeat", "1", "--device", "cpu", "--execute", execute, "--json", json);
+            "--repeat", "1", "--device", "cpu", "--apply", execute, "--json", json);
         Assert.True(code == 0, err);
         Assert.Contains("streamed / one at a time", stdout);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));

@@ -17,7 +17,7 @@ public class RunCommandTests
     {
         var dir = Cli.TempDir();
         var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"),
-            "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu", "--execute", execute);
+            "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu", "--apply", execute);
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Example, "expected-dump.json")), File.ReadAllBytes(Path.Combine(dir, "d.json")));
         var expected = File.ReadAllLines(Path.Combine(Example, "expected-receipts.jsonl"));

@@ -56,9 +56,9 @@ internal static class Blocks
     /// The shipped pipeline on <paramref name="device"/> (null: the <c>cpu</c> device), applying in
     /// <paramref name="mode"/> with <paramref name="threads"/> threads and as many fixed lanes.
     /// </summary>
-    public static BlockPipeline Pipeline(int threads, ComputeDevice? device, ExecuteMode mode = ExecuteMode.Parallel)
+    public static BlockPipeline Pipeline(int threads, ComputeDevice? device, ApplyMode mode = ApplyMode.Lanes)
     {
-        var options = new GpuExecOptions { Device = device?.Kind ?? DeviceKind.Cpu, Threads = threads, Execute = mode, Lanes = mode == ExecuteMode.Parallel ? threads : 0 };
+        var options = new GpuExecOptions { Device = device?.Kind ?? DeviceKind.Cpu, Threads = threads, Apply = mode, Lanes = mode == ApplyMode.Lanes ? threads : 0 };
         return device is null ? new BlockPipeline(options) : new BlockPipeline(options, device, HostVerifier);
     }
 
@@ -67,7 +67,7 @@ internal static class Blocks
     /// <paramref name="pre"/>; asserts identical receipts, txids, root, dump and account count.
     /// Returns the pipeline's schedule figures.
     /// </summary>
-    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, ComputeDevice? device, int repeats = 1, ExecuteMode mode = ExecuteMode.Parallel)
+    public static ScheduleStats AssertSame(WorldState pre, Block block, int threads, ComputeDevice? device, int repeats = 1, ApplyMode mode = ApplyMode.Lanes)
     {
         var seqState = pre.Clone();
         var expected = SequentialExecutor.Execute(seqState, block);
@@ -92,7 +92,7 @@ internal static class Blocks
     /// A chain streamed through the pipeline (<see cref="BlockPipeline.ExecuteStreamAsync"/>) equals the
     /// reference block by block: receipts, txids, root, dump and account count after each block.
     /// </summary>
-    public static async Task AssertStreamSame(WorldState genesis, IReadOnlyList<Block> blocks, int threads, ComputeDevice? device, ExecuteMode mode = ExecuteMode.Parallel)
+    public static async Task AssertStreamSame(WorldState genesis, IReadOnlyList<Block> blocks, int threads, ComputeDevice? device, ApplyMode mode = ApplyMode.Lanes)
     {
         var seq = genesis.Clone();
         var par = genesis.Clone();

@@ -40,13 +40,13 @@ public class PipelineApiTests
     }
 
     [Theory]
-    [InlineData(ExecuteMode.Parallel, false)]
-    [InlineData(ExecuteMode.Parallel, true)]
-    [InlineData(ExecuteMode.InOrder, false)]
-    [InlineData(ExecuteMode.InOrder, true)]
-    public void Both_execute_modes_equal_the_sequential_executor_over_a_chain(ExecuteMode mode, bool collectorSends)
+    [InlineData(ApplyMode.Lanes, false)]
+    [InlineData(ApplyMode.Lanes, true)]
+    [InlineData(ApplyMode.InOrder, false)]
+    [InlineData(ApplyMode.InOrder, true)]
+    public void Both_applys_equal_the_sequential_executor_over_a_chain(ApplyMode mode, bool collectorSends)
     {
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2 });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode, Threads = 2 });
         Assert.Equal(mode, pipeline.Mode);
         var gen = new BlockGenerator(new GeneratorOptions
         {
@@ -79,7 +79,7 @@ public class PipelineApiTests
         var seq = SequentialExecutor.Execute(expected, block);
         Assert.Contains(GpuExec.Model.TxStatus.BadSignature, seq.Statuses);
         using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.IlgpuCpu, Threads = 2 });
-        Assert.Equal(ExecuteMode.Parallel, pipeline.Mode);
+        Assert.Equal(ApplyMode.Lanes, pipeline.Mode);
         var state = gen.Genesis.Clone();
         var run = pipeline.Execute(block, state, TestContext.Current.CancellationToken);
         Assert.Equal(seq.Statuses, run.Result.Statuses);
@@ -92,9 +92,9 @@ public class PipelineApiTests
     public void Auto_applies_in_order_on_the_cpu_and_in_parallel_on_an_ilgpu_device()
     {
         using (var cpu = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu }))
-            Assert.Equal(ExecuteMode.InOrder, cpu.Mode);
+            Assert.Equal(ApplyMode.InOrder, cpu.Mode);
         using var emulated = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.IlgpuCpu });
-        Assert.Equal(ExecuteMode.Parallel, emulated.Mode);
+        Assert.Equal(ApplyMode.Lanes, emulated.Mode);
     }
 
     [Fact]
@@ -121,16 +121,16 @@ public class PipelineApiTests
 
     /// <summary>Cancels when the given stage has just finished: the next stage's checkpoint must stop the block.</summary>
     [Theory]
-    [InlineData(StageTimings.TxRoot, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.TxIds, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.Conflicts, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.Schedule, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.TxRoot, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Conflicts, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Schedule, ExecuteMode.Parallel)]
-    public void Cancellation_mid_block_leaves_the_state_untouched(string afterStage, ExecuteMode mode)
+    [InlineData(StageTimings.TxRoot, ApplyMode.InOrder)]
+    [InlineData(StageTimings.TxIds, ApplyMode.InOrder)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.InOrder)]
+    [InlineData(StageTimings.Conflicts, ApplyMode.InOrder)]
+    [InlineData(StageTimings.Schedule, ApplyMode.InOrder)]
+    [InlineData(StageTimings.TxRoot, ApplyMode.Lanes)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Conflicts, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Schedule, ApplyMode.Lanes)]
+    public void Cancellation_mid_block_leaves_the_state_untouched(string afterStage, ApplyMode mode)
     {
         var (genesis, block) = Workload();
         using var cts = new CancellationTokenSource();
@@ -139,7 +139,7 @@ public class PipelineApiTests
             if (state.TryGetValue("Stage", out var s) && (string?)s == afterStage) cts.Cancel();
         });
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode }, factory.CreateLogger<BlockPipeline>());
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode }, factory.CreateLogger<BlockPipeline>());
         var state = genesis.Clone();
         var before = (Blocks.Dump(state), state.ComputeStateRoot(), state.Height);
         Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Execute(block, state, cts.Token));

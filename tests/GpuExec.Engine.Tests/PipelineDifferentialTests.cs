@@ -18,11 +18,11 @@ namespace GpuExec.Engine.Tests;
 [Collection(IlgpuCollection.Name)]
 public class PipelineDifferentialTests(IlgpuFixture ilgpu)
 {
-    public static TheoryData<bool, int, ExecuteMode> Configs => new()
+    public static TheoryData<bool, int, ApplyMode> Configs => new()
     {
-        { false, 1, ExecuteMode.Parallel }, { false, 2, ExecuteMode.Parallel }, { false, 16, ExecuteMode.Parallel },
-        { true, 1, ExecuteMode.Parallel }, { true, 2, ExecuteMode.Parallel }, { true, 16, ExecuteMode.Parallel },
-        { false, 2, ExecuteMode.InOrder }, { true, 2, ExecuteMode.InOrder },
+        { false, 1, ApplyMode.Lanes }, { false, 2, ApplyMode.Lanes }, { false, 16, ApplyMode.Lanes },
+        { true, 1, ApplyMode.Lanes }, { true, 2, ApplyMode.Lanes }, { true, 16, ApplyMode.Lanes },
+        { false, 2, ApplyMode.InOrder }, { true, 2, ApplyMode.InOrder },
     };
 
     private ComputeDevice? Dev(bool useIlgpu) => useIlgpu ? ilgpu.Device : null;
@@ -30,7 +30,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     private static readonly Signer[] S = Blocks.Signers(12);
 
     [Theory, MemberData(nameof(Configs))]
-    public void Two_accounts_one_pool_everything_conflicts(bool useIlgpu, int threads, ExecuteMode mode)
+    public void Two_accounts_one_pool_everything_conflicts(bool useIlgpu, int threads, ApplyMode mode)
     {
         var pre = Blocks.Genesis(S[..2]);
         var recs = new List<byte[]>();
@@ -44,11 +44,11 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
         }
         var block = Blocks.Encode(pre, S[0].Address, recs);
         var stats = Blocks.AssertSame(pre, block, threads, Dev(useIlgpu), repeats: 2, mode);
-        if (mode == ExecuteMode.Parallel) Assert.Equal(60, stats.CriticalPath); // collector 0 sends: every tx is ordered
+        if (mode == ApplyMode.Lanes) Assert.Equal(60, stats.CriticalPath); // collector 0 sends: every tx is ordered
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void No_conflicts_is_one_batch(bool useIlgpu, int threads, ExecuteMode mode)
+    public void No_conflicts_is_one_batch(bool useIlgpu, int threads, ApplyMode mode)
     {
         var pre = Blocks.Genesis(S);
         var recs = new List<byte[]>();
@@ -56,13 +56,13 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
         for (int i = 1; i <= 5; i++) recs.Add(S[i].Transfer(Blocks.Chain, 0, 7, S[i + 5].Address, 1, 100));
         var block = Blocks.Encode(pre, S[11].Address, recs);
         var stats = Blocks.AssertSame(pre, block, threads, Dev(useIlgpu), repeats: 2, mode);
-        if (mode == ExecuteMode.InOrder) { Assert.Equal((0, 1), (stats.CriticalPath, stats.Lanes)); return; }
+        if (mode == ApplyMode.InOrder) { Assert.Equal((0, 1), (stats.CriticalPath, stats.Lanes)); return; }
         Assert.Equal((1, threads), (stats.CriticalPath, stats.Lanes));
         Assert.Equal(5.0, stats.EffectiveParallelism);
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Fee_collector_that_also_sends_and_self_transfers(bool useIlgpu, int threads, ExecuteMode mode)
+    public void Fee_collector_that_also_sends_and_self_transfers(bool useIlgpu, int threads, ApplyMode mode)
     {
         var pre = Blocks.Genesis(S[..6], balance: 500);
         var recs = new List<byte[]>();
@@ -80,7 +80,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Credit_then_debit_chains_and_long_nonce_chains(bool useIlgpu, int threads, ExecuteMode mode)
+    public void Credit_then_debit_chains_and_long_nonce_chains(bool useIlgpu, int threads, ApplyMode mode)
     {
         var pre = Blocks.Genesis(S, balance: 100);
         var empty = Blocks.Signers(4, 1000); // accounts that exist only once credited
@@ -96,11 +96,11 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
         }
         var block = Blocks.Encode(pre, S[11].Address, recs);
         var stats = Blocks.AssertSame(pre, block, threads, Dev(useIlgpu), repeats: 2, mode);
-        if (mode == ExecuteMode.Parallel) Assert.True(stats.CriticalPath >= 80);
+        if (mode == ApplyMode.Lanes) Assert.True(stats.CriticalPath >= 80);
     }
 
     [Theory, MemberData(nameof(Configs))]
-    public void Invalid_transactions_between_dependent_ones(bool useIlgpu, int threads, ExecuteMode mode)
+    public void Invalid_transactions_between_dependent_ones(bool useIlgpu, int threads, ApplyMode mode)
     {
         var pre = Blocks.Genesis(S[..4]);
         var recs = new List<byte[]>();
@@ -142,7 +142,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     }
 
     /// <summary>Each block of a generated chain one at a time, then the whole chain streamed.</summary>
-    private static void ChainSame(GeneratorOptions o, int threads, ComputeDevice? device, ExecuteMode mode = ExecuteMode.Parallel)
+    private static void ChainSame(GeneratorOptions o, int threads, ComputeDevice? device, ApplyMode mode = ApplyMode.Lanes)
     {
         var blocks = Chain(o, out var genesis);
         var state = genesis.Clone();
@@ -164,7 +164,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     [Fact]
     public void Generated_chains_in_order()
     {
-        Generated.Sample(o => ChainSame(o, 2, null, ExecuteMode.InOrder), iter: 30, threads: 1);
+        Generated.Sample(o => ChainSame(o, 2, null, ApplyMode.InOrder), iter: 30, threads: 1);
     }
 
     [Fact]
@@ -180,7 +180,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 50, TxsPerBlock = 3000, Pools = 3, Skew = 1.2, InvalidRatio = 0.05, Seed = 7, CollectorSends = true });
         var block = BlockCodec.Decode(gen.NextBlock());
         foreach (int t in new[] { 1, 2, 4, 16 }) Blocks.AssertSame(gen.Genesis, block, t, null, repeats: 3);
-        Blocks.AssertSame(gen.Genesis, block, 2, null, repeats: 2, ExecuteMode.InOrder);
+        Blocks.AssertSame(gen.Genesis, block, 2, null, repeats: 2, ApplyMode.InOrder);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
         var gen = new BlockGenerator(new GeneratorOptions { Accounts = 300, TxsPerBlock = 2500, Pools = 3, Skew = 1.1, InvalidRatio = 0.05, Seed = 13, CollectorSends = true, Blocks = 10 });
         var seq = gen.Genesis.Clone();
         var par = gen.Genesis.Clone();
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Threads = 8, Execute = ExecuteMode.Parallel });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Threads = 8, Apply = ApplyMode.Lanes });
         var seen = new HashSet<int>();
         for (int b = 0; b < 10; b++)
         {
@@ -211,10 +211,10 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     /// to the caller), the refused one changes nothing, and nothing after it is applied.
     /// </summary>
     [Theory]
-    [InlineData(false, ExecuteMode.Parallel)]
-    [InlineData(false, ExecuteMode.InOrder)]
-    [InlineData(true, ExecuteMode.Parallel)]
-    public async Task A_refusal_in_the_middle_of_a_stream_keeps_the_blocks_before_it_and_nothing_after(bool useIlgpu, ExecuteMode mode)
+    [InlineData(false, ApplyMode.Lanes)]
+    [InlineData(false, ApplyMode.InOrder)]
+    [InlineData(true, ApplyMode.Lanes)]
+    public async Task A_refusal_in_the_middle_of_a_stream_keeps_the_blocks_before_it_and_nothing_after(bool useIlgpu, ApplyMode mode)
     {
         var blocks = Chain(new GeneratorOptions { Accounts = 30, TxsPerBlock = 120, Pools = 2, Skew = 0.9, InvalidRatio = 0.1, Seed = 23, Blocks = 5 }, out var genesis);
         var bad = (byte[])blocks[2].Data.Clone();
@@ -240,13 +240,13 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
 
     /// <summary>Cancelling a stream as each stage of its third block ends: the first two blocks stay applied, the third is absent.</summary>
     [Theory]
-    [InlineData(StageTimings.TxRoot, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.TxIds, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Conflicts, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Schedule, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.InOrder)]
-    public async Task Cancelling_a_stream_at_a_stage_boundary_keeps_whole_blocks(string afterStage, ExecuteMode mode)
+    [InlineData(StageTimings.TxRoot, ApplyMode.Lanes)]
+    [InlineData(StageTimings.TxIds, ApplyMode.Lanes)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Conflicts, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Schedule, ApplyMode.Lanes)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.InOrder)]
+    public async Task Cancelling_a_stream_at_a_stage_boundary_keeps_whole_blocks(string afterStage, ApplyMode mode)
     {
         var blocks = Chain(new GeneratorOptions { Accounts = 30, TxsPerBlock = 150, Pools = 2, Skew = 0.9, InvalidRatio = 0.1, Seed = 31, Blocks = 4 }, out var genesis);
         using var cts = new CancellationTokenSource();
@@ -255,7 +255,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
             if (st.TryGetValue("Stage", out var s) && (string?)s == afterStage && st.TryGetValue("Height", out var h) && Convert.ToUInt64(h) == 3) cts.Cancel();
         });
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2, Lanes = 2 }, factory.CreateLogger<BlockPipeline>());
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode, Threads = 2, Lanes = 2 }, factory.CreateLogger<BlockPipeline>());
         var state = genesis.Clone();
         var applied = new List<ulong>();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>

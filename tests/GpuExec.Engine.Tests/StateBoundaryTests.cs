@@ -43,9 +43,9 @@ public class StateBoundaryTests
     }
 
     [Theory]
-    [InlineData(ExecuteMode.InOrder)]
-    [InlineData(ExecuteMode.Parallel)]
-    public void Failing_transactions_from_fresh_keys_leave_no_accounts_behind(ExecuteMode mode)
+    [InlineData(ApplyMode.InOrder)]
+    [InlineData(ApplyMode.Lanes)]
+    public void Failing_transactions_from_fresh_keys_leave_no_accounts_behind(ApplyMode mode)
     {
         var (pre, block, fresh) = FreshAddressBlock();
         var seq = pre.Clone();
@@ -54,7 +54,7 @@ public class StateBoundaryTests
         // zero credits, failing fresh senders and the collector paid nothing leave nothing.
         Assert.Equal(Known.Length + fresh / 2, seq.AccountCount);
 
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2, Lanes = 2 });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode, Threads = 2, Lanes = 2 });
         var state = pre.Clone();
         var run = pipeline.Execute(block, state, TestContext.Current.CancellationToken);
         Assert.Equal(expected.Statuses, run.Result.Statuses);
@@ -78,17 +78,17 @@ public class StateBoundaryTests
 
     /// <summary>Cancels as each stage ends, in both modes: the whole state, account count included, is as before.</summary>
     [Theory]
-    [InlineData(StageTimings.TxRoot, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.TxIds, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.Conflicts, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.Schedule, ExecuteMode.InOrder)]
-    [InlineData(StageTimings.TxRoot, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.TxIds, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.SigVerify, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Conflicts, ExecuteMode.Parallel)]
-    [InlineData(StageTimings.Schedule, ExecuteMode.Parallel)]
-    public void Cancelling_at_a_stage_boundary_leaves_every_account_as_it_was(string afterStage, ExecuteMode mode)
+    [InlineData(StageTimings.TxRoot, ApplyMode.InOrder)]
+    [InlineData(StageTimings.TxIds, ApplyMode.InOrder)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.InOrder)]
+    [InlineData(StageTimings.Conflicts, ApplyMode.InOrder)]
+    [InlineData(StageTimings.Schedule, ApplyMode.InOrder)]
+    [InlineData(StageTimings.TxRoot, ApplyMode.Lanes)]
+    [InlineData(StageTimings.TxIds, ApplyMode.Lanes)]
+    [InlineData(StageTimings.SigVerify, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Conflicts, ApplyMode.Lanes)]
+    [InlineData(StageTimings.Schedule, ApplyMode.Lanes)]
+    public void Cancelling_at_a_stage_boundary_leaves_every_account_as_it_was(string afterStage, ApplyMode mode)
     {
         var (pre, block, _) = FreshAddressBlock(150);
         using var cts = new CancellationTokenSource();
@@ -97,7 +97,7 @@ public class StateBoundaryTests
             if (st.TryGetValue("Stage", out var s) && (string?)s == afterStage) cts.Cancel();
         });
         using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode }, factory.CreateLogger<BlockPipeline>());
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode }, factory.CreateLogger<BlockPipeline>());
         var state = pre.Clone();
         var before = Snapshot(state);
         Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Execute(block, state, cts.Token));
@@ -106,12 +106,12 @@ public class StateBoundaryTests
 
     /// <summary>Refusals (each rule of SPEC section 3) leave the whole state as it was, in both modes.</summary>
     [Theory]
-    [InlineData(ExecuteMode.InOrder)]
-    [InlineData(ExecuteMode.Parallel)]
-    public void A_refused_block_leaves_every_account_as_it_was(ExecuteMode mode)
+    [InlineData(ApplyMode.InOrder)]
+    [InlineData(ApplyMode.Lanes)]
+    public void A_refused_block_leaves_every_account_as_it_was(ApplyMode mode)
     {
         var (pre, block, _) = FreshAddressBlock(100);
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode });
         var bytes = block.Data;
         foreach (int offset in new[] { 4, 8, 48, 80 }) // chain_id, height, parent_state_root, tx_root
         {
@@ -125,9 +125,9 @@ public class StateBoundaryTests
     }
 
     [Theory]
-    [InlineData(ExecuteMode.InOrder)]
-    [InlineData(ExecuteMode.Parallel)]
-    public void A_sender_at_nonce_2_pow_64_minus_1_can_send_nothing(ExecuteMode mode)
+    [InlineData(ApplyMode.InOrder)]
+    [InlineData(ApplyMode.Lanes)]
+    public void A_sender_at_nonce_2_pow_64_minus_1_can_send_nothing(ApplyMode mode)
     {
         var pre = Blocks.Genesis(Known);
         pre.GetOrCreateAccount(Known[0].Address).Nonce = ulong.MaxValue;
@@ -146,7 +146,7 @@ public class StateBoundaryTests
         Assert.Equal(ulong.MaxValue, seq.TryGetAccount(Known[0].Address)!.Nonce);
         Assert.Equal(ulong.MaxValue, seq.TryGetAccount(Known[1].Address)!.Nonce);
 
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode, Threads = 2, Lanes = 2 });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode, Threads = 2, Lanes = 2 });
         var state = pre.Clone();
         var run = pipeline.Execute(block, state, TestContext.Current.CancellationToken);
         Assert.Equal(expected.Statuses, run.Result.Statuses);
@@ -164,9 +164,9 @@ public class StateBoundaryTests
         var block = BlockCodec.Decode(bytes);
         var e = Assert.Throws<BlockRejectedException>(() => SequentialExecutor.Execute(pre.Clone(), block));
         Assert.Contains("no block can follow height 18446744073709551615", e.Message);
-        foreach (var mode in new[] { ExecuteMode.InOrder, ExecuteMode.Parallel })
+        foreach (var mode in new[] { ApplyMode.InOrder, ApplyMode.Lanes })
         {
-            using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = mode });
+            using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode });
             var state = pre.Clone();
             Assert.Throws<BlockRejectedException>(() => pipeline.Execute(block, state, TestContext.Current.CancellationToken));
             Assert.Equal(ulong.MaxValue, state.Height);
@@ -190,7 +190,7 @@ public class StateBoundaryTests
         for (int i = 0; i < 200; i++) records.Add(Known[i % Known.Length].Transfer(Blocks.Chain, (ulong)(i / Known.Length), 1, Known[(i + 1) % Known.Length].Address, 1, 1));
         var block = Blocks.Encode(pre, collector, records);
         Assert.Throws<OverflowException>(() => SequentialExecutor.Execute(pre.Clone(), block));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Execute = ExecuteMode.Parallel, Threads = lanes, Lanes = lanes });
+        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = ApplyMode.Lanes, Threads = lanes, Lanes = lanes });
         Assert.Throws<OverflowException>(() => pipeline.Execute(block, pre.Clone(), TestContext.Current.CancellationToken));
     }
 

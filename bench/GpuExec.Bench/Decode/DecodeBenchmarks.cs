@@ -5,7 +5,7 @@ using GpuExec.Wire;
 
 namespace GpuExec.Bench.Decode;
 
-/// <summary>Stage 1: block structure, per-transaction precheck, and the tx_root.</summary>
+/// <summary>Decode and tx_root: block structure, per-transaction precheck, and the Merkle root of the records.</summary>
 [MemoryDiagnoser]
 public class DecodeBenchmarks
 {

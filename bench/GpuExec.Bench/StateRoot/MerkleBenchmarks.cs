@@ -5,7 +5,7 @@ using GpuExec.State;
 
 namespace GpuExec.Bench.StateRoot;
 
-/// <summary>Stage 6: the Merkle root over n leaves, and a full state root after every account changed.</summary>
+/// <summary>The state_root stage: the Merkle root over n leaves, and a full state root after every account changed.</summary>
 [MemoryDiagnoser]
 public class MerkleBenchmarks
 {

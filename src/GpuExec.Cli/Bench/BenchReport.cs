@@ -10,7 +10,7 @@ public static class BenchReport
 {
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, execute {p.ExecuteMode}");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, execute {p.ApplyMode}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("ms").RightAligned());
         t.AddColumn(new TableColumn("share").RightAligned());
@@ -20,7 +20,7 @@ public static class BenchReport
         t.AddRow("[bold]pipeline total[/]", p.ParallelMs.ToString("F2"), $"{p.ParallelTps:N0} TPS");
         t.AddRow("[bold]sequential baseline[/]", p.SequentialMs.ToString("F2"), $"{p.SequentialTps:N0} TPS");
         t.AddRow("[bold]speedup[/]", "", $"{p.Speedup:F2}x");
-        if (p.ExecuteMode == nameof(Engine.ExecuteMode.Parallel))
+        if (p.ApplyMode == nameof(Engine.ApplyMode.Lanes))
             t.AddRow("lanes / critical path", $"{p.Lanes} / {p.CriticalPath}", $"parallelism {p.EffectiveParallelism:F1}");
         t.AddRow("peak working set", $"{p.PeakWorkingSetMiB:N0} MiB", "");
         AnsiConsole.Write(t);
@@ -33,7 +33,7 @@ public static class BenchReport
             t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var p in points)
         {
-            bool parallel = p.ExecuteMode == nameof(ExecuteMode.Parallel);
+            bool parallel = p.ApplyMode == nameof(ApplyMode.Lanes);
             t.AddRow(p.Skew.ToString("F2"), p.SequentialTps.ToString("N0"), p.ParallelTps.ToString("N0"), p.Speedup.ToString("F2") + "x",
                 parallel ? p.CriticalPath.ToString() : "in order", parallel ? p.EffectiveParallelism.ToString("F1") : "-",
                 p.Stages[StageTimings.Execute].ToString("F2"));
@@ -72,7 +72,7 @@ public static class BenchReport
         w.WriteString("device_name", p.DeviceName);
         w.WriteNumber("cores", p.Cores);
         w.WriteNumber("threads", p.Threads);
-        w.WriteString("execute_mode", p.ExecuteMode);
+        w.WriteString("apply", p.ApplyMode);
         w.WriteNumber("txs", p.Txs);
         w.WriteNumber("accounts", p.Accounts);
         w.WriteNumber("pools", p.Pools);

@@ -16,7 +16,7 @@ public sealed record BenchPoint
     public required int Cores { get; init; }
     public required int Threads { get; init; }
     /// <summary>How the pipeline applied the block: Parallel or InOrder.</summary>
-    public required string ExecuteMode { get; init; }
+    public required string ApplyMode { get; init; }
     public required int Txs { get; init; }
     public required int Accounts { get; init; }
     public required int Pools { get; init; }
@@ -92,7 +92,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             DeviceName = pipeline.DeviceDescription,
             Cores = Environment.ProcessorCount,
             Threads = threads,
-            ExecuteMode = pipeline.Mode.ToString(),
+            ApplyMode = pipeline.Mode.ToString(),
             Txs = options.TxsPerBlock,
             Accounts = options.Accounts,
             Pools = options.Pools,

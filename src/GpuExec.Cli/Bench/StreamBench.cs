@@ -19,7 +19,7 @@ public sealed record StreamPoint
     public required string Device { get; init; }
     public required int Cores { get; init; }
     public required int Threads { get; init; }
-    public required string ExecuteMode { get; init; }
+    public required string ApplyMode { get; init; }
     public required int Blocks { get; init; }
     public required int TxsPerBlock { get; init; }
     public required bool Store { get; init; }
@@ -73,7 +73,7 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
             Device = pipeline.DeviceDescription,
             Cores = Environment.ProcessorCount,
             Threads = threads,
-            ExecuteMode = pipeline.Mode.ToString(),
+            ApplyMode = pipeline.Mode.ToString(),
             Blocks = blocks,
             TxsPerBlock = options.TxsPerBlock,
             Store = store,
@@ -194,7 +194,7 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
             w.WriteString("device", p.Device);
             w.WriteNumber("cores", p.Cores);
             w.WriteNumber("threads", p.Threads);
-            w.WriteString("execute_mode", p.ExecuteMode);
+            w.WriteString("apply", p.ApplyMode);
             w.WriteNumber("blocks", p.Blocks);
             w.WriteNumber("txs_per_block", p.TxsPerBlock);
             w.WriteBoolean("store", p.Store);

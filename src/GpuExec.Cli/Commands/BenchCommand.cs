@@ -39,12 +39,12 @@ public static class BenchCommand
         };
         var store = new Option<bool>("--state") { Description = "With --blocks: commit every block to a fresh RocksDB store in a temporary folder (removed afterwards), as a node does." };
         var device = Options.Device();
-        var execute = Options.Execute();
+        var apply = Options.Apply();
         var lanes = Options.Lanes();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, device, execute, lanes, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, device, apply, lanes, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -88,7 +88,7 @@ public static class BenchCommand
             }
             var pipelineOptions = new GpuExecOptions
             {
-                Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes),
+                Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes),
             };
             if (k > 1)
                 return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));

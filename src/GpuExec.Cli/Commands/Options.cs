@@ -9,14 +9,14 @@ internal static class Options
 
     public static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log every stage (Debug level) to stderr." };
 
-    public static Option<string> Execute()
+    public static Option<string> Apply()
     {
-        var o = new Option<string>("--execute")
+        var o = new Option<string>("--apply")
         {
-            Description = "How the pipeline applies verified transactions: auto (in order on cpu, parallel lanes on ILGPU devices), parallel or in-order.",
+            Description = "How the pipeline's execute stage applies verified transactions: auto (in order on cpu, lanes on ILGPU devices), lanes or in-order.",
             DefaultValueFactory = _ => "auto",
         };
-        o.AcceptOnlyFromAmong("auto", "parallel", "in-order");
+        o.AcceptOnlyFromAmong("auto", "lanes", "in-order");
         return o;
     }
 
@@ -24,7 +24,7 @@ internal static class Options
     {
         var o = new Option<int>("--lanes")
         {
-            Description = "Parallel execution: lanes (threads) that apply a block; 0 (default) chooses by measurement, block after block.",
+            Description = "--apply lanes: lanes (threads) that apply a block; 0 (default) chooses by measurement, block after block.",
             DefaultValueFactory = _ => 0,
         };
         o.Validators.Add(r =>
@@ -34,11 +34,11 @@ internal static class Options
         return o;
     }
 
-    public static Engine.ExecuteMode ParseExecute(string? name) => name switch
+    public static Engine.ApplyMode ParseApply(string? name) => name switch
     {
-        "parallel" => Engine.ExecuteMode.Parallel,
-        "in-order" => Engine.ExecuteMode.InOrder,
-        _ => Engine.ExecuteMode.Auto,
+        "lanes" => Engine.ApplyMode.Lanes,
+        "in-order" => Engine.ApplyMode.InOrder,
+        _ => Engine.ApplyMode.Auto,
     };
 
     public static Option<string> Device()

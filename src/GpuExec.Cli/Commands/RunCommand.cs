@@ -25,12 +25,12 @@ public static class RunCommand
             Description = "A RocksDB state directory: initialised from --genesis when new; each block is committed to it atomically.",
         };
         var device = Options.Device();
-        var execute = Options.Execute();
+        var apply = Options.Apply();
         var lanes = Options.Lanes();
         var verbose = Options.Verbose();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, execute, lanes, verbose,
+            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -45,7 +45,7 @@ public static class RunCommand
             if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            var options = new GpuExecOptions { Device = dev, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes) };
+            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes) };
             return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose));
         });
         return cmd;
