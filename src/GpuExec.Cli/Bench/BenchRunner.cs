@@ -22,13 +22,20 @@ public sealed record BenchPoint
     public required int Pools { get; init; }
     public required double Skew { get; init; }
     public required double SwapRatio { get; init; }
-    public required double SequentialMs { get; init; }
-    public required double ParallelMs { get; init; }
+    public required ulong Seed { get; init; }
+    public required int Repeat { get; init; }
+    /// <summary>Each run's time, sequential baseline and pipeline (decode included in both).</summary>
+    public required Spread Sequential { get; init; }
+    public required Spread Parallel { get; init; }
+    public double SequentialMs => Sequential.Median;
+    public double ParallelMs => Parallel.Median;
     public double SequentialTps => Txs / (SequentialMs / 1000.0);
     public double ParallelTps => Txs / (ParallelMs / 1000.0);
     public double Speedup => SequentialMs / ParallelMs;
-    /// <summary>Pipeline stages in milliseconds, decode first.</summary>
+    /// <summary>Pipeline stages in milliseconds (median of the runs), decode first; stages that did not run are absent.</summary>
     public required IReadOnlyDictionary<string, double> Stages { get; init; }
+    /// <summary>The same stages over the runs.</summary>
+    public required IReadOnlyDictionary<string, Spread> StageSpreads { get; init; }
     /// <summary>Lanes that applied the block (1 in order).</summary>
     public required int Lanes { get; init; }
     public required int CriticalPath { get; init; }
@@ -57,7 +64,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
 
         var seqTimes = new List<double>();
         var parTimes = new List<double>();
-        var stageRuns = new List<Dictionary<string, double>>();
+        var stageRuns = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         BlockResult? seq = null;
         BlockExecution? par = null;
         for (int r = 0; r < repeat; r++)
@@ -79,13 +86,13 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             double decodeMs = sw.Elapsed.TotalMilliseconds;
             par = pipeline.Execute(block2, s2);
             parTimes.Add(sw.Elapsed.TotalMilliseconds);
-            var stages = new Dictionary<string, double> { ["decode"] = decodeMs };
-            foreach (var name in StageTimings.Order) stages[name] = par.Stages[name];
-            stageRuns.Add(stages);
+            Add("decode", decodeMs);
+            foreach (var name in StageTimings.Order)
+                if (par.Stages.Ran(name)) Add(name, par.Stages[name]);
             Compare(seq, par.Result, s1, s2);
         }
 
-        int mid = MedianIndex(parTimes);
+        var spreads = stageRuns.ToDictionary(kv => kv.Key, kv => Spread.Of(kv.Value), StringComparer.Ordinal);
         return new BenchPoint
         {
             Device = pipeline.DeviceKind.ToName(),
@@ -98,15 +105,24 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             Pools = options.Pools,
             Skew = options.Skew,
             SwapRatio = options.SwapRatio,
-            SequentialMs = Median(seqTimes),
-            ParallelMs = parTimes[mid],
-            Stages = stageRuns[mid],
+            Seed = options.Seed,
+            Repeat = repeat,
+            Sequential = Spread.Of(seqTimes),
+            Parallel = Spread.Of(parTimes),
+            Stages = spreads.ToDictionary(kv => kv.Key, kv => kv.Value.Median, StringComparer.Ordinal),
+            StageSpreads = spreads,
             Lanes = par!.Schedule.Lanes,
             CriticalPath = par.Schedule.CriticalPath,
             EffectiveParallelism = par.Schedule.EffectiveParallelism,
             StateRoot = par.Result.StateRoot.ToHex(),
             PeakWorkingSetMiB = Environment.WorkingSet > 0 ? Process.GetCurrentProcess().PeakWorkingSet64 >> 20 : 0,
         };
+
+        void Add(string stage, double ms)
+        {
+            if (!stageRuns.TryGetValue(stage, out var list)) stageRuns[stage] = list = [];
+            list.Add(ms);
+        }
     }
 
     private static void Compare(BlockResult seq, BlockResult par, WorldState s1, WorldState s2)
@@ -123,17 +139,5 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             throw new ResultMismatchException("txids differ between the sequential baseline and the pipeline");
         if (s1.Height != s2.Height)
             throw new ResultMismatchException($"heights differ: {s1.Height} and {s2.Height}");
-    }
-
-    private static double Median(List<double> xs)
-    {
-        var s = xs.Order().ToArray();
-        return s[s.Length / 2];
-    }
-
-    private static int MedianIndex(List<double> xs)
-    {
-        double m = Median(xs);
-        return xs.IndexOf(m);
     }
 }

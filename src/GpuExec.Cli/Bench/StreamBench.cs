@@ -24,6 +24,7 @@ public sealed record StreamPoint
     public required int TxsPerBlock { get; init; }
     public required bool Store { get; init; }
     public required int Repeat { get; init; }
+    public required ulong Seed { get; init; }
     /// <summary>Wall time of the whole chain, median of the runs (min and max beside it).</summary>
     public required double SerialMs { get; init; }
     public required double StreamedMs { get; init; }
@@ -78,6 +79,7 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
             TxsPerBlock = options.TxsPerBlock,
             Store = store,
             Repeat = repeat,
+            Seed = options.Seed,
             SerialMs = s.Ms,
             StreamedMs = t.Ms,
             SerialRange = (serial.Min(x => x.Ms), serial.Max(x => x.Ms)),
@@ -165,8 +167,11 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
         t.AddRow("one block at a time", p.SerialMs.ToString("F1"), $"{p.SerialRange.Min:F1} - {p.SerialRange.Max:F1}", p.SerialTps.ToString("N0"));
         t.AddRow("streamed", p.StreamedMs.ToString("F1"), $"{p.StreamedRange.Min:F1} - {p.StreamedRange.Max:F1}", p.StreamedTps.ToString("N0"));
         t.AddRow("[bold]streamed / one at a time[/]", "", "", $"{p.Speedup:F2}x");
-        t.Caption($"median of {p.Repeat} runs each, alternating; results equal block by block: receipts, txids, roots. Streamed stage times overlap the previous block's.");
+        t.Caption($"median of {p.Repeat} run(s) each, alternating, after a warm-up (not reported); results equal block by block: receipts, txids, roots. Streamed stage times overlap the previous block's.");
         AnsiConsole.Write(t);
+        foreach (var (what, min, max, median) in new[] { ("one block at a time", p.SerialRange.Min, p.SerialRange.Max, p.SerialMs), ("streamed", p.StreamedRange.Min, p.StreamedRange.Max, p.StreamedMs) })
+            if (p.Repeat > 1 && (max - min) / median > Spread.WarnAbove)
+                AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {what} varied by {(max - min) / median:P0} over {p.Repeat} runs: the machine is busy or the run unstable; take the ratio with care or repeat");
         var b = new Table().Title("per block, median run (ms)");
         b.AddColumn("height");
         b.AddColumn("mode");
@@ -185,12 +190,14 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
         AnsiConsole.Write(b);
     }
 
-    public static void WriteJson(string path, StreamPoint p)
+    public static void WriteJson(string path, StreamPoint p, BenchMachine machine)
     {
         CliOutput.WriteAtomically(path, s =>
         {
             using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();
+            machine.Write(w);
+            w.WriteString("check", "results equal block by block in every run: receipts, txids, state root");
             w.WriteString("device", p.Device);
             w.WriteNumber("cores", p.Cores);
             w.WriteNumber("threads", p.Threads);
@@ -199,8 +206,16 @@ public sealed class StreamBench(BlockPipeline pipeline, int threads)
             w.WriteNumber("txs_per_block", p.TxsPerBlock);
             w.WriteBoolean("store", p.Store);
             w.WriteNumber("repeat", p.Repeat);
+            w.WriteNumber("seed", p.Seed);
             w.WriteNumber("serial_ms", p.SerialMs);
             w.WriteNumber("streamed_ms", p.StreamedMs);
+            foreach (var (name, range) in new[] { ("serial_ms_range", p.SerialRange), ("streamed_ms_range", p.StreamedRange) })
+            {
+                w.WriteStartObject(name);
+                w.WriteNumber("min", range.Min);
+                w.WriteNumber("max", range.Max);
+                w.WriteEndObject();
+            }
             w.WriteNumber("serial_tps", p.SerialTps);
             w.WriteNumber("streamed_tps", p.StreamedTps);
             w.WriteNumber("streamed_speedup", p.Speedup);

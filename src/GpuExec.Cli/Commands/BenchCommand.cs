@@ -104,14 +104,15 @@ public static class BenchCommand
         using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
         var runner = new BenchRunner(pipeline, pipelineOptions.Threads);
 
+        var machine = BenchMachine.Now();
         // Warm up both executors (JIT, kernel launch paths) on a small block of the same shape.
-        runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1);
+        WithStatus("warm-up (not reported)", phase => runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1, phase), verbose);
 
         var points = new List<BenchPoint>();
         try
         {
             foreach (double s in sweep ? SweepSkews : [o.Skew])
-                points.Add(WithStatus($"skew {s}", phase => runner.Run(o with { Skew = s }, repeat, phase)));
+                points.Add(WithStatus($"skew {s}", phase => runner.Run(o with { Skew = s }, repeat, phase), verbose));
         }
         catch (ResultMismatchException e)
         {
@@ -120,7 +121,7 @@ public static class BenchCommand
         }
         if (sweep) BenchReport.PrintSweep(points);
         else BenchReport.PrintTable(points[0]);
-        if (json is not null) BenchReport.WriteJson(json, points, sweep);
+        if (json is not null) BenchReport.WriteJson(json, points, sweep, machine);
         if (plot is not null) BenchReport.Plot(plot, points, sweep);
         return ExitCodes.Ok;
     }
@@ -131,11 +132,12 @@ public static class BenchCommand
         using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
         var bench = new StreamBench(pipeline, pipelineOptions.Threads);
         // Warm-up (JIT, the stream's machinery, the store's first open), not reported.
-        bench.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 1000), Seed = o.Seed + 1000 }, 2, store, 1);
+        var machine = BenchMachine.Now();
+        WithStatus("warm-up (not reported)", phase => bench.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 1000), Seed = o.Seed + 1000 }, 2, store, 1, phase), verbose);
         StreamPoint point;
         try
         {
-            point = WithStatus($"chain of {blocks} blocks", phase => bench.Run(o, blocks, store, repeat, phase));
+            point = WithStatus($"chain of {blocks} blocks", phase => bench.Run(o, blocks, store, repeat, phase), verbose);
         }
         catch (ResultMismatchException e)
         {
@@ -143,7 +145,7 @@ public static class BenchCommand
             return ExitCodes.ResultMismatch;
         }
         StreamBench.Print(point);
-        if (json is not null) StreamBench.WriteJson(json, point);
+        if (json is not null) StreamBench.WriteJson(json, point, machine);
         return ExitCodes.Ok;
     }
 
@@ -158,7 +160,7 @@ public static class BenchCommand
         {
             foreach (int accounts in accountCounts)
                 foreach (double s in SweepSkews)
-                    points.Add(WithStatus($"{accounts:N0} accounts, skew {s}", phase => sweep.Run(o with { Accounts = accounts, Skew = s }, executor, phase)));
+                    points.Add(WithStatus($"{accounts:N0} accounts, skew {s}", phase => sweep.Run(o with { Accounts = accounts, Skew = s }, executor, phase), verbose));
         }
         catch (ResultMismatchException e)
         {
@@ -171,9 +173,14 @@ public static class BenchCommand
         return ExitCodes.Ok;
     }
 
-    private static T WithStatus<T>(string label, Func<Action<string>, T> work) where T : class
+    /// <summary>
+    /// Runs <paramref name="work"/> under a live status line on an interactive terminal, or with one
+    /// line per phase on stderr otherwise. With --verbose the log lines go to stderr, so the live
+    /// display is not used: the two would garble each other.
+    /// </summary>
+    private static T WithStatus<T>(string label, Func<Action<string>, T> work, bool verbose = false) where T : class
     {
-        if (Console.IsErrorRedirected || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+        if (verbose || Console.IsErrorRedirected || Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
             return work(msg => Console.Error.WriteLine($"gpuexec bench: {label}: {msg}"));
         T? result = null;
         AnsiConsole.Status().Start(label, ctx => result = work(msg => ctx.Status($"{label}: {msg}")));
