@@ -66,7 +66,7 @@ def field():
         lines.append("        return r;")
     # Mul
     lines = ["    /// <summary>f * g mod p; inputs with |limb| up to about 1.6 * 2^26, output carried.</summary>",
-             "    public static Fe Mul(Fe f, Fe g)", "    {"]
+             "    public static Fe Mul(Fe f, Fe g)", "    {", "        OpCounter.Hit(KernelOp.FeMul);"]
     for i in range(10):
         lines.append(f"        long f{i} = f.L{i}, g{i} = g.L{i};")
     terms = product_terms(False)
@@ -84,6 +84,7 @@ def field():
         lines.append(f"    /// <summary>{'2 * ' if dbl else ''}f^2 mod p, output carried.</summary>")
         lines.append(f"    public static Fe {name}(Fe f)")
         lines.append("    {")
+        lines.append(f"        OpCounter.Hit(KernelOp.Fe{name});")
         for i in range(10):
             lines.append(f"        long f{i} = f.L{i};")
         terms = product_terms(True)
@@ -103,6 +104,7 @@ def field():
     lines.append("    /// <summary>Carries the limbs of f (value unchanged mod p).</summary>")
     lines.append("    public static Fe Carry(Fe f)")
     lines.append("    {")
+    lines.append("        OpCounter.Hit(KernelOp.FeCarry);")
     for i in range(10):
         lines.append(f"        long h{i} = f.L{i};")
     lines.append("        long c;")
@@ -113,6 +115,7 @@ def field():
     lines.append("    /// <summary>The field element of the low 255 bits of <paramref name=\"s\"/> (the top bit is ignored, no reduction mod p).</summary>")
     lines.append("    public static Fe FromBytes(U256 s)")
     lines.append("    {")
+    lines.append("        OpCounter.Hit(KernelOp.FeFromBytes);")
     lines.append("        Fe r;")
     for i in range(10):
         p, w = POS[i], WID[i]
@@ -127,6 +130,7 @@ def field():
     lines.append("    /// <summary>The canonical 32-byte encoding (value mod p, bit 255 clear) of f.</summary>")
     lines.append("    public static U256 ToBytes(Fe f)")
     lines.append("    {")
+    lines.append("        OpCounter.Hit(KernelOp.FeToBytes);")
     lines.append("        f = Carry(f);")
     for i in range(10):
         lines.append(f"        long h{i} = f.L{i};")
@@ -176,6 +180,7 @@ def scalar():
     lines.append("    /// <summary>The SHA-512 digest <paramref name=\"h\"/>, read as a 512-bit little-endian integer, reduced mod L.</summary>")
     lines.append("    public static U256 ReduceDigest(Sha512State h)")
     lines.append("    {")
+    lines.append("        OpCounter.Hit(KernelOp.ScalarReduce);")
     def byte(k):
         return f"((h.H{k >> 3} >> {56 - 8 * (k & 7)}) & 0xFF)"
     # 24 limbs of 21 bits, last has 29 bits
@@ -339,6 +344,8 @@ def sha2():
         lines.append("    /// <summary>Advances the message schedule by 16 words, in place.</summary>")
         lines.append("    public void Expand()")
         lines.append("    {")
+        if name == "Sha512":
+            lines.append("        OpCounter.Hit(KernelOp.Sha512Expand);")
         for j in range(16):
             w1 = f"W{(j + 1) % 16}"
             w14 = f"W{(j + 14) % 16}"
@@ -351,6 +358,8 @@ def sha2():
         lines.append(f"    /// <summary>Sixteen rounds on the working variables (this) over the current schedule words, round constants from <paramref name=\"k\"/> at <paramref name=\"k0\"/>.</summary>")
         lines.append(f"    public void Rounds16(in {name}Block w, ILGPU.ArrayView<{T}> k, int k0)")
         lines.append("    {")
+        if name == "Sha512":
+            lines.append("        OpCounter.Hit(KernelOp.Sha512Rounds16);")
         names = ["a", "b", "c", "d", "e", "f", "g", "h"]
         for i, n in enumerate(names):
             lines.append(f"        {T} {n} = H{i};")

@@ -20,15 +20,27 @@ public partial struct Fe
 
     public static Fe One => new(1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-    public static Fe Add(Fe f, Fe g) => new(
-        f.L0 + g.L0, f.L1 + g.L1, f.L2 + g.L2, f.L3 + g.L3, f.L4 + g.L4,
-        f.L5 + g.L5, f.L6 + g.L6, f.L7 + g.L7, f.L8 + g.L8, f.L9 + g.L9);
+    public static Fe Add(Fe f, Fe g)
+    {
+        OpCounter.Hit(KernelOp.FeAdd);
+        return new(
+            f.L0 + g.L0, f.L1 + g.L1, f.L2 + g.L2, f.L3 + g.L3, f.L4 + g.L4,
+            f.L5 + g.L5, f.L6 + g.L6, f.L7 + g.L7, f.L8 + g.L8, f.L9 + g.L9);
+    }
 
-    public static Fe Sub(Fe f, Fe g) => new(
-        f.L0 - g.L0, f.L1 - g.L1, f.L2 - g.L2, f.L3 - g.L3, f.L4 - g.L4,
-        f.L5 - g.L5, f.L6 - g.L6, f.L7 - g.L7, f.L8 - g.L8, f.L9 - g.L9);
+    public static Fe Sub(Fe f, Fe g)
+    {
+        OpCounter.Hit(KernelOp.FeSub);
+        return new(
+            f.L0 - g.L0, f.L1 - g.L1, f.L2 - g.L2, f.L3 - g.L3, f.L4 - g.L4,
+            f.L5 - g.L5, f.L6 - g.L6, f.L7 - g.L7, f.L8 - g.L8, f.L9 - g.L9);
+    }
 
-    public static Fe Neg(Fe f) => new(-f.L0, -f.L1, -f.L2, -f.L3, -f.L4, -f.L5, -f.L6, -f.L7, -f.L8, -f.L9);
+    public static Fe Neg(Fe f)
+    {
+        OpCounter.Hit(KernelOp.FeNeg);
+        return new(-f.L0, -f.L1, -f.L2, -f.L3, -f.L4, -f.L5, -f.L6, -f.L7, -f.L8, -f.L9);
+    }
 
     /// <summary>Whether the canonical value of f is odd (the "negative" of RFC 8032).</summary>
     public static bool IsNegative(Fe f) => (ToBytes(f).W0 & 1) != 0;

@@ -9,6 +9,7 @@ public partial struct Fe
     /// <summary>f * g mod p; inputs with |limb| up to about 1.6 * 2^26, output carried.</summary>
     public static Fe Mul(Fe f, Fe g)
     {
+        OpCounter.Hit(KernelOp.FeMul);
         long f0 = f.L0, g0 = g.L0;
         long f1 = f.L1, g1 = g.L1;
         long f2 = f.L2, g2 = g.L2;
@@ -59,6 +60,7 @@ public partial struct Fe
     /// <summary>f^2 mod p, output carried.</summary>
     public static Fe Sq(Fe f)
     {
+        OpCounter.Hit(KernelOp.FeSq);
         long f0 = f.L0;
         long f1 = f.L1;
         long f2 = f.L2;
@@ -109,6 +111,7 @@ public partial struct Fe
     /// <summary>2 * f^2 mod p, output carried.</summary>
     public static Fe Sq2(Fe f)
     {
+        OpCounter.Hit(KernelOp.FeSq2);
         long f0 = f.L0;
         long f1 = f.L1;
         long f2 = f.L2;
@@ -169,6 +172,7 @@ public partial struct Fe
     /// <summary>Carries the limbs of f (value unchanged mod p).</summary>
     public static Fe Carry(Fe f)
     {
+        OpCounter.Hit(KernelOp.FeCarry);
         long h0 = f.L0;
         long h1 = f.L1;
         long h2 = f.L2;
@@ -209,6 +213,7 @@ public partial struct Fe
     /// <summary>The field element of the low 255 bits of <paramref name="s"/> (the top bit is ignored, no reduction mod p).</summary>
     public static Fe FromBytes(U256 s)
     {
+        OpCounter.Hit(KernelOp.FeFromBytes);
         Fe r;
         r.L0 = (int)((s.W0) & 0x3FFFFFFu);
         r.L1 = (int)(((s.W0 >> 26) | (s.W1 << 6)) & 0x1FFFFFFu);
@@ -226,6 +231,7 @@ public partial struct Fe
     /// <summary>The canonical 32-byte encoding (value mod p, bit 255 clear) of f.</summary>
     public static U256 ToBytes(Fe f)
     {
+        OpCounter.Hit(KernelOp.FeToBytes);
         f = Carry(f);
         long h0 = f.L0;
         long h1 = f.L1;

@@ -162,13 +162,16 @@ public static class Ge25519
     public static void FillTable(GeP3 p, ILGPU.ArrayView<GeCached> table, long offset)
     {
         GeCached p1 = ToCached(p);
+        OpCounter.Hit(KernelOp.StoreCached);
         table[offset] = p1;
         GeP3 p2 = ToP3(Double(ToP2(p)));
+        OpCounter.Hit(KernelOp.StoreCached);
         table[offset + 1] = ToCached(p2);
         GeP3 acc = p2;
         for (int k = 2; k < 8; k++)
         {
             acc = ToP3(Add(acc, p1, false));
+            OpCounter.Hit(KernelOp.StoreCached);
             table[offset + k] = ToCached(acc);
         }
     }
@@ -196,12 +199,14 @@ public static class Ge25519
             if (da != 0)
             {
                 int m = da < 0 ? -da : da;
+                OpCounter.Hit(KernelOp.LoadCached);
                 r = ToP3(Add(r, pTable[pOffset + m - 1], da < 0));
             }
             int db = b.Digit(i);
             if (db != 0)
             {
                 int m = db < 0 ? -db : db;
+                OpCounter.Hit(KernelOp.LoadPrecomp);
                 r = ToP3(Add(r, baseTable[m - 1], db < 0));
             }
         }

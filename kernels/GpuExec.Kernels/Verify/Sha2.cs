@@ -56,6 +56,22 @@ public static class Sha512
         (PaddedByte(src, m, total, end, pos + 4) << 24) | (PaddedByte(src, m, total, end, pos + 5) << 16) |
         (PaddedByte(src, m, total, end, pos + 6) << 8) | PaddedByte(src, m, total, end, pos + 7);
 
+    /// <summary>The 16 big-endian words of the padded block at <paramref name="p"/> (of <paramref name="end"/> padded bytes).</summary>
+    public static Sha512Block LoadBlock(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long p)
+    {
+        OpCounter.Hit(KernelOp.Sha512LoadBlock);
+        Sha512Block w;
+        w.W0 = Word(src, m, total, end, p); w.W1 = Word(src, m, total, end, p + 8);
+        w.W2 = Word(src, m, total, end, p + 16); w.W3 = Word(src, m, total, end, p + 24);
+        w.W4 = Word(src, m, total, end, p + 32); w.W5 = Word(src, m, total, end, p + 40);
+        w.W6 = Word(src, m, total, end, p + 48); w.W7 = Word(src, m, total, end, p + 56);
+        w.W8 = Word(src, m, total, end, p + 64); w.W9 = Word(src, m, total, end, p + 72);
+        w.W10 = Word(src, m, total, end, p + 80); w.W11 = Word(src, m, total, end, p + 88);
+        w.W12 = Word(src, m, total, end, p + 96); w.W13 = Word(src, m, total, end, p + 104);
+        w.W14 = Word(src, m, total, end, p + 112); w.W15 = Word(src, m, total, end, p + 120);
+        return w;
+    }
+
     public static Sha512State Hash(ILGPU.ArrayView<byte> src, MessageSpec m, ILGPU.ArrayView<ulong> k)
     {
         long total = m.TotalLength;
@@ -64,16 +80,7 @@ public static class Sha512
         Sha512State st = Sha512State.Initial;
         for (long b = 0; b < blocks; b++)
         {
-            long p = b * 128;
-            Sha512Block w;
-            w.W0 = Word(src, m, total, end, p); w.W1 = Word(src, m, total, end, p + 8);
-            w.W2 = Word(src, m, total, end, p + 16); w.W3 = Word(src, m, total, end, p + 24);
-            w.W4 = Word(src, m, total, end, p + 32); w.W5 = Word(src, m, total, end, p + 40);
-            w.W6 = Word(src, m, total, end, p + 48); w.W7 = Word(src, m, total, end, p + 56);
-            w.W8 = Word(src, m, total, end, p + 64); w.W9 = Word(src, m, total, end, p + 72);
-            w.W10 = Word(src, m, total, end, p + 80); w.W11 = Word(src, m, total, end, p + 88);
-            w.W12 = Word(src, m, total, end, p + 96); w.W13 = Word(src, m, total, end, p + 104);
-            w.W14 = Word(src, m, total, end, p + 112); w.W15 = Word(src, m, total, end, p + 120);
+            Sha512Block w = LoadBlock(src, m, total, end, b * 128);
             Sha512State work = st;
             work.Rounds16(w, k, 0);
             for (int g = 1; g < 5; g++)
