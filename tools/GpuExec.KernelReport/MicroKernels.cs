@@ -46,7 +46,7 @@ public static class MicroKernels
 
     private static U256 Truncate(Fe f) => new((uint)f.L0, (uint)f.L1, (uint)f.L2, (uint)f.L3, (uint)f.L4, (uint)f.L5, (uint)f.L6, (uint)f.L7 ^ (uint)f.L8 ^ (uint)f.L9);
 
-    private static Fe Widen(U256 u) => new((int)u.W0, (int)u.W1, (int)u.W2, (int)u.W3, (int)u.W4, (int)u.W5, (int)u.W6, (int)u.W7, 0, 0);
+    private static Fe Widen(U256 u) => new(u.W0, u.W1, u.W2, u.W3, u.W4, u.W5, u.W6, u.W7, 0, 0);
 
     public static void FeToBytesBase(Index1D i, ArrayView<Fe> a, ArrayView<U256> o) => o[i] = Truncate(a[i]);
     public static void FeToBytes2(Index1D i, ArrayView<Fe> a, ArrayView<U256> o) => o[i] = Fe.ToBytes(a[i]);
@@ -103,7 +103,7 @@ public static class MicroKernels
     public static void LoadCached2(Index1D i, ArrayView<int> j, ArrayView<GeCached> t, ArrayView<int> o)
     {
         GeCached c = t[j[i]];
-        o[i] = Fold(c.YPlusX) ^ Fold(c.YMinusX) ^ Fold(c.Z) ^ Fold(c.T2d);
+        o[i] = Fold(c.YPlusX) ^ Fold(c.YMinusX) ^ Fold(c.Z2) ^ Fold(c.T2d);
     }
 
     public static void LoadPrecompBase(Index1D i, ArrayView<int> j, ArrayView<GePrecomp> t, ArrayView<int> o) => o[i] = j[i];
@@ -118,10 +118,10 @@ public static class MicroKernels
     {
         t[i] = default;
         Fe f = a[i];
-        t[i + 1] = new GeCached { YPlusX = f, YMinusX = f, Z = f, T2d = f };
+        t[i + 1] = new GeCached { YPlusX = f, YMinusX = f, Z2 = f, T2d = f };
     }
 
-    private static int Fold(Fe f) => f.L0 ^ f.L1 ^ f.L2 ^ f.L3 ^ f.L4 ^ f.L5 ^ f.L6 ^ f.L7 ^ f.L8 ^ f.L9;
+    private static int Fold(Fe f) => (int)(f.L0 ^ f.L1 ^ f.L2 ^ f.L3 ^ f.L4 ^ f.L5 ^ f.L6 ^ f.L7 ^ f.L8 ^ f.L9);
 
     /// <summary>The (operation, kernel 1, kernel 2) pairs: the operation's SASS = kernel 2 - kernel 1.</summary>
     public static IReadOnlyList<(string Op, string One, string Two)> Pairs { get; } =

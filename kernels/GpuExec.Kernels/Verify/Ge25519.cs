@@ -18,10 +18,10 @@ public struct GeP1P1
     public Fe X, Y, Z, T;
 }
 
-/// <summary>A point ready to be added: (Y+X, Y-X, Z, 2dT).</summary>
+/// <summary>A point ready to be added: (Y+X, Y-X, 2Z, 2dT).</summary>
 public struct GeCached
 {
-    public Fe YPlusX, YMinusX, Z, T2d;
+    public Fe YPlusX, YMinusX, Z2, T2d;
 }
 
 /// <summary>An affine point ready to be added: (y+x, y-x, 2dxy).</summary>
@@ -60,7 +60,7 @@ public static class Ge25519
     {
         YPlusX = Fe.Add(p.Y, p.X),
         YMinusX = Fe.Sub(p.Y, p.X),
-        Z = p.Z,
+        Z2 = Fe.Add(p.Z, p.Z),
         T2d = Fe.Mul(p.T, Fe.D2),
     };
 
@@ -72,8 +72,9 @@ public static class Ge25519
         Fe yy = Fe.Sq(p.Y);
         Fe zz2 = Fe.Sq2(p.Z);
         Fe xy2 = Fe.Sq(Fe.Add(p.X, p.Y));
-        r.Y = Fe.Add(yy, xx);
-        r.Z = Fe.Sub(yy, xx);
+        // Carried, because each is subtracted next (a subtrahend must be carried).
+        r.Y = Fe.Carry(Fe.Add(yy, xx));
+        r.Z = Fe.Carry(Fe.Sub(yy, xx));
         r.X = Fe.Sub(xy2, r.Y);
         r.T = Fe.Sub(zz2, r.Z);
         return r;
@@ -86,8 +87,7 @@ public static class Ge25519
         Fe a = Fe.Mul(Fe.Add(p.Y, p.X), negate ? q.YMinusX : q.YPlusX);
         Fe b = Fe.Mul(Fe.Sub(p.Y, p.X), negate ? q.YPlusX : q.YMinusX);
         Fe c = Fe.Mul(q.T2d, p.T);
-        Fe zz = Fe.Mul(p.Z, q.Z);
-        Fe d = Fe.Add(zz, zz);
+        Fe d = Fe.Mul(p.Z, q.Z2);
         r.X = Fe.Sub(a, b);
         r.Y = Fe.Add(a, b);
         r.Z = negate ? Fe.Sub(d, c) : Fe.Add(d, c);
@@ -102,7 +102,7 @@ public static class Ge25519
         Fe a = Fe.Mul(Fe.Add(p.Y, p.X), negate ? q.YMinusX : q.YPlusX);
         Fe b = Fe.Mul(Fe.Sub(p.Y, p.X), negate ? q.YPlusX : q.YMinusX);
         Fe c = Fe.Mul(q.XY2d, p.T);
-        Fe d = Fe.Add(p.Z, p.Z);
+        Fe d = Fe.Carry(Fe.Add(p.Z, p.Z)); // subtracted from below: carried
         r.X = Fe.Sub(a, b);
         r.Y = Fe.Add(a, b);
         r.Z = negate ? Fe.Sub(d, c) : Fe.Add(d, c);
@@ -131,7 +131,7 @@ public static class Ge25519
         h.Y = Fe.FromBytes(s);
         h.Z = Fe.One;
         Fe yy = Fe.Sq(h.Y);
-        Fe u = Fe.Sub(yy, h.Z);                 // y^2 - 1
+        Fe u = Fe.Carry(Fe.Sub(yy, h.Z));      // y^2 - 1, carried: subtracted below
         Fe v = Fe.Add(Fe.Mul(yy, Fe.D), h.Z);   // d y^2 + 1
         Fe v3 = Fe.Mul(Fe.Sq(v), v);
         Fe x = Fe.Mul(Fe.Mul(Fe.Sq(v3), v), u); // u v^7
