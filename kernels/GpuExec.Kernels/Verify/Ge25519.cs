@@ -155,65 +155,71 @@ public static class Ge25519
         return true;
     }
 
+    /// <summary>Width of the NAF of h (the scalar of -A): digits up to 15, 8 odd multiples per item.</summary>
+    public const int AWidth = 5;
+
+    /// <summary>Width of the NAF of S (the scalar of B): digits up to 127, 64 odd multiples in <see cref="BaseTable"/>.</summary>
+    public const int BWidth = 8;
+
     /// <summary>
-    /// Writes (k+1) * p as cached points to <paramref name="table"/>[offset + k], k = 0..7
-    /// (the window of the signed radix-16 multiplication).
+    /// Writes (2k+1) * p as cached points to <paramref name="table"/>[offset + k], k = 0..7 (the
+    /// odd multiples a width-5 NAF adds).
     /// </summary>
     public static void FillTable(GeP3 p, ILGPU.ArrayView<GeCached> table, long offset)
     {
-        GeCached p1 = ToCached(p);
         OpCounter.Hit(KernelOp.StoreCached);
-        table[offset] = p1;
-        GeP3 p2 = ToP3(Double(ToP2(p)));
-        OpCounter.Hit(KernelOp.StoreCached);
-        table[offset + 1] = ToCached(p2);
-        GeP3 acc = p2;
-        for (int k = 2; k < 8; k++)
+        table[offset] = ToCached(p);
+        GeCached p2 = ToCached(ToP3(Double(ToP2(p))));
+        GeP3 acc = p;
+        for (int k = 1; k < 8; k++)
         {
-            acc = ToP3(Add(acc, p1, false));
+            acc = ToP3(Add(acc, p2, false));
             OpCounter.Hit(KernelOp.StoreCached);
             table[offset + k] = ToCached(acc);
         }
     }
 
     /// <summary>
-    /// a * P + b * B, with P's multiples 1P..8P at <paramref name="pTable"/>[pOffset..+8], the base
-    /// point's 1B..8B (affine) in <paramref name="baseTable"/>, and a, b in signed radix-16 digits.
+    /// a * P + b * B by double-and-add over the NAFs of a (width <see cref="AWidth"/>, P's odd
+    /// multiples at <paramref name="pTable"/>[pOffset..+8]) and b (width <see cref="BWidth"/>, B's
+    /// odd multiples in <paramref name="baseTable"/>), scanning down from the top nonzero digit.
     /// Returns the encoding of the result.
     /// </summary>
-    public static U256 DoubleScalarMul(Radix16 a, ILGPU.ArrayView<GeCached> pTable, long pOffset,
-                                       Radix16 b, ILGPU.ArrayView<GePrecomp> baseTable)
+    public static U256 DoubleScalarMul(Wnaf a, ILGPU.ArrayView<GeCached> pTable, long pOffset,
+                                       Wnaf b, ILGPU.ArrayView<GePrecomp> baseTable)
     {
-        GeP3 r = Identity;
-        for (int i = 63; i >= 0; i--)
+        GeP2 r = ToP2(Identity);
+        int skipA = 0, skipB = 0;
+        bool started = false;
+        for (int i = 255; i >= 0; i--)
         {
-            if (i != 63)
+            int da = a.DigitAt(i, AWidth, ref skipA);
+            int db = b.DigitAt(i, BWidth, ref skipB);
+            if (!started)
             {
-                GeP1P1 t = Double(ToP2(r));
-                t = Double(ToP2(t));
-                t = Double(ToP2(t));
-                t = Double(ToP2(t));
-                r = ToP3(t);
+                if (da == 0 && db == 0)
+                    continue;
+                started = true;
             }
-            int da = a.Digit(i);
+            GeP1P1 t = Double(r);
             if (da != 0)
             {
                 int m = da < 0 ? -da : da;
                 OpCounter.Hit(KernelOp.LoadCached);
-                r = ToP3(Add(r, pTable[pOffset + m - 1], da < 0));
+                t = Add(ToP3(t), pTable[pOffset + (m >> 1)], da < 0);
             }
-            int db = b.Digit(i);
             if (db != 0)
             {
                 int m = db < 0 ? -db : db;
                 OpCounter.Hit(KernelOp.LoadPrecomp);
-                r = ToP3(Add(r, baseTable[m - 1], db < 0));
+                t = Add(ToP3(t), baseTable[m >> 1], db < 0);
             }
+            r = ToP2(t);
         }
         return Encode(r.X, r.Y, r.Z);
     }
 
-    /// <summary>The base point's 1B..8B as affine precomputed points (host side, for the table a kernel is given).</summary>
+    /// <summary>The base point's odd multiples 1B, 3B, .., 127B as affine precomputed points (host side, for the table a kernel is given).</summary>
     public static GePrecomp[] BaseTable()
     {
         // B = (x, 4/5) with x even: encoding 0x58 followed by 31 bytes 0x66.
@@ -223,13 +229,13 @@ public static class Ge25519
         GeP3 b = negB;
         b.X = Fe.Neg(b.X);
         b.T = Fe.Neg(b.T);
-        var result = new GePrecomp[8];
+        var result = new GePrecomp[1 << (BWidth - 2)];
         GeP3 acc = b;
-        GeCached bc = ToCached(b);
-        for (int k = 0; k < 8; k++)
+        GeCached b2 = ToCached(ToP3(Double(ToP2(b))));
+        for (int k = 0; k < result.Length; k++)
         {
             if (k > 0)
-                acc = ToP3(Add(acc, bc, false));
+                acc = ToP3(Add(acc, b2, false));
             Fe zi = Fe.Invert(acc.Z);
             Fe x = Fe.Mul(acc.X, zi);
             Fe y = Fe.Mul(acc.Y, zi);
