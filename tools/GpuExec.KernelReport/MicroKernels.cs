@@ -121,6 +121,18 @@ public static class MicroKernels
         t[i + 1] = new GeCached { YPlusX = f, YMinusX = f, Z2 = f, T2d = f };
     }
 
+    // The recoding loop's body: a kernel holding one From (its loop body once, plus set-up) against
+    // one moving the same data; counted per iteration, so this over-prices it slightly.
+    public static void WnafRecodeBase(Index1D i, ArrayView<U256> s, ArrayView<Wnaf> o)
+    {
+        U256 u = s[i];
+        o[i] = new Wnaf { M0 = u.W0, M1 = u.W1, M2 = u.W2, M3 = u.W3, V0 = u.W4, V1 = u.W5, V2 = u.W6, V3 = u.W7 };
+    }
+    public static void WnafRecode2(Index1D i, ArrayView<U256> s, ArrayView<Wnaf> o) => o[i] = Wnaf.From(s[i], Ge25519.AWidth);
+
+    public static void WnafDigit1(Index1D i, ArrayView<Wnaf> a, ArrayView<int> o) => o[i] = i.X;
+    public static void WnafDigit2(Index1D i, ArrayView<Wnaf> a, ArrayView<int> o) => o[i] = a[i].DigitAt(i.X & 255, Ge25519.AWidth);
+
     private static int Fold(Fe f) => (int)(f.L0 ^ f.L1 ^ f.L2 ^ f.L3 ^ f.L4 ^ f.L5 ^ f.L6 ^ f.L7 ^ f.L8 ^ f.L9);
 
     /// <summary>The (operation, kernel 1, kernel 2) pairs: the operation's SASS = kernel 2 - kernel 1.</summary>
@@ -142,5 +154,7 @@ public static class MicroKernels
         ("LoadCached", nameof(LoadCachedBase), nameof(LoadCached2)),
         ("StoreCached", nameof(StoreCachedBase), nameof(StoreCached2)),
         ("LoadPrecomp", nameof(LoadPrecompBase), nameof(LoadPrecomp2)),
+        ("WnafRecodeStep", nameof(WnafRecodeBase), nameof(WnafRecode2)),
+        ("WnafDigit", nameof(WnafDigit1), nameof(WnafDigit2)),
     ];
 }

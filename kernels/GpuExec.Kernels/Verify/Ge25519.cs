@@ -189,32 +189,37 @@ public static class Ge25519
                                        Wnaf b, ILGPU.ArrayView<GePrecomp> baseTable)
     {
         GeP2 r = ToP2(Identity);
-        int skipA = 0, skipB = 0;
         bool started = false;
-        for (int i = 255; i >= 0; i--)
+        for (int j = 3; j >= 0; j--)
         {
-            int da = a.DigitAt(i, AWidth, ref skipA);
-            int db = b.DigitAt(i, BWidth, ref skipB);
-            if (!started)
+            ulong ma = a.Markers(j), mb = b.Markers(j);
+            for (int k = 63; k >= 0; k--)
             {
-                if (da == 0 && db == 0)
-                    continue;
-                started = true;
+                bool na = ((ma >> k) & 1) != 0, nb = ((mb >> k) & 1) != 0;
+                if (!started)
+                {
+                    if (!na && !nb)
+                        continue;
+                    started = true;
+                }
+                int i = (j << 6) | k;
+                GeP1P1 t = Double(r);
+                if (na)
+                {
+                    int da = a.DigitAt(i, AWidth);
+                    int m = da < 0 ? -da : da;
+                    OpCounter.Hit(KernelOp.LoadCached);
+                    t = Add(ToP3(t), pTable[pOffset + (m >> 1)], da < 0);
+                }
+                if (nb)
+                {
+                    int db = b.DigitAt(i, BWidth);
+                    int m = db < 0 ? -db : db;
+                    OpCounter.Hit(KernelOp.LoadPrecomp);
+                    t = Add(ToP3(t), baseTable[m >> 1], db < 0);
+                }
+                r = ToP2(t);
             }
-            GeP1P1 t = Double(r);
-            if (da != 0)
-            {
-                int m = da < 0 ? -da : da;
-                OpCounter.Hit(KernelOp.LoadCached);
-                t = Add(ToP3(t), pTable[pOffset + (m >> 1)], da < 0);
-            }
-            if (db != 0)
-            {
-                int m = db < 0 ? -db : db;
-                OpCounter.Hit(KernelOp.LoadPrecomp);
-                t = Add(ToP3(t), baseTable[m >> 1], db < 0);
-            }
-            r = ToP2(t);
         }
         return Encode(r.X, r.Y, r.Z);
     }

@@ -21,6 +21,8 @@ public enum KernelOp
     LoadCached,
     StoreCached,
     LoadPrecomp,
+    WnafRecodeStep,
+    WnafDigit,
 }
 
 /// <summary>

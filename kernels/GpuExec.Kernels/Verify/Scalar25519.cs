@@ -2,85 +2,95 @@ namespace GpuExec.Kernels.Verify;
 
 /// <summary>
 /// The width-w non-adjacent form of a scalar below 2^253: digits d_p, odd with |d_p| &lt; 2^(w-1) or
-/// zero, s = sum d_p 2^p, and any w consecutive digits hold at most one nonzero. It lives in five
-/// words (no array, which a kernel would keep in local memory): a nonzero digit at p is a field of
-/// w bits at bit p, (d + 2^(w-1) - 1) / 2 in its low w-1 bits and a marker bit on top (bit p+w-1).
-/// The next nonzero digit is at least w higher, so fields never overlap; read from the top down,
-/// the w-1 positions after a digit are zero digits whose bits belong to that digit's field
-/// (<see cref="DigitAt"/> takes the count of them still to skip).
+/// zero, s = sum d_p 2^p, and any w consecutive digits hold at most one nonzero. It lives in nine
+/// words (no array, which a kernel would keep in local memory): bit p of the markers M says digit p
+/// is nonzero, and bits p..p+w-2 of V hold (d_p + 2^(w-1) - 1) / 2. The next nonzero digit is at
+/// least w higher, so the fields of V never overlap.
 /// </summary>
 public struct Wnaf
 {
-    public ulong B0, B1, B2, B3, B4;
+    public ulong M0, M1, M2, M3, V0, V1, V2, V3, V4;
 
-    private readonly ulong Word(int j) =>
-        j < 2 ? (j == 0 ? B0 : B1) : j < 4 ? (j == 2 ? B2 : B3) : j == 4 ? B4 : 0;
+    /// <summary>Markers of positions 64j..64j+63.</summary>
+    public readonly ulong Markers(int j) => j < 2 ? (j == 0 ? M0 : M1) : (j == 2 ? M2 : M3);
 
-    private void Or(int j, ulong v)
+    private readonly ulong Values(int j) =>
+        j < 2 ? (j == 0 ? V0 : V1) : j < 4 ? (j == 2 ? V2 : V3) : j == 4 ? V4 : 0;
+
+    /// <summary>The digit at <paramref name="p"/>, a position whose marker is set.</summary>
+    public readonly int DigitAt(int p, int w)
     {
-        if (j == 0) B0 |= v;
-        else if (j == 1) B1 |= v;
-        else if (j == 2) B2 |= v;
-        else if (j == 3) B3 |= v;
-        else if (j == 4) B4 |= v;
+        OpCounter.Hit(KernelOp.WnafDigit);
+        int j = p >> 6, sh = p & 63;
+        ulong v = Values(j) >> sh;
+        if (sh != 0)
+            v |= Values(j + 1) << (64 - sh);
+        int payload = (int)(v & ((1UL << (w - 1)) - 1));
+        return 2 * payload + 1 - (1 << (w - 1));
     }
 
-    /// <summary>Up to 64 bits of the string from bit <paramref name="p"/> on.</summary>
-    private readonly ulong BitsFrom(int p)
+    private void Set(int p, ulong payload)
     {
         int j = p >> 6, sh = p & 63;
-        ulong lo = Word(j) >> sh;
-        return sh == 0 ? lo : lo | (Word(j + 1) << (64 - sh));
+        ulong bit = 1UL << sh;
+        if (j == 0) M0 |= bit;
+        else if (j == 1) M1 |= bit;
+        else if (j == 2) M2 |= bit;
+        else M3 |= bit;
+        OrValues(j, payload << sh);
+        if (sh != 0)
+            OrValues(j + 1, payload >> (64 - sh));
     }
 
-    /// <summary>Recodes <paramref name="s"/> (&lt; 2^253) with width <paramref name="w"/> (2..8).</summary>
+    private void OrValues(int j, ulong v)
+    {
+        if (j == 0) V0 |= v;
+        else if (j == 1) V1 |= v;
+        else if (j == 2) V2 |= v;
+        else if (j == 3) V3 |= v;
+        else V4 |= v;
+    }
+
+    /// <summary>
+    /// Recodes <paramref name="s"/> (&lt; 2^253) with width <paramref name="w"/> (2..8). N, the
+    /// part of s not yet recoded plus a pending carry, is scanned from the bottom: an even N skips
+    /// its trailing zeros at once, an odd one gives the digit of its low w bits.
+    /// </summary>
     public static Wnaf From(U256 s, int w)
     {
         Wnaf r = default;
+        ulong s0 = s.W0 | ((ulong)s.W1 << 32), s1 = s.W2 | ((ulong)s.W3 << 32);
+        ulong s2 = s.W4 | ((ulong)s.W5 << 32), s3 = s.W6 | ((ulong)s.W7 << 32);
         ulong width = 1UL << w, mask = width - 1;
         ulong carry = 0;
         int pos = 0;
         while (pos < 256)
         {
+            OpCounter.Hit(KernelOp.WnafRecodeStep);
             int j = pos >> 6, sh = pos & 63;
-            ulong bits = Scalar25519.Word64(s, j) >> sh;
-            if (sh != 0)
-                bits |= Scalar25519.Word64(s, j + 1) << (64 - sh);
-            ulong window = carry + (bits & mask);
-            if ((window & 1) == 0)
+            ulong lo = j < 2 ? (j == 0 ? s0 : s1) : (j == 2 ? s2 : s3);
+            ulong hi = j < 2 ? (j == 0 ? s1 : s2) : (j == 2 ? s3 : 0);
+            ulong bits = sh == 0 ? lo : (lo >> sh) | (hi << (64 - sh));
+            ulong n = bits + carry; // the low 64 bits of N
+            if (n == 0)
             {
-                pos++;
+                // 64 zero bits (or 64 ones made zero by the carry, which then moves past them)
+                pos += 64;
                 continue;
             }
-            // digit = window (window < 2^(w-1)) or window - 2^w, with a carry into position pos + w
+            if ((n & 1) == 0)
+            {
+                // N/2^z keeps the pending carry: it is the rest of s over 2^(pos+z), plus carry.
+                pos += ILGPU.IntrinsicMath.BitOperations.TrailingZeroCount(n);
+                continue;
+            }
+            ulong window = n & mask;
             carry = window < width / 2 ? 0UL : 1UL;
             long digit = (long)window - (long)(carry << w);
-            ulong field = (ulong)((digit + (long)(width / 2) - 1) >> 1) | (1UL << (w - 1));
-            r.Or(j, field << sh);
-            if (sh + w > 64)
-                r.Or(j + 1, field >> (64 - sh));
+            r.Set(pos, (ulong)((digit + (long)(width / 2) - 1) >> 1));
             pos += w;
         }
         return r;
-    }
-
-    /// <summary>
-    /// Digit <paramref name="p"/> in a top-down scan; <paramref name="skip"/> is the scan's state
-    /// (0 at the start): the number of positions still covered by the last nonzero digit's field.
-    /// </summary>
-    public readonly int DigitAt(int p, int w, ref int skip)
-    {
-        if (skip > 0)
-        {
-            skip--;
-            return 0;
-        }
-        ulong field = BitsFrom(p);
-        if (((field >> (w - 1)) & 1) == 0)
-            return 0;
-        skip = w - 1;
-        int payload = (int)(field & ((1UL << (w - 1)) - 1));
-        return 2 * payload + 1 - (1 << (w - 1));
     }
 }
 
@@ -88,11 +98,6 @@ public struct Wnaf
 public static partial class Scalar25519
 {
     public static U256 L => new(0x5CF5D3ED, 0x5812631A, 0xA2F79CD6, 0x14DEF9DE, 0, 0, 0, 0x10000000);
-
-    /// <summary>64-bit word <paramref name="j"/> of <paramref name="s"/> (0 past the top).</summary>
-    public static ulong Word64(U256 s, int j) =>
-        j < 2 ? (j == 0 ? s.W0 | ((ulong)s.W1 << 32) : s.W2 | ((ulong)s.W3 << 32))
-              : j < 4 ? (j == 2 ? s.W4 | ((ulong)s.W5 << 32) : s.W6 | ((ulong)s.W7 << 32)) : 0;
 
     /// <summary>S &lt; L, the canonical-S rule of libsodium's verifier.</summary>
     public static bool IsCanonical(U256 s) => s.LessThan(L);
