@@ -54,13 +54,20 @@ public static class MicroKernels
     public static void FeFromBytesBase(Index1D i, ArrayView<U256> a, ArrayView<Fe> o) => o[i] = Widen(a[i]);
     public static void FeFromBytes2(Index1D i, ArrayView<U256> a, ArrayView<Fe> o) => o[i] = Fe.FromBytes(a[i]);
 
-    public static void Sha512LoadBlockBase(Index1D i, ArrayView<byte> src, ArrayView<MessageSpec> m, ArrayView<Sha512Block> o) =>
-        o[i] = new Sha512Block { W0 = (ulong)m[i].Off0 };
-    public static void Sha512LoadBlock2(Index1D i, ArrayView<byte> src, ArrayView<MessageSpec> m, ArrayView<Sha512Block> o)
+    // The two ways a SHA-512 message word is read: aligned 32-bit loads inside a segment, or
+    // byte by byte with the padding checks (at the segment seams and in the padding).
+    public static void Sha512WordBase(Index1D i, ArrayView<byte> src, ArrayView<MessageSpec> m, ArrayView<ulong> o) =>
+        o[i] = (ulong)m[i].Off0 + (ulong)m[i].Len0;
+    public static void Sha512WordLoad2(Index1D i, ArrayView<byte> src, ArrayView<MessageSpec> m, ArrayView<ulong> o)
+    {
+        MessageSpec s = m[i];
+        o[i] = s.TryLocate(s.Len0, 8, out long at) ? WordLoads.BigEndian64(src, at) : (ulong)s.Off0;
+    }
+    public static void Sha512WordBytes2(Index1D i, ArrayView<byte> src, ArrayView<MessageSpec> m, ArrayView<ulong> o)
     {
         MessageSpec s = m[i];
         long total = s.TotalLength;
-        o[i] = Sha512.LoadBlock(src, s, total, (total + 17 + 127) / 128 * 128, 0);
+        o[i] = Sha512.PaddedWord(src, s, total, (total + 17 + 127) / 128 * 128, s.Len0);
     }
 
     public static void Sha512Rounds1(Index1D i, ArrayView<Sha512Block> w, ArrayView<ulong> k, ArrayView<Sha512State> o)
@@ -147,7 +154,8 @@ public static class MicroKernels
         ("FeCarry", nameof(FeCarry1), nameof(FeCarry2)),
         ("FeFromBytes", nameof(FeFromBytesBase), nameof(FeFromBytes2)),
         ("FeToBytes", nameof(FeToBytesBase), nameof(FeToBytes2)),
-        ("Sha512LoadBlock", nameof(Sha512LoadBlockBase), nameof(Sha512LoadBlock2)),
+        ("Sha512WordLoad", nameof(Sha512WordBase), nameof(Sha512WordLoad2)),
+        ("Sha512WordBytes", nameof(Sha512WordBase), nameof(Sha512WordBytes2)),
         ("Sha512Rounds16", nameof(Sha512Rounds1), nameof(Sha512Rounds2)),
         ("Sha512Expand", nameof(Sha512Expand1), nameof(Sha512Expand2)),
         ("ScalarReduce", nameof(ScalarReduceBase), nameof(ScalarReduce2)),
