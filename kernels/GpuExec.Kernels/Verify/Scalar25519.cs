@@ -53,8 +53,9 @@ public struct Wnaf
 
     /// <summary>
     /// Recodes <paramref name="s"/> (&lt; 2^253) with width <paramref name="w"/> (2..8). N, the
-    /// part of s not yet recoded plus a pending carry, is scanned from the bottom: an even N skips
-    /// its trailing zeros at once, an odd one gives the digit of its low w bits.
+    /// part of s not yet recoded plus a pending carry, is scanned from the bottom; each step skips
+    /// N's trailing zeros at once and takes the digit of its next w bits, so there is one step per
+    /// nonzero digit (plus one per 64-bit run of zeros).
     /// </summary>
     public static Wnaf From(U256 s, int w)
     {
@@ -70,21 +71,19 @@ public struct Wnaf
             int j = pos >> 6, sh = pos & 63;
             ulong lo = j < 2 ? (j == 0 ? s0 : s1) : (j == 2 ? s2 : s3);
             ulong hi = j < 2 ? (j == 0 ? s1 : s2) : (j == 2 ? s3 : 0);
-            ulong bits = sh == 0 ? lo : (lo >> sh) | (hi << (64 - sh));
-            ulong n = bits + carry; // the low 64 bits of N
+            ulong n = (sh == 0 ? lo : (lo >> sh) | (hi << (64 - sh))) + carry; // the low 64 bits of N
             if (n == 0)
             {
                 // 64 zero bits (or 64 ones made zero by the carry, which then moves past them)
                 pos += 64;
                 continue;
             }
-            if ((n & 1) == 0)
-            {
-                // N/2^z keeps the pending carry: it is the rest of s over 2^(pos+z), plus carry.
-                pos += ILGPU.IntrinsicMath.BitOperations.TrailingZeroCount(n);
-                continue;
-            }
-            ulong window = n & mask;
+            // N / 2^z keeps the pending carry: it is the rest of s over 2^(pos+z), plus carry.
+            int z = ILGPU.IntrinsicMath.BitOperations.TrailingZeroCount(n);
+            pos += z;
+            if (z > 64 - w)
+                continue; // fewer than w known bits left in n: read again from the new position
+            ulong window = (n >> z) & mask;
             carry = window < width / 2 ? 0UL : 1UL;
             long digit = (long)window - (long)(carry << w);
             r.Set(pos, (ulong)((digit + (long)(width / 2) - 1) >> 1));
