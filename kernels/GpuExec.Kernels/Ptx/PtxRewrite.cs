@@ -79,7 +79,7 @@ public static partial class PtxRewrite
             if (!predicated && op == "cvt.u64.u32")
             {
                 var args = operands.Split(',', StringSplitOptions.TrimEntries);
-                if (args.Length == 2 && args[0].StartsWith("%rd", StringComparison.Ordinal) && Register().IsMatch(args[1]))
+                if (args.Length == 2 && args[0].StartsWith("%rd", StringComparison.Ordinal) && Register32().IsMatch(args[1]))
                     widened[args[0]] = args[1];
             }
             sb.Append(line).Append('\n');
@@ -137,4 +137,7 @@ public static partial class PtxRewrite
 
     [GeneratedRegex(@"%[a-z]+\d+")]
     private static partial Regex Register();
+
+    [GeneratedRegex(@"^%r\d+$")]
+    private static partial Regex Register32();
 }
