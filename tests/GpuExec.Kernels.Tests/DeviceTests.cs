@@ -1,4 +1,6 @@
 using GpuExec.Engine.Devices;
+using GpuExec.Engine.Verify;
+using Microsoft.Extensions.Logging;
 
 namespace GpuExec.Kernels.Tests;
 
@@ -46,5 +48,29 @@ public class DeviceTests
         var ex = Assert.Throws<DeviceUnavailableException>(() => ComputeDevice.Open(DeviceKind.Cuda));
         Assert.Equal(DeviceKind.Cuda, ex.Kind);
         Assert.Contains("'cuda'", ex.Message);
+    }
+
+    [Fact]
+    public void Opening_a_device_loads_every_kernel_once_and_logs_it()
+    {
+        var logger = new ListLogger();
+        using var dev = ComputeDevice.Open(DeviceKind.IlgpuCpu, logger);
+        var set = VerifyKernelSet.For(dev.RequireAccelerator());
+        Assert.True(set.LoadTime > TimeSpan.Zero);
+        Assert.Same(set, VerifyKernelSet.For(dev.RequireAccelerator()));
+        Assert.Single(logger.Lines, l => l.Contains("loaded the verify and hash kernels", StringComparison.Ordinal));
+        Assert.Equal(0, set.RewrittenProducts); // the rewrite is for CUDA's PTX only
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 }

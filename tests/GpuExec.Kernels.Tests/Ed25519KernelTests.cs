@@ -47,6 +47,31 @@ public abstract class Ed25519KernelTests(AcceleratorFixture fixture)
     {
         AssertAgree(Adversarial.Constructed());
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Small_chunks_over_two_streams_give_the_same_verdicts(bool shuffled)
+    {
+        // Many chunks, so both streams carry several; in arena order the arena goes up chunk by
+        // chunk, shuffled jobs point anywhere and the whole arena goes first.
+        var cases = Adversarial.RandomAndMutated(seed: 11, count: Fixture.IsEmulator ? 30 : 300).Concat(Rfc8032.Cases()).ToList();
+        var (arena, jobs) = Vectors.Pack(cases);
+        int[] order = Enumerable.Range(0, jobs.Length).ToArray();
+        if (shuffled)
+            new Random(5).Shuffle(order);
+        var permuted = order.Select(i => jobs[i]).ToArray();
+        var valid = new bool[permuted.Length];
+        using var verifier = new IlgpuSignatureVerifier(Fixture.Accelerator, chunkSize: 7);
+        verifier.Verify(arena, permuted, valid);
+        for (int k = 0; k < order.Length; k++)
+            Assert.True(valid[k] == cases[order[k]].Valid, $"{cases[order[k]].Source}/{cases[order[k]].Id}");
+        // A second call reuses the buffers.
+        Array.Clear(valid);
+        verifier.Verify(arena, permuted, valid);
+        for (int k = 0; k < order.Length; k++)
+            Assert.True(valid[k] == cases[order[k]].Valid);
+    }
 }
 
 [Collection("ilgpu-cpu")]

@@ -82,33 +82,48 @@ public class FieldHostTests
         }
     }
 
-    [Fact]
-    public void Radix16_digits_recompose_the_scalar()
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    public void Wnaf_digits_recompose_the_scalar_and_are_sparse(int w)
     {
         var r = new Random(3);
         for (int t = 0; t < 300; t++)
         {
-            BigInteger s = t == 0 ? L - 1 : Rand(r, 32) % L;
-            var d = Radix16.From(ToU256(s));
-            BigInteger back = 0;
-            for (int i = 63; i >= 0; i--)
+            BigInteger s = t switch
             {
-                int digit = d.Digit(i);
-                Assert.InRange(digit, -8, 8);
-                back = back * 16 + digit;
+                0 => L - 1,
+                1 => 0,
+                2 => BigInteger.Pow(2, 253) - 1,                                 // runs of ones across words
+                3 => BigInteger.Pow(2, 252) + (BigInteger.Pow(2, 128) - 1) * BigInteger.Pow(2, 60),
+                _ => Rand(r, 32) % L,
+            };
+            var naf = Wnaf.From(ToU256(s), w);
+            BigInteger back = 0;
+            int lastNonzero = int.MaxValue;
+            for (int i = 255; i >= 0; i--)
+            {
+                int d = ((naf.Markers(i >> 6) >> (i & 63)) & 1) != 0 ? naf.DigitAt(i, w) : 0;
+                if (d != 0)
+                {
+                    Assert.True(d % 2 != 0 && Math.Abs(d) < 1 << (w - 1), $"digit {d}");
+                    Assert.True(lastNonzero - i >= w, "two nonzero digits closer than w");
+                    lastNonzero = i;
+                }
+                back = back * 2 + d;
             }
             Assert.Equal(s, back);
         }
     }
 
     [Fact]
-    public void Base_table_holds_B_to_8B()
+    public void Base_table_holds_the_odd_multiples_of_B()
     {
         var table = Ge25519.BaseTable();
         // 1B: y = 4/5, and y+x, y-x consistent
         BigInteger y = 4 * BigInteger.ModPow(5, P - 2, P) % P;
         BigInteger yPlusX = Val(table[0].YPlusX), yMinusX = Val(table[0].YMinusX);
         Assert.Equal(y, (yPlusX + yMinusX) * BigInteger.ModPow(2, P - 2, P) % P);
-        Assert.Equal(8, table.Length);
+        Assert.Equal(64, table.Length);
     }
 }

@@ -15,11 +15,11 @@ namespace GpuExec.Kernels.Verify;
 /// </summary>
 public static class Ed25519Kernels
 {
-    /// <summary>Per-item scratch the kernel needs: 8 cached points (the multiples of -A).</summary>
+    /// <summary>Per-item scratch the kernel needs: 8 cached points (the odd multiples of -A).</summary>
     public const int ScratchPerItem = 8;
 
     /// <summary>
-    /// valid[i] = 1 if jobs[i] verifies, else 0. <paramref name="baseTable"/>: 1B..8B from
+    /// valid[i] = 1 if jobs[i] verifies, else 0. <paramref name="baseTable"/>: 1B, 3B, .., 127B from
     /// <see cref="Ge25519.BaseTable"/>; <paramref name="k512"/>: <see cref="Sha512State.RoundConstants"/>;
     /// <paramref name="scratch"/>: at least jobs.Length * <see cref="ScratchPerItem"/> entries.
     /// </summary>
@@ -65,7 +65,7 @@ public static class Ed25519Kernels
         };
         U256 h = Scalar25519.ReduceDigest(Sha512.Hash(arena, m, k512));
         Ge25519.FillTable(negA, scratch, scratchOffset);
-        U256 check = Ge25519.DoubleScalarMul(Radix16.From(h), scratch, scratchOffset, Radix16.From(s), baseTable);
+        U256 check = Ge25519.DoubleScalarMul(Wnaf.From(h, Ge25519.AWidth), scratch, scratchOffset, Wnaf.From(s, Ge25519.BWidth), baseTable);
         return check.EqualTo(r);
     }
 }

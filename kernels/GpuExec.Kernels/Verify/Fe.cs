@@ -1,17 +1,20 @@
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>
-/// An element of GF(2^255 - 19) in ten signed limbs, radix 2^25.5: limb i sits at bit
-/// ceil(25.5 i) and holds 26 bits (even i) or 25 bits (odd i) when carried. Products are 64-bit,
-/// a limb crossing 2^255 folds back times 19. Multiplication and squaring are in
-/// <c>Field25519.Generated.cs</c>; add and subtract do not carry, so their results feed a
-/// multiplication directly (at most a sum of three carried elements, as in the point formulas).
+/// An element of GF(2^255 - 19) in ten unsigned limbs, radix 2^25.5: limb i sits at bit
+/// ceil(25.5 i) and holds 26 bits (even i) or 25 bits (odd i) when carried. Limbs are unsigned so
+/// that every limb product is one 32 x 32 -> 64-bit unsigned multiply (IMAD.WIDE.U32); a limb
+/// crossing 2^255 folds back times 19. Multiplication, squaring, carry and subtraction are in
+/// <c>Field25519.Generated.cs</c>, whose generator checks the limb bounds: multiplication and
+/// squaring take limbs up to three times carried (a sum of three carried elements, or
+/// <c>Sub(carried, carried)</c>), <see cref="Sub"/> needs a carried subtrahend, <c>Sq2</c> a carried input.
+/// Add and subtract do not carry, so their results feed a multiplication directly.
 /// </summary>
 public partial struct Fe
 {
-    public int L0, L1, L2, L3, L4, L5, L6, L7, L8, L9;
+    public uint L0, L1, L2, L3, L4, L5, L6, L7, L8, L9;
 
-    public Fe(int l0, int l1, int l2, int l3, int l4, int l5, int l6, int l7, int l8, int l9)
+    public Fe(uint l0, uint l1, uint l2, uint l3, uint l4, uint l5, uint l6, uint l7, uint l8, uint l9)
     {
         L0 = l0; L1 = l1; L2 = l2; L3 = l3; L4 = l4; L5 = l5; L6 = l6; L7 = l7; L8 = l8; L9 = l9;
     }
@@ -20,15 +23,20 @@ public partial struct Fe
 
     public static Fe One => new(1, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
-    public static Fe Add(Fe f, Fe g) => new(
-        f.L0 + g.L0, f.L1 + g.L1, f.L2 + g.L2, f.L3 + g.L3, f.L4 + g.L4,
-        f.L5 + g.L5, f.L6 + g.L6, f.L7 + g.L7, f.L8 + g.L8, f.L9 + g.L9);
+    public static Fe Add(Fe f, Fe g)
+    {
+        OpCounter.Hit(KernelOp.FeAdd);
+        return new(
+            f.L0 + g.L0, f.L1 + g.L1, f.L2 + g.L2, f.L3 + g.L3, f.L4 + g.L4,
+            f.L5 + g.L5, f.L6 + g.L6, f.L7 + g.L7, f.L8 + g.L8, f.L9 + g.L9);
+    }
 
-    public static Fe Sub(Fe f, Fe g) => new(
-        f.L0 - g.L0, f.L1 - g.L1, f.L2 - g.L2, f.L3 - g.L3, f.L4 - g.L4,
-        f.L5 - g.L5, f.L6 - g.L6, f.L7 - g.L7, f.L8 - g.L8, f.L9 - g.L9);
-
-    public static Fe Neg(Fe f) => new(-f.L0, -f.L1, -f.L2, -f.L3, -f.L4, -f.L5, -f.L6, -f.L7, -f.L8, -f.L9);
+    /// <summary>-f, carried (f carried).</summary>
+    public static Fe Neg(Fe f)
+    {
+        OpCounter.Hit(KernelOp.FeNeg);
+        return Carry(Sub(Zero, f));
+    }
 
     /// <summary>Whether the canonical value of f is odd (the "negative" of RFC 8032).</summary>
     public static bool IsNegative(Fe f) => (ToBytes(f).W0 & 1) != 0;

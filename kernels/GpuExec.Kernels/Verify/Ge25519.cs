@@ -18,10 +18,10 @@ public struct GeP1P1
     public Fe X, Y, Z, T;
 }
 
-/// <summary>A point ready to be added: (Y+X, Y-X, Z, 2dT).</summary>
+/// <summary>A point ready to be added: (Y+X, Y-X, 2Z, 2dT).</summary>
 public struct GeCached
 {
-    public Fe YPlusX, YMinusX, Z, T2d;
+    public Fe YPlusX, YMinusX, Z2, T2d;
 }
 
 /// <summary>An affine point ready to be added: (y+x, y-x, 2dxy).</summary>
@@ -60,7 +60,7 @@ public static class Ge25519
     {
         YPlusX = Fe.Add(p.Y, p.X),
         YMinusX = Fe.Sub(p.Y, p.X),
-        Z = p.Z,
+        Z2 = Fe.Add(p.Z, p.Z),
         T2d = Fe.Mul(p.T, Fe.D2),
     };
 
@@ -72,8 +72,9 @@ public static class Ge25519
         Fe yy = Fe.Sq(p.Y);
         Fe zz2 = Fe.Sq2(p.Z);
         Fe xy2 = Fe.Sq(Fe.Add(p.X, p.Y));
-        r.Y = Fe.Add(yy, xx);
-        r.Z = Fe.Sub(yy, xx);
+        // Carried, because each is subtracted next (a subtrahend must be carried).
+        r.Y = Fe.Carry(Fe.Add(yy, xx));
+        r.Z = Fe.Carry(Fe.Sub(yy, xx));
         r.X = Fe.Sub(xy2, r.Y);
         r.T = Fe.Sub(zz2, r.Z);
         return r;
@@ -86,8 +87,7 @@ public static class Ge25519
         Fe a = Fe.Mul(Fe.Add(p.Y, p.X), negate ? q.YMinusX : q.YPlusX);
         Fe b = Fe.Mul(Fe.Sub(p.Y, p.X), negate ? q.YPlusX : q.YMinusX);
         Fe c = Fe.Mul(q.T2d, p.T);
-        Fe zz = Fe.Mul(p.Z, q.Z);
-        Fe d = Fe.Add(zz, zz);
+        Fe d = Fe.Mul(p.Z, q.Z2);
         r.X = Fe.Sub(a, b);
         r.Y = Fe.Add(a, b);
         r.Z = negate ? Fe.Sub(d, c) : Fe.Add(d, c);
@@ -102,7 +102,7 @@ public static class Ge25519
         Fe a = Fe.Mul(Fe.Add(p.Y, p.X), negate ? q.YMinusX : q.YPlusX);
         Fe b = Fe.Mul(Fe.Sub(p.Y, p.X), negate ? q.YPlusX : q.YMinusX);
         Fe c = Fe.Mul(q.XY2d, p.T);
-        Fe d = Fe.Add(p.Z, p.Z);
+        Fe d = Fe.Carry(Fe.Add(p.Z, p.Z)); // subtracted from below: carried
         r.X = Fe.Sub(a, b);
         r.Y = Fe.Add(a, b);
         r.Z = negate ? Fe.Sub(d, c) : Fe.Add(d, c);
@@ -131,7 +131,7 @@ public static class Ge25519
         h.Y = Fe.FromBytes(s);
         h.Z = Fe.One;
         Fe yy = Fe.Sq(h.Y);
-        Fe u = Fe.Sub(yy, h.Z);                 // y^2 - 1
+        Fe u = Fe.Carry(Fe.Sub(yy, h.Z));      // y^2 - 1, carried: subtracted below
         Fe v = Fe.Add(Fe.Mul(yy, Fe.D), h.Z);   // d y^2 + 1
         Fe v3 = Fe.Mul(Fe.Sq(v), v);
         Fe x = Fe.Mul(Fe.Mul(Fe.Sq(v3), v), u); // u v^7
@@ -155,60 +155,76 @@ public static class Ge25519
         return true;
     }
 
+    /// <summary>Width of the NAF of h (the scalar of -A): digits up to 15, 8 odd multiples per item.</summary>
+    public const int AWidth = 5;
+
+    /// <summary>Width of the NAF of S (the scalar of B): digits up to 127, 64 odd multiples in <see cref="BaseTable"/>.</summary>
+    public const int BWidth = 8;
+
     /// <summary>
-    /// Writes (k+1) * p as cached points to <paramref name="table"/>[offset + k], k = 0..7
-    /// (the window of the signed radix-16 multiplication).
+    /// Writes (2k+1) * p as cached points to <paramref name="table"/>[offset + k], k = 0..7 (the
+    /// odd multiples a width-5 NAF adds).
     /// </summary>
     public static void FillTable(GeP3 p, ILGPU.ArrayView<GeCached> table, long offset)
     {
-        GeCached p1 = ToCached(p);
-        table[offset] = p1;
-        GeP3 p2 = ToP3(Double(ToP2(p)));
-        table[offset + 1] = ToCached(p2);
-        GeP3 acc = p2;
-        for (int k = 2; k < 8; k++)
+        OpCounter.Hit(KernelOp.StoreCached);
+        table[offset] = ToCached(p);
+        GeCached p2 = ToCached(ToP3(Double(ToP2(p))));
+        GeP3 acc = p;
+        for (int k = 1; k < 8; k++)
         {
-            acc = ToP3(Add(acc, p1, false));
+            acc = ToP3(Add(acc, p2, false));
+            OpCounter.Hit(KernelOp.StoreCached);
             table[offset + k] = ToCached(acc);
         }
     }
 
     /// <summary>
-    /// a * P + b * B, with P's multiples 1P..8P at <paramref name="pTable"/>[pOffset..+8], the base
-    /// point's 1B..8B (affine) in <paramref name="baseTable"/>, and a, b in signed radix-16 digits.
+    /// a * P + b * B by double-and-add over the NAFs of a (width <see cref="AWidth"/>, P's odd
+    /// multiples at <paramref name="pTable"/>[pOffset..+8]) and b (width <see cref="BWidth"/>, B's
+    /// odd multiples in <paramref name="baseTable"/>), scanning down from the top nonzero digit.
     /// Returns the encoding of the result.
     /// </summary>
-    public static U256 DoubleScalarMul(Radix16 a, ILGPU.ArrayView<GeCached> pTable, long pOffset,
-                                       Radix16 b, ILGPU.ArrayView<GePrecomp> baseTable)
+    public static U256 DoubleScalarMul(Wnaf a, ILGPU.ArrayView<GeCached> pTable, long pOffset,
+                                       Wnaf b, ILGPU.ArrayView<GePrecomp> baseTable)
     {
-        GeP3 r = Identity;
-        for (int i = 63; i >= 0; i--)
+        GeP2 r = ToP2(Identity);
+        bool started = false;
+        for (int j = 3; j >= 0; j--)
         {
-            if (i != 63)
+            ulong ma = a.Markers(j), mb = b.Markers(j);
+            for (int k = 63; k >= 0; k--)
             {
-                GeP1P1 t = Double(ToP2(r));
-                t = Double(ToP2(t));
-                t = Double(ToP2(t));
-                t = Double(ToP2(t));
-                r = ToP3(t);
-            }
-            int da = a.Digit(i);
-            if (da != 0)
-            {
-                int m = da < 0 ? -da : da;
-                r = ToP3(Add(r, pTable[pOffset + m - 1], da < 0));
-            }
-            int db = b.Digit(i);
-            if (db != 0)
-            {
-                int m = db < 0 ? -db : db;
-                r = ToP3(Add(r, baseTable[m - 1], db < 0));
+                bool na = ((ma >> k) & 1) != 0, nb = ((mb >> k) & 1) != 0;
+                if (!started)
+                {
+                    if (!na && !nb)
+                        continue;
+                    started = true;
+                }
+                int i = (j << 6) | k;
+                GeP1P1 t = Double(r);
+                if (na)
+                {
+                    int da = a.DigitAt(i, AWidth);
+                    int m = da < 0 ? -da : da;
+                    OpCounter.Hit(KernelOp.LoadCached);
+                    t = Add(ToP3(t), pTable[pOffset + (m >> 1)], da < 0);
+                }
+                if (nb)
+                {
+                    int db = b.DigitAt(i, BWidth);
+                    int m = db < 0 ? -db : db;
+                    OpCounter.Hit(KernelOp.LoadPrecomp);
+                    t = Add(ToP3(t), baseTable[m >> 1], db < 0);
+                }
+                r = ToP2(t);
             }
         }
         return Encode(r.X, r.Y, r.Z);
     }
 
-    /// <summary>The base point's 1B..8B as affine precomputed points (host side, for the table a kernel is given).</summary>
+    /// <summary>The base point's odd multiples 1B, 3B, .., 127B as affine precomputed points (host side, for the table a kernel is given).</summary>
     public static GePrecomp[] BaseTable()
     {
         // B = (x, 4/5) with x even: encoding 0x58 followed by 31 bytes 0x66.
@@ -218,13 +234,13 @@ public static class Ge25519
         GeP3 b = negB;
         b.X = Fe.Neg(b.X);
         b.T = Fe.Neg(b.T);
-        var result = new GePrecomp[8];
+        var result = new GePrecomp[1 << (BWidth - 2)];
         GeP3 acc = b;
-        GeCached bc = ToCached(b);
-        for (int k = 0; k < 8; k++)
+        GeCached b2 = ToCached(ToP3(Double(ToP2(b))));
+        for (int k = 0; k < result.Length; k++)
         {
             if (k > 0)
-                acc = ToP3(Add(acc, bc, false));
+                acc = ToP3(Add(acc, b2, false));
             Fe zi = Fe.Invert(acc.Z);
             Fe x = Fe.Mul(acc.X, zi);
             Fe y = Fe.Mul(acc.Y, zi);

@@ -65,6 +65,32 @@ public struct MessageSpec
         Off0 = offset, Len0 = length,
     };
 
+    /// <summary>
+    /// Where bytes pos..pos+len-1 of the message lie in the source, when they are all inside one
+    /// segment (not the prefix); false otherwise.
+    /// </summary>
+    public readonly bool TryLocate(long pos, int len, out long at)
+    {
+        at = 0;
+        pos -= PrefixLength;
+        if (pos < 0)
+            return false;
+        if (pos < Len0)
+        {
+            at = Off0 + pos;
+            return pos + len <= Len0;
+        }
+        pos -= Len0;
+        if (pos < Len1)
+        {
+            at = Off1 + pos;
+            return pos + len <= Len1;
+        }
+        pos -= Len1;
+        at = Off2 + pos;
+        return pos + len <= Len2;
+    }
+
     /// <summary>The byte at <paramref name="pos"/> (0 &lt;= pos &lt; TotalLength).</summary>
     public readonly byte ByteAt(ILGPU.ArrayView<byte> src, long pos)
     {

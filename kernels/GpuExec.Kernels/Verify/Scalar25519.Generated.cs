@@ -7,6 +7,7 @@ public static partial class Scalar25519
     /// <summary>The SHA-512 digest <paramref name="h"/>, read as a 512-bit little-endian integer, reduced mod L.</summary>
     public static U256 ReduceDigest(Sha512State h)
     {
+        OpCounter.Hit(KernelOp.ScalarReduce);
         long s0 = ((long)((h.H0 >> 56) & 0xFF) | ((long)((h.H0 >> 48) & 0xFF) << 8) | ((long)((h.H0 >> 40) & 0xFF) << 16)) & 0x1FFFFFL;
         long s1 = (((long)((h.H0 >> 40) & 0xFF) >> 5) | ((long)((h.H0 >> 32) & 0xFF) << 3) | ((long)((h.H0 >> 24) & 0xFF) << 11) | ((long)((h.H0 >> 16) & 0xFF) << 19)) & 0x1FFFFFL;
         long s2 = (((long)((h.H0 >> 16) & 0xFF) >> 2) | ((long)((h.H0 >> 8) & 0xFF) << 6) | ((long)((h.H0 >> 0) & 0xFF) << 14)) & 0x1FFFFFL;

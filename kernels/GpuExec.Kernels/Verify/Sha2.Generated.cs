@@ -25,6 +25,7 @@ public partial struct Sha512Block
     /// <summary>Advances the message schedule by 16 words, in place.</summary>
     public void Expand()
     {
+        OpCounter.Hit(KernelOp.Sha512Expand);
         W0 += (((W1 >> 1) | (W1 << 63)) ^ ((W1 >> 8) | (W1 << 56)) ^ (W1 >> 7)) + W9 + (((W14 >> 19) | (W14 << 45)) ^ ((W14 >> 61) | (W14 << 3)) ^ (W14 >> 6));
         W1 += (((W2 >> 1) | (W2 << 63)) ^ ((W2 >> 8) | (W2 << 56)) ^ (W2 >> 7)) + W10 + (((W15 >> 19) | (W15 << 45)) ^ ((W15 >> 61) | (W15 << 3)) ^ (W15 >> 6));
         W2 += (((W3 >> 1) | (W3 << 63)) ^ ((W3 >> 8) | (W3 << 56)) ^ (W3 >> 7)) + W11 + (((W0 >> 19) | (W0 << 45)) ^ ((W0 >> 61) | (W0 << 3)) ^ (W0 >> 6));
@@ -49,6 +50,7 @@ public partial struct Sha512State
     /// <summary>Sixteen rounds on the working variables (this) over the current schedule words, round constants from <paramref name="k"/> at <paramref name="k0"/>.</summary>
     public void Rounds16(in Sha512Block w, ILGPU.ArrayView<ulong> k, int k0)
     {
+        OpCounter.Hit(KernelOp.Sha512Rounds16);
         ulong a = H0;
         ulong b = H1;
         ulong c = H2;

@@ -50,11 +50,42 @@ public static class Sha512
         return ((ulong)total << 3) >> (int)(8 * (7 - q)) & 0xFF;
     }
 
-    private static ulong Word(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos) =>
-        (PaddedByte(src, m, total, end, pos) << 56) | (PaddedByte(src, m, total, end, pos + 1) << 48) |
-        (PaddedByte(src, m, total, end, pos + 2) << 40) | (PaddedByte(src, m, total, end, pos + 3) << 32) |
-        (PaddedByte(src, m, total, end, pos + 4) << 24) | (PaddedByte(src, m, total, end, pos + 5) << 16) |
-        (PaddedByte(src, m, total, end, pos + 6) << 8) | PaddedByte(src, m, total, end, pos + 7);
+    public static ulong Word(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos)
+    {
+        // Inside one segment of the message and clear of the source's last word: three aligned
+        // 32-bit loads instead of eight byte loads, each with its padding checks.
+        if (pos + 8 <= total && m.TryLocate(pos, 8, out long at) && at + 12 <= src.Length)
+        {
+            OpCounter.Hit(KernelOp.Sha512WordLoad);
+            return WordLoads.BigEndian64(src, at);
+        }
+        return PaddedWord(src, m, total, end, pos);
+    }
+
+    /// <summary>Word <paramref name="pos"/> of the padded message, byte by byte (any position).</summary>
+    public static ulong PaddedWord(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos)
+    {
+        OpCounter.Hit(KernelOp.Sha512WordBytes);
+        return (PaddedByte(src, m, total, end, pos) << 56) | (PaddedByte(src, m, total, end, pos + 1) << 48) |
+            (PaddedByte(src, m, total, end, pos + 2) << 40) | (PaddedByte(src, m, total, end, pos + 3) << 32) |
+            (PaddedByte(src, m, total, end, pos + 4) << 24) | (PaddedByte(src, m, total, end, pos + 5) << 16) |
+            (PaddedByte(src, m, total, end, pos + 6) << 8) | PaddedByte(src, m, total, end, pos + 7);
+    }
+
+    /// <summary>The 16 big-endian words of the padded block at <paramref name="p"/> (of <paramref name="end"/> padded bytes).</summary>
+    public static Sha512Block LoadBlock(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long p)
+    {
+        Sha512Block w;
+        w.W0 = Word(src, m, total, end, p); w.W1 = Word(src, m, total, end, p + 8);
+        w.W2 = Word(src, m, total, end, p + 16); w.W3 = Word(src, m, total, end, p + 24);
+        w.W4 = Word(src, m, total, end, p + 32); w.W5 = Word(src, m, total, end, p + 40);
+        w.W6 = Word(src, m, total, end, p + 48); w.W7 = Word(src, m, total, end, p + 56);
+        w.W8 = Word(src, m, total, end, p + 64); w.W9 = Word(src, m, total, end, p + 72);
+        w.W10 = Word(src, m, total, end, p + 80); w.W11 = Word(src, m, total, end, p + 88);
+        w.W12 = Word(src, m, total, end, p + 96); w.W13 = Word(src, m, total, end, p + 104);
+        w.W14 = Word(src, m, total, end, p + 112); w.W15 = Word(src, m, total, end, p + 120);
+        return w;
+    }
 
     public static Sha512State Hash(ILGPU.ArrayView<byte> src, MessageSpec m, ILGPU.ArrayView<ulong> k)
     {
@@ -64,16 +95,7 @@ public static class Sha512
         Sha512State st = Sha512State.Initial;
         for (long b = 0; b < blocks; b++)
         {
-            long p = b * 128;
-            Sha512Block w;
-            w.W0 = Word(src, m, total, end, p); w.W1 = Word(src, m, total, end, p + 8);
-            w.W2 = Word(src, m, total, end, p + 16); w.W3 = Word(src, m, total, end, p + 24);
-            w.W4 = Word(src, m, total, end, p + 32); w.W5 = Word(src, m, total, end, p + 40);
-            w.W6 = Word(src, m, total, end, p + 48); w.W7 = Word(src, m, total, end, p + 56);
-            w.W8 = Word(src, m, total, end, p + 64); w.W9 = Word(src, m, total, end, p + 72);
-            w.W10 = Word(src, m, total, end, p + 80); w.W11 = Word(src, m, total, end, p + 88);
-            w.W12 = Word(src, m, total, end, p + 96); w.W13 = Word(src, m, total, end, p + 104);
-            w.W14 = Word(src, m, total, end, p + 112); w.W15 = Word(src, m, total, end, p + 120);
+            Sha512Block w = LoadBlock(src, m, total, end, b * 128);
             Sha512State work = st;
             work.Rounds16(w, k, 0);
             for (int g = 1; g < 5; g++)
@@ -116,9 +138,13 @@ public static class Sha256
         return (uint)((((ulong)total << 3) >> (int)(8 * (7 - q))) & 0xFF);
     }
 
-    private static uint Word(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos) =>
-        (PaddedByte(src, m, total, end, pos) << 24) | (PaddedByte(src, m, total, end, pos + 1) << 16) |
-        (PaddedByte(src, m, total, end, pos + 2) << 8) | PaddedByte(src, m, total, end, pos + 3);
+    private static uint Word(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos)
+    {
+        if (pos + 4 <= total && m.TryLocate(pos, 4, out long at) && at + 8 <= src.Length)
+            return WordLoads.BigEndian32(src, at);
+        return (PaddedByte(src, m, total, end, pos) << 24) | (PaddedByte(src, m, total, end, pos + 1) << 16) |
+            (PaddedByte(src, m, total, end, pos + 2) << 8) | PaddedByte(src, m, total, end, pos + 3);
+    }
 
     public static Sha256State Hash(ILGPU.ArrayView<byte> src, MessageSpec m, ILGPU.ArrayView<uint> k)
     {
@@ -164,5 +190,37 @@ public static class Sha256
     {
         Store(dst, offset, s.H0); Store(dst, offset + 4, s.H1); Store(dst, offset + 8, s.H2); Store(dst, offset + 12, s.H3);
         Store(dst, offset + 16, s.H4); Store(dst, offset + 20, s.H5); Store(dst, offset + 24, s.H6); Store(dst, offset + 28, s.H7);
+    }
+}
+
+/// <summary>
+/// Big-endian words read from a byte view with aligned 32-bit loads. The view must start 4-byte
+/// aligned (the host passes whole buffers, which are), and the 32-bit words touched must lie in it.
+/// </summary>
+public static class WordLoads
+{
+    private static uint Swap(uint v) =>
+        (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);
+
+    /// <summary>Bytes at..at+3 as a big-endian word; reads the aligned words covering at..at+7.</summary>
+    public static uint BigEndian32(ILGPU.ArrayView<byte> src, long at)
+    {
+        var words = src.Cast<uint>();
+        long i = at >> 2;
+        int sh = (int)(at & 3) * 8;
+        uint lo = words[i];
+        uint v = sh == 0 ? lo : (uint)((lo | ((ulong)words[i + 1] << 32)) >> sh);
+        return Swap(v);
+    }
+
+    /// <summary>Bytes at..at+7 as a big-endian word; reads the aligned words covering at..at+11.</summary>
+    public static ulong BigEndian64(ILGPU.ArrayView<byte> src, long at)
+    {
+        var words = src.Cast<uint>();
+        long i = at >> 2;
+        int sh = (int)(at & 3) * 8;
+        ulong lo = words[i] | ((ulong)words[i + 1] << 32);
+        ulong v = sh == 0 ? lo : (lo >> sh) | ((ulong)words[i + 2] << (64 - sh));
+        return ((ulong)Swap((uint)v) << 32) | Swap((uint)(v >> 32));
     }
 }

@@ -33,6 +33,9 @@ public sealed class IlgpuConflictDetector : IDisposable
         _k = Loaded.For(accelerator);
     }
 
+    /// <summary>Loads the kernels and algorithm delegates of <paramref name="accelerator"/> now (they are shared by every detector on it).</summary>
+    public static void WarmUp(Accelerator accelerator) => Loaded.For(accelerator);
+
     /// <summary>The kernels and algorithm delegates of one accelerator, compiled once and shared by every detector on it.</summary>
     private sealed class Loaded
     {

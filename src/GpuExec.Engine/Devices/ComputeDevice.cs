@@ -52,6 +52,32 @@ public sealed partial class ComputeDevice : IDisposable
     public static ComputeDevice Open(DeviceKind kind, ILogger? logger = null)
     {
         logger ??= NullLogger.Instance;
+        var dev = OpenUnloaded(kind, logger);
+        if (dev.Accelerator is { } acc)
+            WarmUp(acc, logger);
+        return dev;
+    }
+
+    /// <summary>
+    /// Loads every verify, hash and conflict kernel on <paramref name="acc"/> now (logged once), so
+    /// that the ILGPU compile and the driver's JIT are not paid by the first block. A kernel that
+    /// fails to load is logged and fails again, with its error, where it is first used.
+    /// </summary>
+    private static void WarmUp(Accelerator acc, ILogger logger)
+    {
+        try
+        {
+            Verify.VerifyKernelSet.For(acc, logger);
+            Conflicts.IlgpuConflictDetector.WarmUp(acc);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            LogWarmUpFailed(logger, acc.Name, ex.Message);
+        }
+    }
+
+    private static ComputeDevice OpenUnloaded(DeviceKind kind, ILogger logger)
+    {
         switch (kind)
         {
             case DeviceKind.Cpu:
@@ -167,6 +193,9 @@ public sealed partial class ComputeDevice : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "device auto: chose {Device} ({Name}) because {Reason}")]
     private static partial void LogChose(ILogger logger, string device, string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "loading the kernels on {Device} failed: {Error}")]
+    private static partial void LogWarmUpFailed(ILogger logger, string device, string error);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "device probe for {Device} failed: {Error}")]
     private static partial void LogProbeFailed(ILogger logger, string device, string error);

@@ -1,34 +1,51 @@
 using GpuExec.Kernels.Verify;
 using ILGPU;
 using ILGPU.Runtime;
+using Microsoft.Extensions.Logging;
 
 namespace GpuExec.Engine.Verify;
 
 /// <summary>
-/// Ed25519 on an ILGPU accelerator: the arena is copied once, the jobs go through in chunks of
-/// <see cref="ChunkSize"/> (device buffers are reused and grown as needed; the kernel is loaded
-/// once per accelerator by <see cref="VerifyKernelSet"/>). Not thread-safe: one verifier per stream of work.
+/// Ed25519 on an ILGPU accelerator. The arena and the jobs are staged in page-locked host memory;
+/// the jobs go through in chunks of <see cref="ChunkSize"/> alternating over two accelerator
+/// streams, so chunk k+1's upload (its jobs and, when the chunks' arena ranges follow each other,
+/// as in a block, its part of the arena) overlaps chunk k's verification; the verdicts are read
+/// back once. Device and host buffers are reused and grown; the kernel is loaded once per
+/// accelerator by <see cref="VerifyKernelSet"/>. Not thread-safe: one verifier per stream of work.
 /// </summary>
 public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
 {
+    private const int Streams = 2;
+
     private readonly VerifyKernelSet _kernels;
+    private readonly AcceleratorStream[] _streams;
     private readonly GrowableBuffer<byte> _arena;
     private readonly GrowableBuffer<SignatureJob> _jobs;
-    private readonly GrowableBuffer<GeCached> _scratch;
+    private readonly GrowableBuffer<GeCached>[] _scratch;
     private readonly GrowableBuffer<int> _valid;
-    private int[] _hostValid = [];
+    private readonly GrowablePinned<byte> _hostArena;
+    private readonly GrowablePinned<SignatureJob> _hostJobs;
+    private readonly GrowablePinned<int> _hostValid;
 
     public int ChunkSize { get; }
 
-    public IlgpuSignatureVerifier(Accelerator accelerator, int chunkSize = 1 << 16)
+    public IlgpuSignatureVerifier(Accelerator accelerator, int chunkSize = 1 << 16, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ChunkSize = chunkSize;
-        _kernels = VerifyKernelSet.For(accelerator);
+        _kernels = VerifyKernelSet.For(accelerator, logger);
+        _streams = new AcceleratorStream[Streams];
+        for (int s = 0; s < Streams; s++)
+            _streams[s] = accelerator.CreateStream();
         _arena = new(accelerator);
         _jobs = new(accelerator);
-        _scratch = new(accelerator);
+        _scratch = new GrowableBuffer<GeCached>[Streams];
+        for (int s = 0; s < Streams; s++)
+            _scratch[s] = new(accelerator);
         _valid = new(accelerator);
+        _hostArena = new(accelerator);
+        _hostJobs = new(accelerator);
+        _hostValid = new(accelerator);
     }
 
     public void Verify(ReadOnlySpan<byte> arena, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid)
@@ -36,34 +53,95 @@ public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         SignatureJobs.CheckRanges(jobs, arena.Length, valid.Length);
         if (jobs.Length == 0)
             return;
-        var acc = _kernels.Accelerator;
-        var arenaView = _arena.Get(arena.Length);
-        if (arena.Length > 0)
-            arenaView.SubView(0, arena.Length).CopyFromCPU(arena);
-        int chunk = Math.Min(ChunkSize, jobs.Length);
-        if (_hostValid.Length < chunk)
-            _hostValid = new int[chunk];
-        var kernel = _kernels.Ed25519;
-        for (int from = 0; from < jobs.Length; from += chunk)
+        int total = jobs.Length;
+        int chunk = Math.Min(ChunkSize, total);
+        int chunks = (total + chunk - 1) / chunk;
+
+        // Host staging in page-locked memory (a memcpy), so the uploads below are asynchronous DMA.
+        var hostArena = _hostArena.Get(Math.Max(1, arena.Length));
+        arena.CopyTo(hostArena.Span);
+        var hostJobs = _hostJobs.Get(total);
+        jobs.CopyTo(hostJobs.Span);
+
+        var arenaView = _arena.Get(Math.Max(1, arena.Length));
+        var jobView = _jobs.Get(total);
+        var validView = _valid.Get(total);
+
+        // Chunk k needs the arena bytes its jobs point at. When those ranges follow each other (a
+        // block's records in order), chunk k uploads the arena from where chunk k-1's range ended
+        // on its own stream; otherwise the whole arena goes first and every stream waits for it.
+        var ends = ArenaSplit(jobs, chunk, chunks, arena.Length);
+        if (ends is null && arena.Length > 0)
         {
-            int n = Math.Min(chunk, jobs.Length - from);
-            var jobView = _jobs.Get(n);
-            jobView.SubView(0, n).CopyFromCPU(jobs.Slice(from, n));
-            var validView = _valid.Get(n);
-            kernel(n, arenaView, jobView.SubView(0, n), _kernels.BaseTable.View, _kernels.Sha512K.View,
-                   _scratch.Get((long)n * Ed25519Kernels.ScratchPerItem), validView.SubView(0, n));
-            acc.Synchronize();
-            validView.SubView(0, n).CopyToCPU(_hostValid.AsSpan(0, n));
-            for (int i = 0; i < n; i++)
-                valid[from + i] = _hostValid[i] != 0;
+            arenaView.SubView(0, arena.Length).CopyFrom(_streams[0], hostArena.ArrayView.SubView(0, arena.Length));
+            _streams[0].Synchronize();
         }
+        long uploaded = 0;
+        for (int k = 0; k < chunks; k++)
+        {
+            var stream = _streams[k % Streams];
+            int from = k * chunk, n = Math.Min(chunk, total - from);
+            if (ends is not null && ends[k] > uploaded)
+            {
+                arenaView.SubView(uploaded, ends[k] - uploaded).CopyFrom(stream, hostArena.ArrayView.SubView(uploaded, ends[k] - uploaded));
+                uploaded = ends[k];
+            }
+            var chunkJobs = jobView.SubView(from, n);
+            chunkJobs.CopyFrom(stream, hostJobs.ArrayView.SubView(from, n));
+            _kernels.Ed25519On(stream, n, arenaView, chunkJobs, _kernels.BaseTable.View, _kernels.Sha512K.View,
+                _scratch[k % Streams].Get((long)n * Ed25519Kernels.ScratchPerItem), validView.SubView(from, n));
+        }
+        foreach (var s in _streams)
+            s.Synchronize();
+
+        var hostValid = _hostValid.Get(total);
+        hostValid.ArrayView.SubView(0, total).CopyFrom(_streams[0], validView.SubView(0, total));
+        _streams[0].Synchronize();
+        var verdicts = hostValid.Span;
+        for (int i = 0; i < total; i++)
+            valid[i] = verdicts[i] != 0;
+    }
+
+    /// <summary>
+    /// The arena offset each chunk's upload must reach (a partition of [0, arena length) in chunk
+    /// order), or null when some chunk's jobs point below the previous chunk's range.
+    /// </summary>
+    private static long[]? ArenaSplit(ReadOnlySpan<SignatureJob> jobs, int chunk, int chunks, int arenaLength)
+    {
+        var ends = new long[chunks];
+        long previousEnd = 0;
+        for (int k = 0; k < chunks; k++)
+        {
+            int from = k * chunk, to = Math.Min(jobs.Length, from + chunk);
+            long lo = long.MaxValue, hi = previousEnd;
+            for (int i = from; i < to; i++)
+            {
+                var j = jobs[i];
+                if (j.PublicKeyOffset < 0 || j.SignatureOffset < 0 || j.MessageOffset < 0 || j.MessageLength < 0)
+                    continue; // invalid jobs read nothing
+                lo = Math.Min(lo, Math.Min(j.MessageOffset, Math.Min(j.PublicKeyOffset, j.SignatureOffset)));
+                hi = Math.Max(hi, Math.Max((long)j.MessageOffset + j.MessageLength, Math.Max(j.PublicKeyOffset + 32L, j.SignatureOffset + 64L)));
+            }
+            if (lo < previousEnd)
+                return null;
+            ends[k] = hi;
+            previousEnd = hi;
+        }
+        ends[chunks - 1] = arenaLength;
+        return ends;
     }
 
     public void Dispose()
     {
         _arena.Dispose();
         _jobs.Dispose();
-        _scratch.Dispose();
+        foreach (var s in _scratch)
+            s.Dispose();
         _valid.Dispose();
+        _hostArena.Dispose();
+        _hostJobs.Dispose();
+        _hostValid.Dispose();
+        foreach (var s in _streams)
+            s.Dispose();
     }
 }

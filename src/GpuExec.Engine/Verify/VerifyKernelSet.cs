@@ -1,25 +1,28 @@
+using System.Diagnostics;
+using System.Reflection;
 using System.Runtime.CompilerServices;
+using GpuExec.Kernels.Ptx;
 using GpuExec.Kernels.Verify;
 using ILGPU;
+using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace GpuExec.Engine.Verify;
 
 /// <summary>
-/// The verify and hash kernels of one accelerator, loaded (compiled) once and shared by every
-/// launcher on it, with their constant tables (round constants, multiples of the base point).
+/// The verify and hash kernels of one accelerator with their constant tables (round constants,
+/// multiples of the base point), shared by every launcher on it. Every kernel is loaded when the
+/// set is built (<see cref="For"/>), so the ILGPU compile and the driver's JIT are paid once, at
+/// start-up, not by the first block. On CUDA the PTX goes through <see cref="PtxRewrite"/> first.
+/// Launchers take the stream to run on; the plain ones use the default stream.
 /// </summary>
-public sealed class VerifyKernelSet : IDisposable
+public sealed partial class VerifyKernelSet : IDisposable
 {
     private static readonly ConditionalWeakTable<Accelerator, VerifyKernelSet> Cache = new();
     private static readonly Lock CacheLock = new();
-
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<SignatureJob>, ArrayView<GePrecomp>, ArrayView<ulong>, ArrayView<GeCached>, ArrayView<int>>> _ed25519;
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>> _sha256;
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>> _sha512;
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>> _keccak;
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>> _merkleLeaves;
-    private readonly Lazy<Action<Index1D, ArrayView<byte>, int, ArrayView<uint>, ArrayView<byte>>> _merkleLevel;
 
     public Accelerator Accelerator { get; }
     public MemoryBuffer1D<GePrecomp, Stride1D.Dense> BaseTable { get; }
@@ -27,29 +30,68 @@ public sealed class VerifyKernelSet : IDisposable
     public MemoryBuffer1D<uint, Stride1D.Dense> Sha256K { get; }
     public MemoryBuffer1D<ulong, Stride1D.Dense> KeccakRc { get; }
 
-    private VerifyKernelSet(Accelerator accelerator)
+    /// <summary>How long loading every kernel took (ILGPU's compile plus, on a GPU, the driver's JIT).</summary>
+    public TimeSpan LoadTime { get; }
+
+    /// <summary>Products <see cref="PtxRewrite"/> widened in the loaded PTX (0 off CUDA).</summary>
+    public int RewrittenProducts { get; }
+
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<SignatureJob>, ArrayView<GePrecomp>, ArrayView<ulong>, ArrayView<GeCached>, ArrayView<int>> Ed25519On { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>> Sha256On { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>> Sha512On { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>> Keccak256On { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>> MerkleLeavesOn { get; }
+    public Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<uint>, ArrayView<byte>> MerkleLevelOn { get; }
+
+    private VerifyKernelSet(Accelerator accelerator, ILogger logger)
     {
         Accelerator = accelerator;
+        var sw = Stopwatch.StartNew();
         BaseTable = accelerator.Allocate1D(Ge25519.BaseTable());
         Sha512K = accelerator.Allocate1D(Sha512State.RoundConstants());
         Sha256K = accelerator.Allocate1D(Sha256State.RoundConstants());
         KeccakRc = accelerator.Allocate1D(KeccakState.RoundConstants());
-        _ed25519 = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<SignatureJob>, ArrayView<GePrecomp>, ArrayView<ulong>, ArrayView<GeCached>, ArrayView<int>>(Ed25519Kernels.Verify));
-        _sha256 = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>(HashKernels.Sha256));
-        _sha512 = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>(HashKernels.Sha512));
-        _keccak = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>(HashKernels.Keccak256));
-        _merkleLeaves = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>(HashKernels.MerkleLeaves));
-        _merkleLevel = new(() => accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, int, ArrayView<uint>, ArrayView<byte>>(HashKernels.MerkleLevel));
+        int rewritten = 0;
+        TDelegate Load<TDelegate>(Type type, string name) where TDelegate : Delegate
+        {
+            var method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)
+                ?? throw new MissingMethodException(type.Name, name);
+            Kernel kernel;
+            if (accelerator is CudaAccelerator cuda && PtxRewrite.Enabled)
+            {
+                var compiled = cuda.Backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method), KernelSpecialization.Empty);
+                kernel = accelerator.LoadAutoGroupedKernel(PtxRewrite.Rewrite(compiled, out int n));
+                rewritten += n;
+            }
+            else
+            {
+                kernel = accelerator.LoadAutoGroupedKernel(method);
+            }
+            return kernel.CreateLauncherDelegate<TDelegate>();
+        }
+        Ed25519On = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<SignatureJob>, ArrayView<GePrecomp>, ArrayView<ulong>, ArrayView<GeCached>, ArrayView<int>>>(typeof(Ed25519Kernels), nameof(Ed25519Kernels.Verify));
+        Sha256On = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>>(typeof(HashKernels), nameof(HashKernels.Sha256));
+        Sha512On = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>>(typeof(HashKernels), nameof(HashKernels.Sha512));
+        Keccak256On = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>>>(typeof(HashKernels), nameof(HashKernels.Keccak256));
+        MerkleLeavesOn = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>>>(typeof(HashKernels), nameof(HashKernels.MerkleLeaves));
+        MerkleLevelOn = Load<Action<AcceleratorStream, Index1D, ArrayView<byte>, int, ArrayView<uint>, ArrayView<byte>>>(typeof(HashKernels), nameof(HashKernels.MerkleLevel));
+        accelerator.Synchronize();
+        LoadTime = sw.Elapsed;
+        RewrittenProducts = rewritten;
+        LogLoaded(logger, accelerator.Name, LoadTime.TotalSeconds, rewritten);
     }
 
-    /// <summary>The kernel set of <paramref name="accelerator"/>, created on first use.</summary>
-    public static VerifyKernelSet For(Accelerator accelerator)
+    [LoggerMessage(Level = LogLevel.Information, Message = "loaded the verify and hash kernels on {Device} in {Seconds:F2} s (ILGPU compile and driver JIT, once per device; {Rewritten} products widened in the PTX)")]
+    private static partial void LogLoaded(ILogger logger, string device, double seconds, int rewritten);
+
+    /// <summary>The kernel set of <paramref name="accelerator"/>, built (every kernel loaded) on first use.</summary>
+    public static VerifyKernelSet For(Accelerator accelerator, ILogger? logger = null)
     {
         lock (CacheLock)
         {
             if (!Cache.TryGetValue(accelerator, out var set))
             {
-                set = new VerifyKernelSet(accelerator);
+                set = new VerifyKernelSet(accelerator, logger ?? NullLogger.Instance);
                 Cache.Add(accelerator, set);
                 accelerator.Disposed += (_, _) => set.Dispose();
             }
@@ -57,12 +99,23 @@ public sealed class VerifyKernelSet : IDisposable
         }
     }
 
-    public Action<Index1D, ArrayView<byte>, ArrayView<SignatureJob>, ArrayView<GePrecomp>, ArrayView<ulong>, ArrayView<GeCached>, ArrayView<int>> Ed25519 => _ed25519.Value;
-    public Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>> Sha256 => _sha256.Value;
-    public Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>> Sha512 => _sha512.Value;
-    public Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<ulong>, ArrayView<byte>> Keccak256 => _keccak.Value;
-    public Action<Index1D, ArrayView<byte>, ArrayView<HashJob>, ArrayView<uint>, ArrayView<byte>> MerkleLeaves => _merkleLeaves.Value;
-    public Action<Index1D, ArrayView<byte>, int, ArrayView<uint>, ArrayView<byte>> MerkleLevel => _merkleLevel.Value;
+    public void Ed25519(Index1D n, ArrayView<byte> arena, ArrayView<SignatureJob> jobs, ArrayView<GePrecomp> baseTable, ArrayView<ulong> k, ArrayView<GeCached> scratch, ArrayView<int> valid) =>
+        Ed25519On(Accelerator.DefaultStream, n, arena, jobs, baseTable, k, scratch, valid);
+
+    public void Sha256(Index1D n, ArrayView<byte> arena, ArrayView<HashJob> jobs, ArrayView<uint> k, ArrayView<byte> digests) =>
+        Sha256On(Accelerator.DefaultStream, n, arena, jobs, k, digests);
+
+    public void Sha512(Index1D n, ArrayView<byte> arena, ArrayView<HashJob> jobs, ArrayView<ulong> k, ArrayView<byte> digests) =>
+        Sha512On(Accelerator.DefaultStream, n, arena, jobs, k, digests);
+
+    public void Keccak256(Index1D n, ArrayView<byte> arena, ArrayView<HashJob> jobs, ArrayView<ulong> rc, ArrayView<byte> digests) =>
+        Keccak256On(Accelerator.DefaultStream, n, arena, jobs, rc, digests);
+
+    public void MerkleLeaves(Index1D n, ArrayView<byte> arena, ArrayView<HashJob> jobs, ArrayView<uint> k, ArrayView<byte> level) =>
+        MerkleLeavesOn(Accelerator.DefaultStream, n, arena, jobs, k, level);
+
+    public void MerkleLevel(Index1D n, ArrayView<byte> level, int count, ArrayView<uint> k, ArrayView<byte> next) =>
+        MerkleLevelOn(Accelerator.DefaultStream, n, level, count, k, next);
 
     public void Dispose()
     {
@@ -91,4 +144,23 @@ internal sealed class GrowableBuffer<T>(Accelerator accelerator) : IDisposable w
     }
 
     public void Dispose() => _buffer?.Dispose();
+}
+
+/// <summary>Page-locked host memory that grows (never shrinks) to the largest size asked for.</summary>
+internal sealed class GrowablePinned<T>(Accelerator accelerator) : IDisposable where T : unmanaged
+{
+    private PageLockedArray1D<T>? _array;
+
+    /// <summary>An array of at least <paramref name="length"/> elements.</summary>
+    public PageLockedArray1D<T> Get(long length)
+    {
+        if (_array is null || _array.Length < Math.Max(1, length))
+        {
+            _array?.Dispose();
+            _array = accelerator.AllocatePageLocked1D<T>(Math.Max(64, length + length / 4));
+        }
+        return _array;
+    }
+
+    public void Dispose() => _array?.Dispose();
 }
