@@ -54,7 +54,7 @@ public class BenchCommandTests
 
     [Theory]
     [InlineData("in-order")]
-    [InlineData("parallel")]
+    [InlineData("lanes")]
     public void A_chain_with_a_store_runs_one_block_at_a_time_and_streamed_with_equal_results(string execute)
     {
         var json = Path.Combine(Cli.TempDir(), "chain.json");
@@ -78,7 +78,7 @@ public class BenchCommandTests
             {
                 Assert.True(b.GetProperty("stages").GetProperty("sigverify").GetDouble() > 0);
                 Assert.True(b.GetProperty("commit").GetDouble() > 0);
-                Assert.Equal(execute == "parallel", b.GetProperty("stages").TryGetProperty("conflicts", out _));
+                Assert.Equal(execute == "lanes", b.GetProperty("stages").TryGetProperty("conflicts", out _));
             }
         }
         // The temporary stores are gone.

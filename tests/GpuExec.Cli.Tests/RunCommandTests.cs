@@ -11,7 +11,7 @@ public class RunCommandTests
     [Theory]
     [InlineData("sequential", "auto")]
     [InlineData("parallel", "auto")]
-    [InlineData("parallel", "parallel")]
+    [InlineData("parallel", "lanes")]
     [InlineData("parallel", "in-order")]
     public void Conformance_example_through_the_cli(string executor, string execute)
     {
