@@ -1,0 +1,353 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using GpuExec.Model;
+using GpuExec.Wire;
+
+namespace GpuExec.Engine.Verify;
+
+/// <summary>
+/// Signature verdicts remembered by txid, as Bitcoin Core's signature cache does for transactions
+/// seen in the mempool before their block. The key is the SHA-256 of the whole transaction record,
+/// signature included, so a hit means the very same bytes were verified before: a verdict is never
+/// reused for a record that differs in any byte (short of a SHA-256 collision).
+/// </summary>
+/// <remarks>
+/// <para>Bounded by <see cref="SignatureCacheOptions"/>: once <see cref="Capacity"/> verdicts are held,
+/// each new one evicts the oldest (first in, first out; a hit does not make an entry younger, and
+/// adding a txid already held only updates its verdict).</para>
+/// <para>Thread-safe: any number of threads may add and look up at once. One lock guards the table;
+/// a lookup or an add holds it for tens of nanoseconds, and <see cref="Lookup"/> over a block takes it
+/// once per few thousand transactions so that adders are never kept waiting for a whole block.
+/// No lookup or add allocates.</para>
+/// <para>The table's hash is <see cref="Hash32.GetHashCode"/>, which is seeded per process, so
+/// txids ground to collide in their low bits do not collide in the table.</para>
+/// </remarks>
+public sealed class SignatureCache
+{
+    /// <summary>Transactions looked up per lock acquisition in <see cref="Lookup"/>.</summary>
+    private const int LookupChunk = 4096;
+    private const int MinRing = 1024;
+
+    private readonly Lock _lock = new();
+    private readonly int _capacity;
+
+    // The insertion-order ring: _ring[_head] is the oldest verdict, and it is only ever not at 0 once
+    // the ring is full, which is also when it has reached _capacity and stops growing.
+    private Hash32[] _ring = [];
+    private int _head, _count;
+
+    // Open addressing, linear probing, at most half full: 0 is empty, else (ring slot + 1) << 1 | verdict.
+    private int[] _table = [];
+    private int _mask = -1;
+
+    private long _hits, _misses, _evictions;
+
+    /// <summary>A cache with the bounds of <paramref name="options"/> (defaults when null), validated first.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The options are invalid (see <see cref="SignatureCacheOptions.Validate"/>).</exception>
+    public SignatureCache(SignatureCacheOptions? options = null)
+    {
+        options ??= new SignatureCacheOptions();
+        options.Validate();
+        MaxEntries = options.MaxEntries;
+        MaxBytes = options.MaxBytes;
+        _capacity = options.Capacity;
+    }
+
+    /// <summary>The entry bound this cache was made with.</summary>
+    public int MaxEntries { get; }
+
+    /// <summary>The byte bound this cache was made with.</summary>
+    public long MaxBytes { get; }
+
+    /// <summary>Most verdicts held at once: the smaller of the two bounds, in entries; 0 when disabled.</summary>
+    public int Capacity => _capacity;
+
+    /// <summary>Whether the cache remembers anything (both bounds positive).</summary>
+    public bool Enabled => _capacity > 0;
+
+    /// <summary>Verdicts held now.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    /// <summary>Bytes held now, as accounted: <see cref="Count"/> × <see cref="SignatureCacheOptions.BytesPerEntry"/>.</summary>
+    public long Bytes => (long)Count * SignatureCacheOptions.BytesPerEntry;
+
+    /// <summary>Lookups (<see cref="TryGet"/> and <see cref="Lookup"/>) that found a verdict, since creation or <see cref="ResetCounters"/>.</summary>
+    public long Hits => Volatile.Read(ref _hits);
+
+    /// <summary>Lookups (<see cref="TryGet"/> and <see cref="Lookup"/>) that found none, since creation or <see cref="ResetCounters"/>.</summary>
+    public long Misses => Volatile.Read(ref _misses);
+
+    /// <summary>Verdicts dropped to make room for newer ones, since creation or <see cref="ResetCounters"/>.</summary>
+    public long Evictions => Volatile.Read(ref _evictions);
+
+    /// <summary>All counters at one instant (taken under the lock, so they agree with each other).</summary>
+    public SignatureCacheStats GetStats()
+    {
+        lock (_lock)
+            return new SignatureCacheStats(_hits, _misses, _evictions, _count, (long)_count * SignatureCacheOptions.BytesPerEntry);
+    }
+
+    /// <summary>Sets <see cref="Hits"/>, <see cref="Misses"/> and <see cref="Evictions"/> to 0 and returns what they were; the verdicts stay.</summary>
+    public SignatureCacheStats ResetCounters()
+    {
+        lock (_lock)
+        {
+            var stats = new SignatureCacheStats(_hits, _misses, _evictions, _count, (long)_count * SignatureCacheOptions.BytesPerEntry);
+            _hits = _misses = _evictions = 0;
+            return stats;
+        }
+    }
+
+    /// <summary>Forgets every verdict (the counters stay) and gives the arrays back.</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _ring = [];
+            _table = [];
+            _mask = -1;
+            _head = 0;
+            Volatile.Write(ref _count, 0);
+        }
+    }
+
+    /// <summary>The verdict remembered for <paramref name="txid"/>, counted as a hit or a miss.</summary>
+    /// <param name="txid">32 bytes: the SHA-256 of the whole transaction record.</param>
+    /// <param name="valid">The signature verdict when found; false otherwise.</param>
+    /// <returns>Whether a verdict was found.</returns>
+    /// <exception cref="ArgumentException"><paramref name="txid"/> is not 32 bytes.</exception>
+    public bool TryGet(ReadOnlySpan<byte> txid, out bool valid)
+    {
+        var key = Key(txid);
+        int hash = key.GetHashCode();
+        lock (_lock)
+        {
+            int v = FindValue(key, hash);
+            if (v == 0)
+            {
+                _misses++;
+                valid = false;
+                return false;
+            }
+            _hits++;
+            valid = (v & 1) != 0;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Remembers <paramref name="valid"/> as the signature verdict of the record whose SHA-256 is
+    /// <paramref name="txid"/>, evicting the oldest verdict when the cache is full. A txid already
+    /// held keeps its place and takes the new verdict. Does nothing when the cache is disabled.
+    /// </summary>
+    /// <param name="txid">32 bytes: the SHA-256 of the whole transaction record, signature included.</param>
+    /// <param name="valid">Its verdict, as <see cref="ISignatureVerifier"/> (libsodium) gives it.</param>
+    /// <exception cref="ArgumentException"><paramref name="txid"/> is not 32 bytes.</exception>
+    public void Add(ReadOnlySpan<byte> txid, bool valid)
+    {
+        var key = Key(txid);
+        if (_capacity == 0) return;
+        int hash = key.GetHashCode();
+        lock (_lock)
+            AddLocked(key, hash, valid);
+    }
+
+    /// <summary>
+    /// Adds verdict i for txid i (<paramref name="txids"/>[32 i .. 32 i + 32]) for every i in
+    /// <paramref name="indices"/>, taking the lock once per few thousand.
+    /// </summary>
+    internal void AddRange(ReadOnlySpan<byte> txids, ReadOnlySpan<int> indices, ReadOnlySpan<bool> verdicts)
+    {
+        if (_capacity == 0) return;
+        for (int start = 0; start < indices.Length; start += LookupChunk)
+        {
+            int end = Math.Min(indices.Length, start + LookupChunk);
+            lock (_lock)
+            {
+                for (int k = start; k < end; k++)
+                {
+                    int i = indices[k];
+                    var key = new Hash32(txids.Slice(32 * i, 32));
+                    AddLocked(key, key.GetHashCode(), verdicts[i]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The block side: for each transaction whose status is <see cref="TxStatus.Ok"/> (it passed the
+    /// stateless precheck), its cached verdict goes to <paramref name="verdicts"/> (a hit) or its index
+    /// to the returned misses (to be verified); every other verdict is set to false, and is not to be
+    /// read, as with <see cref="SignatureJobs.ForBlock"/>. Hits and misses are added to the counters.
+    /// </summary>
+    /// <param name="txids">n × 32 bytes: the SHA-256 of each record, in block order, as the pipeline computes them.</param>
+    /// <param name="statuses">n statuses after the precheck; only <see cref="TxStatus.Ok"/> ones are looked up.</param>
+    /// <param name="verdicts">n verdicts, written for every transaction.</param>
+    /// <returns>The counts, and the indices (ascending) of the Ok transactions the cache did not know.</returns>
+    /// <exception cref="ArgumentException">The lengths do not agree.</exception>
+    public SignatureCacheLookup Lookup(ReadOnlySpan<byte> txids, ReadOnlySpan<TxStatus> statuses, Span<bool> verdicts)
+    {
+        var result = Probe(txids, statuses, verdicts);
+        if (result.Hits + result.Misses.Length > 0)
+        {
+            lock (_lock)
+            {
+                _hits += result.Hits;
+                _misses += result.Misses.Length;
+            }
+        }
+        return result;
+    }
+
+    /// <summary><see cref="Lookup"/> without counting: what pre-verification uses to skip records it already knows.</summary>
+    internal SignatureCacheLookup Probe(ReadOnlySpan<byte> txids, ReadOnlySpan<TxStatus> statuses, Span<bool> verdicts)
+    {
+        int n = statuses.Length;
+        if (txids.Length != 32L * n)
+            throw new ArgumentException($"{txids.Length} bytes of txids for {n} transactions (32 each)", nameof(txids));
+        if (verdicts.Length != n)
+            throw new ArgumentException($"{verdicts.Length} verdicts for {n} transactions", nameof(verdicts));
+        int[] buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
+        try
+        {
+            int misses = 0, hits = 0;
+            for (int start = 0; start < n; start += LookupChunk)
+            {
+                int end = Math.Min(n, start + LookupChunk);
+                if (_capacity == 0)
+                {
+                    for (int i = start; i < end; i++)
+                    {
+                        verdicts[i] = false;
+                        if (statuses[i] == TxStatus.Ok) buffer[misses++] = i;
+                    }
+                    continue;
+                }
+                lock (_lock)
+                {
+                    for (int i = start; i < end; i++)
+                    {
+                        if (statuses[i] != TxStatus.Ok)
+                        {
+                            verdicts[i] = false;
+                            continue;
+                        }
+                        var key = new Hash32(txids.Slice(32 * i, 32));
+                        int v = FindValue(key, key.GetHashCode());
+                        verdicts[i] = (v & 1) != 0;
+                        if (v == 0) buffer[misses++] = i;
+                        else hits++;
+                    }
+                }
+            }
+            return new SignatureCacheLookup(hits, buffer.AsSpan(0, misses).ToArray());
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(buffer);
+        }
+    }
+
+    private static Hash32 Key(ReadOnlySpan<byte> txid)
+    {
+        if (txid.Length != 32) throw new ArgumentException($"a txid is 32 bytes, not {txid.Length}", nameof(txid));
+        return new Hash32(txid);
+    }
+
+    /// <summary>The table value for the key (0: absent). Under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FindValue(in Hash32 key, int hash)
+    {
+        var table = _table;
+        if (table.Length == 0) return 0;
+        int mask = _mask;
+        var ring = _ring;
+        for (int i = hash & mask; ; i = (i + 1) & mask)
+        {
+            int v = table[i];
+            if (v == 0 || ring[(v >> 1) - 1].Equals(key)) return v;
+        }
+    }
+
+    /// <summary>Where the key sits in the table, or -1. Under the lock.</summary>
+    private int FindIndex(in Hash32 key, int hash)
+    {
+        if (_table.Length == 0) return -1;
+        for (int i = hash & _mask; ; i = (i + 1) & _mask)
+        {
+            int v = _table[i];
+            if (v == 0) return -1;
+            if (_ring[(v >> 1) - 1].Equals(key)) return i;
+        }
+    }
+
+    private void AddLocked(in Hash32 key, int hash, bool valid)
+    {
+        int at = FindIndex(key, hash);
+        if (at >= 0)
+        {
+            _table[at] = (_table[at] & ~1) | (valid ? 1 : 0);
+            return;
+        }
+        int slot;
+        if (_count == _capacity)
+        {
+            // Full, so the ring has reached the capacity: the oldest slot is reused for the newest.
+            slot = _head;
+            var old = _ring[slot];
+            RemoveAt(FindIndex(old, old.GetHashCode()));
+            _head = _head + 1 == _ring.Length ? 0 : _head + 1;
+            _evictions++;
+        }
+        else
+        {
+            if (_count == _ring.Length) Grow();
+            slot = _count; // not full, so nothing was evicted yet: _head is 0
+            Volatile.Write(ref _count, _count + 1);
+        }
+        _ring[slot] = key;
+        Insert(hash, ((slot + 1) << 1) | (valid ? 1 : 0));
+    }
+
+    private void Insert(int hash, int value)
+    {
+        int i = hash & _mask;
+        while (_table[i] != 0) i = (i + 1) & _mask;
+        _table[i] = value;
+    }
+
+    /// <summary>Empties table index <paramref name="at"/>, shifting back later entries of its probe run (no tombstones).</summary>
+    private void RemoveAt(int at)
+    {
+        int mask = _mask, hole = at;
+        for (int j = (at + 1) & mask; ; j = (j + 1) & mask)
+        {
+            int v = _table[j];
+            if (v == 0) break;
+            int home = _ring[(v >> 1) - 1].GetHashCode() & mask;
+            // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
+            bool stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+            if (!stays)
+            {
+                _table[hole] = v;
+                hole = j;
+            }
+        }
+        _table[hole] = 0;
+    }
+
+    /// <summary>Doubles the ring (up to the capacity) and keeps the table at least twice its length.</summary>
+    private void Grow()
+    {
+        int length = (int)Math.Min(_capacity, Math.Max(MinRing, 2L * _ring.Length));
+        Array.Resize(ref _ring, length);
+        int tableLength = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(2 * length));
+        if (tableLength == _table.Length) return;
+        // Growing happens before anything is evicted, so ring slots (and the values naming them) stay.
+        var old = _table;
+        _table = new int[tableLength];
+        _mask = tableLength - 1;
+        foreach (int v in old)
+            if (v != 0) Insert(_ring[(v >> 1) - 1].GetHashCode(), v);
+    }
+}
