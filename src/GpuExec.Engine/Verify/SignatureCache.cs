@@ -27,6 +27,8 @@ public sealed class SignatureCache
     /// <summary>Transactions looked up per lock acquisition in <see cref="Lookup"/>.</summary>
     private const int LookupChunk = 4096;
     private const int MinRing = 1024;
+    /// <summary>Keys whose table and ring lines are loaded together before they are probed.</summary>
+    private const int ProbeGroup = 32;
 
     private readonly Lock _lock = new();
     private readonly int _capacity;
@@ -36,8 +38,9 @@ public sealed class SignatureCache
     private Hash32[] _ring = [];
     private int _head, _count;
 
-    // Open addressing, linear probing, at most half full: 0 is empty, else (ring slot + 1) << 1 | verdict.
-    private int[] _table = [];
+    // Open addressing, linear probing, at most half full. An entry is 0 (empty) or the key's hash in
+    // the high half (its tag: probes and shifts need not read the ring) and (ring slot + 1) << 1 | verdict in the low half.
+    private ulong[] _table = [];
     private int _mask = -1;
 
     private long _hits, _misses, _evictions;
@@ -122,7 +125,7 @@ public sealed class SignatureCache
         int hash = key.GetHashCode();
         lock (_lock)
         {
-            int v = FindValue(key, hash);
+            uint v = FindValue(key, hash);
             if (v == 0)
             {
                 _misses++;
@@ -208,6 +211,10 @@ public sealed class SignatureCache
         if (verdicts.Length != n)
             throw new ArgumentException($"{verdicts.Length} verdicts for {n} transactions", nameof(verdicts));
         int[] buffer = ArrayPool<int>.Shared.Rent(Math.Max(1, n));
+        Span<Hash32> keys = stackalloc Hash32[ProbeGroup];
+        Span<int> hashes = stackalloc int[ProbeGroup];
+        Span<int> which = stackalloc int[ProbeGroup];
+        Span<ulong> touched = stackalloc ulong[ProbeGroup];
         try
         {
             int misses = 0, hits = 0;
@@ -225,18 +232,28 @@ public sealed class SignatureCache
                 }
                 lock (_lock)
                 {
-                    for (int i = start; i < end; i++)
+                    for (int g = start; g < end; g += ProbeGroup)
                     {
-                        if (statuses[i] != TxStatus.Ok)
+                        int m = 0;
+                        for (int i = g, gEnd = Math.Min(end, g + ProbeGroup); i < gEnd; i++)
                         {
                             verdicts[i] = false;
-                            continue;
+                            if (statuses[i] != TxStatus.Ok) continue;
+                            keys[m] = new Hash32(txids.Slice(32 * i, 32));
+                            hashes[m] = keys[m].GetHashCode();
+                            which[m++] = i;
                         }
-                        var key = new Hash32(txids.Slice(32 * i, 32));
-                        int v = FindValue(key, key.GetHashCode());
-                        verdicts[i] = (v & 1) != 0;
-                        if (v == 0) buffer[misses++] = i;
-                        else hits++;
+                        TouchGroup(keys[..m], hashes[..m], touched);
+                        for (int k = 0; k < m; k++)
+                        {
+                            uint v = FindValue(keys[k], hashes[k]);
+                            if (v == 0) buffer[misses++] = which[k];
+                            else
+                            {
+                                verdicts[which[k]] = (v & 1) != 0;
+                                hits++;
+                            }
+                        }
                     }
                 }
             }
@@ -248,15 +265,46 @@ public sealed class SignatureCache
         }
     }
 
+    /// <summary>
+    /// Loads the home slot of every key of a group, then the ring entry each names when its tag
+    /// matches: the loads of one pass do not depend on each other, so the memory system serves them
+    /// side by side, and the probes that follow find the lines in cache. Under the lock.
+    /// </summary>
+    private void TouchGroup(ReadOnlySpan<Hash32> keys, ReadOnlySpan<int> hashes, Span<ulong> touched)
+    {
+        var table = _table;
+        if (table.Length == 0) return;
+        int mask = _mask;
+        for (int k = 0; k < keys.Length; k++)
+            touched[k] = table[hashes[k] & mask];
+        var ring = _ring;
+        for (int k = 0; k < keys.Length; k++)
+        {
+            ulong e = touched[k];
+            if (e != 0 && (uint)(e >> 32) == (uint)hashes[k])
+            {
+                // A 32-byte entry may straddle two cache lines: touch both ends.
+                ref ulong first = ref Unsafe.As<Hash32, ulong>(ref ring[Slot(e)]);
+                touched[k] = first ^ Unsafe.Add(ref first, 3);
+            }
+        }
+    }
+
     private static Hash32 Key(ReadOnlySpan<byte> txid)
     {
         if (txid.Length != 32) throw new ArgumentException($"a txid is 32 bytes, not {txid.Length}", nameof(txid));
         return new Hash32(txid);
     }
 
-    /// <summary>The table value for the key (0: absent). Under the lock.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int FindValue(in Hash32 key, int hash)
+    private static int Slot(ulong entry) => (int)((uint)entry >> 1) - 1;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Entry(int hash, int slot, bool valid) => ((ulong)(uint)hash << 32) | ((uint)(slot + 1) << 1) | (valid ? 1u : 0u);
+
+    /// <summary>The low half of the key's table entry: (slot + 1) &lt;&lt; 1 | verdict, or 0 when absent. Under the lock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint FindValue(in Hash32 key, int hash)
     {
         var table = _table;
         if (table.Length == 0) return 0;
@@ -264,8 +312,10 @@ public sealed class SignatureCache
         var ring = _ring;
         for (int i = hash & mask; ; i = (i + 1) & mask)
         {
-            int v = table[i];
-            if (v == 0 || ring[(v >> 1) - 1].Equals(key)) return v;
+            ulong e = table[i];
+            if (e == 0) return 0;
+            // The tag spares the ring (another cache line) for all but true matches.
+            if ((uint)(e >> 32) == (uint)hash && ring[Slot(e)].Equals(key)) return (uint)e;
         }
     }
 
@@ -275,10 +325,17 @@ public sealed class SignatureCache
         if (_table.Length == 0) return -1;
         for (int i = hash & _mask; ; i = (i + 1) & _mask)
         {
-            int v = _table[i];
-            if (v == 0) return -1;
-            if (_ring[(v >> 1) - 1].Equals(key)) return i;
+            ulong e = _table[i];
+            if (e == 0) return -1;
+            if ((uint)(e >> 32) == (uint)hash && _ring[Slot(e)].Equals(key)) return i;
         }
+    }
+
+    /// <summary>Where the entry naming ring slot <paramref name="slot"/> sits; it must be there. Under the lock.</summary>
+    private int FindSlot(int hash, int slot)
+    {
+        for (int i = hash & _mask; ; i = (i + 1) & _mask)
+            if (Slot(_table[i]) == slot) return i;
     }
 
     private void AddLocked(in Hash32 key, int hash, bool valid)
@@ -286,7 +343,7 @@ public sealed class SignatureCache
         int at = FindIndex(key, hash);
         if (at >= 0)
         {
-            _table[at] = (_table[at] & ~1) | (valid ? 1 : 0);
+            _table[at] = (_table[at] & ~1UL) | (valid ? 1UL : 0UL);
             return;
         }
         int slot;
@@ -294,8 +351,7 @@ public sealed class SignatureCache
         {
             // Full, so the ring has reached the capacity: the oldest slot is reused for the newest.
             slot = _head;
-            var old = _ring[slot];
-            RemoveAt(FindIndex(old, old.GetHashCode()));
+            RemoveAt(FindSlot(_ring[slot].GetHashCode(), slot));
             _head = _head + 1 == _ring.Length ? 0 : _head + 1;
             _evictions++;
         }
@@ -306,14 +362,14 @@ public sealed class SignatureCache
             Volatile.Write(ref _count, _count + 1);
         }
         _ring[slot] = key;
-        Insert(hash, ((slot + 1) << 1) | (valid ? 1 : 0));
+        Insert(Entry(hash, slot, valid));
     }
 
-    private void Insert(int hash, int value)
+    private void Insert(ulong entry)
     {
-        int i = hash & _mask;
+        int i = (int)(entry >> 32) & _mask;
         while (_table[i] != 0) i = (i + 1) & _mask;
-        _table[i] = value;
+        _table[i] = entry;
     }
 
     /// <summary>Empties table index <paramref name="at"/>, shifting back later entries of its probe run (no tombstones).</summary>
@@ -322,14 +378,14 @@ public sealed class SignatureCache
         int mask = _mask, hole = at;
         for (int j = (at + 1) & mask; ; j = (j + 1) & mask)
         {
-            int v = _table[j];
-            if (v == 0) break;
-            int home = _ring[(v >> 1) - 1].GetHashCode() & mask;
+            ulong e = _table[j];
+            if (e == 0) break;
+            int home = (int)(e >> 32) & mask;
             // The entry at j may fill the hole unless its home lies cyclically in (hole, j].
             bool stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
             if (!stays)
             {
-                _table[hole] = v;
+                _table[hole] = e;
                 hole = j;
             }
         }
@@ -343,11 +399,11 @@ public sealed class SignatureCache
         Array.Resize(ref _ring, length);
         int tableLength = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(2 * length));
         if (tableLength == _table.Length) return;
-        // Growing happens before anything is evicted, so ring slots (and the values naming them) stay.
+        // Growing happens before anything is evicted, so ring slots (and the entries naming them) stay.
         var old = _table;
-        _table = new int[tableLength];
+        _table = new ulong[tableLength];
         _mask = tableLength - 1;
-        foreach (int v in old)
-            if (v != 0) Insert(_ring[(v >> 1) - 1].GetHashCode(), v);
+        foreach (ulong e in old)
+            if (e != 0) Insert(e);
     }
 }

@@ -7,26 +7,26 @@ namespace GpuExec.Engine.Verify;
 /// </summary>
 /// <remarks>
 /// Memory is accounted at <see cref="BytesPerEntry"/> bytes a verdict, which is what the cache's
-/// arrays cost per entry at most: 32 bytes of txid in the insertion-order ring, and a 4-byte
-/// index slot (which also holds the verdict bit) in an open-addressing table kept between 2 and
-/// 4 slots per ring entry, so up to 16 bytes. The arrays grow by doubling as verdicts arrive and
+/// arrays cost per entry at most: 32 bytes of txid in the insertion-order ring, and an 8-byte slot
+/// (a hash tag, the ring position and the verdict bit) in an open-addressing table kept between 2
+/// and 4 slots per ring entry, so up to 32 bytes. The arrays grow by doubling as verdicts arrive and
 /// never past <see cref="SignatureCache.Capacity"/> entries, so the cache never holds more than
 /// <c>Capacity × BytesPerEntry ≤ MaxBytes</c> bytes of arrays (plus a few hundred bytes of object
 /// headers and, while an array grows, the old copy until the collector takes it).
-/// </remarks>
+/// /// </remarks>
 public sealed class SignatureCacheOptions
 {
     /// <summary>The default <see cref="MaxEntries"/>: 1,048,576 verdicts.</summary>
     public const int DefaultMaxEntries = 1 << 20;
 
-    /// <summary>The default <see cref="MaxBytes"/>: 64 MiB (1,398,101 entries' worth, so the entry bound binds first).</summary>
+    /// <summary>The default <see cref="MaxBytes"/>: 64 MiB, which is <see cref="DefaultMaxEntries"/> entries' worth.</summary>
     public const long DefaultMaxBytes = 64L << 20;
 
-    /// <summary>The most entries <see cref="MaxEntries"/> may ask for (2^28: 12 GiB of arrays).</summary>
+    /// <summary>The most entries <see cref="MaxEntries"/> may ask for (2^28: 16 GiB of arrays).</summary>
     public const int EntryLimit = 1 << 28;
 
-    /// <summary>Bytes accounted per cached verdict: 32 (txid) + 16 (index table slots holding the slot number and verdict bit, worst case).</summary>
-    public const int BytesPerEntry = 48;
+    /// <summary>Bytes accounted per cached verdict: 32 (the txid) + 32 (its share of the index table, at worst 4 slots of 8 bytes).</summary>
+    public const int BytesPerEntry = 64;
 
     /// <summary>Most verdicts remembered; 0 disables the cache. Default <see cref="DefaultMaxEntries"/>.</summary>
     public int MaxEntries { get; set; } = DefaultMaxEntries;
