@@ -268,6 +268,7 @@ public class SignatureCacheTests
         var txids = records.Select(TxId).ToArray();
         var allTxids = txids.SelectMany(t => t).ToArray();
         var allStatuses = expected.Select(e => e is null ? TxStatus.Malformed : TxStatus.Ok).ToArray();
+        var all = BlockCodec.Decode(BlockCodec.Encode(1, 1, gen.FeeCollector, default, records));
 
         var cache = new SignatureCache(new SignatureCacheOptions { MaxEntries = 150 });
         var verifier = new SignatureCacheVerifier(cache, OneThread);
@@ -298,7 +299,7 @@ public class SignatureCacheTests
                 }
                 if (w == 0)
                 {
-                    // The block reader, beside the adders.
+                    // A block reader, beside the adders: its hits must be libsodium's verdicts.
                     var verdicts = new bool[records.Count];
                     var lookup = cache.Lookup(allTxids, allStatuses, verdicts);
                     mine += lookup.Hits + lookup.MissCount;
@@ -306,6 +307,15 @@ public class SignatureCacheTests
                     for (int i = 0; i < records.Count; i++)
                         if (expected[i] is { } e && !missed.Contains(i))
                             Assert.Equal(e, verdicts[i]);
+                }
+                if (w == 1 && round % 8 == 0)
+                {
+                    // The pipeline's verify stage through the cache, some blocks remembered.
+                    var verdicts = new bool[records.Count];
+                    var lookup = verifier.VerifyBlock(all, allTxids, allStatuses, verdicts, remember: round % 16 == 0);
+                    mine += lookup.Hits + lookup.MissCount;
+                    for (int i = 0; i < records.Count; i++)
+                        if (expected[i] is { } e) Assert.Equal(e, verdicts[i]);
                 }
                 Assert.True(cache.Count <= cache.Capacity);
             }
@@ -399,6 +409,42 @@ public class SignatureCacheTests
         var counted = verifier.Cache.ResetCounters();
         Assert.Equal((ok, 2L * ok), (counted.Hits, counted.Misses));
         Assert.Equal((0L, 0L), (verifier.Cache.Hits, verifier.Cache.Misses));
+    }
+
+    [Fact]
+    public void Pre_verifying_a_block_gives_the_verify_stages_statuses_and_makes_its_lookup_all_hits()
+    {
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 30, TxsPerBlock = 400, InvalidRatio = 0.3, Seed = 8 });
+        var block = BlockCodec.Decode(gen.NextBlock());
+        uint chain = gen.Genesis.ChainId;
+        var verifier = new SignatureCacheVerifier(new SignatureCache(), OneThread);
+        var statuses = new TxStatus[block.Count];
+        var result = verifier.PreVerify(block, statuses, chain);
+        Assert.Equal(VerifyStage.Statuses(block, chain, OneThread), statuses);
+        Assert.Equal(block.Count, result.Records);
+        Assert.Equal(statuses.Count(s => s is TxStatus.Malformed or TxStatus.WrongChain), result.Skipped);
+        Assert.Equal(statuses.Count(s => s == TxStatus.BadSignature), result.BadSignatures);
+        Assert.True(result.BadSignatures > 0);
+
+        var again = verifier.PreVerify(block, chain);
+        Assert.Equal((result.Verified, 0), (again.AlreadyCached, again.Verified));
+
+        var pre = Precheck(block, chain);
+        var txids = new byte[32 * block.Count];
+        CpuHasher.Instance.Sha256(block.Data, HashJobs.ForRecords(block), txids);
+        var lookup = verifier.VerifyBlock(block, txids, pre, new bool[block.Count]);
+        Assert.Equal((result.Verified, 0), (lookup.Hits, lookup.MissCount));
+    }
+
+    [Fact]
+    public void Empty_batches_do_nothing()
+    {
+        var cache = new SignatureCache();
+        var verifier = new SignatureCacheVerifier(cache, OneThread);
+        Assert.Equal(default, verifier.PreVerify(Array.Empty<ReadOnlyMemory<byte>>()));
+        var lookup = cache.Lookup([], [], []);
+        Assert.Equal((0, 0), (lookup.Hits, lookup.MissCount));
+        Assert.Equal(default, cache.GetStats());
     }
 
     [Theory]
