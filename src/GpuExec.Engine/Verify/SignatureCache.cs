@@ -18,7 +18,8 @@ namespace GpuExec.Engine.Verify;
 /// <para>Thread-safe: any number of threads may add and look up at once. One lock guards the table;
 /// a lookup or an add holds it for tens of nanoseconds, and <see cref="Lookup"/> over a block takes it
 /// once per few thousand transactions so that adders are never kept waiting for a whole block.
-/// No lookup or add allocates.</para>
+/// <see cref="TryGet"/> and <see cref="Add"/> do not allocate; <see cref="Lookup"/> allocates only
+/// the array of misses it returns.</para>
 /// <para>The table's hash is <see cref="Hash32.GetHashCode"/>, which is seeded per process, so
 /// txids ground to collide in their low bits do not collide in the table.</para>
 /// </remarks>
@@ -33,8 +34,8 @@ public sealed class SignatureCache
     private readonly Lock _lock = new();
     private readonly int _capacity;
 
-    // The insertion-order ring: _ring[_head] is the oldest verdict, and it is only ever not at 0 once
-    // the ring is full, which is also when it has reached _capacity and stops growing.
+    // The insertion-order ring: _ring[_head] is the oldest verdict. _head stays 0 until the ring is
+    // full, and the ring only fills once it has grown to _capacity, so growing never has to unwrap it.
     private Hash32[] _ring = [];
     private int _head, _count;
 

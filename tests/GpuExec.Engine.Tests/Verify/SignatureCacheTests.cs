@@ -466,6 +466,17 @@ public class SignatureCacheTests
     {
         var defaults = new SignatureCache();
         Assert.Equal(SignatureCacheOptions.DefaultMaxEntries, defaults.Capacity);
+        Assert.Equal(SignatureCacheOptions.DefaultMaxBytes / SignatureCacheOptions.BytesPerEntry, defaults.Capacity);
+
+        var small = new SignatureCache(new SignatureCacheOptions { MaxEntries = 3 });
+        for (int i = 0; i < 5; i++) small.Add(Key(i), true);
+        small.Clear();
+        Assert.Equal((0, 0L, 2L), (small.Count, small.Bytes, small.Evictions));
+        Assert.False(small.TryGet(Key(4), out _));
+        for (int i = 10; i < 14; i++) small.Add(Key(i), false);
+        Assert.False(small.TryGet(Key(10), out _));
+        Assert.True(small.TryGet(Key(13), out bool v) && !v);
+        Assert.Equal(3, small.Evictions);
         Assert.Equal(1, new SignatureCache(new SignatureCacheOptions { MaxBytes = SignatureCacheOptions.BytesPerEntry }).Capacity);
 
         foreach (var off in new[] { new SignatureCacheOptions { MaxEntries = 0 }, new SignatureCacheOptions { MaxBytes = 0 } })
