@@ -19,7 +19,7 @@ public class SignatureCacheBenchmarks
     private bool[] _verdicts = [];
 
     /// <summary>Verdicts held by the cache.</summary>
-    [Params(100_000, 1_000_000)]
+    [Params(1_000, 100_000, 1_000_000)]
     public int Entries { get; set; }
 
     [GlobalSetup]

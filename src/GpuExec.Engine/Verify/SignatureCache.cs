@@ -20,8 +20,9 @@ namespace GpuExec.Engine.Verify;
 /// once per few thousand transactions so that adders are never kept waiting for a whole block.
 /// <see cref="TryGet"/> and <see cref="Add"/> do not allocate; <see cref="Lookup"/> allocates only
 /// the array of misses it returns.</para>
-/// <para>The table's hash is <see cref="Hash32.GetHashCode"/>, which is seeded per process, so
-/// txids ground to collide in their low bits do not collide in the table.</para>
+/// <para>The table's hash uses multipliers drawn at random once per process, so txids ground to
+/// collide in some bits do not crowd one part of the table. A hash match is only a hint: a verdict
+/// is returned only when all 32 bytes of the txid are equal.</para>
 /// </remarks>
 public sealed class SignatureCache
 {
@@ -123,7 +124,7 @@ public sealed class SignatureCache
     public bool TryGet(ReadOnlySpan<byte> txid, out bool valid)
     {
         var key = Key(txid);
-        int hash = key.GetHashCode();
+        int hash = Hash(key);
         lock (_lock)
         {
             uint v = FindValue(key, hash);
@@ -151,7 +152,7 @@ public sealed class SignatureCache
     {
         var key = Key(txid);
         if (_capacity == 0) return;
-        int hash = key.GetHashCode();
+        int hash = Hash(key);
         lock (_lock)
             AddLocked(key, hash, valid);
     }
@@ -172,7 +173,7 @@ public sealed class SignatureCache
                 {
                     int i = indices[k];
                     var key = new Hash32(txids.Slice(32 * i, 32));
-                    AddLocked(key, key.GetHashCode(), verdicts[i]);
+                    AddLocked(key, Hash(key), verdicts[i]);
                 }
             }
         }
@@ -241,7 +242,7 @@ public sealed class SignatureCache
                             verdicts[i] = false;
                             if (statuses[i] != TxStatus.Ok) continue;
                             keys[m] = new Hash32(txids.Slice(32 * i, 32));
-                            hashes[m] = keys[m].GetHashCode();
+                            hashes[m] = Hash(keys[m]);
                             which[m++] = i;
                         }
                         TouchGroup(keys[..m], hashes[..m], touched);
@@ -289,6 +290,29 @@ public sealed class SignatureCache
                 touched[k] = first ^ Unsafe.Add(ref first, 3);
             }
         }
+    }
+
+    // Random odd multipliers, drawn once per process: without them nobody can grind txids into one probe run.
+    private static readonly ulong M0 = Multiplier(), M1 = Multiplier(), M2 = Multiplier(), M3 = Multiplier();
+
+    private static ulong Multiplier()
+    {
+        Span<byte> b = stackalloc byte[8];
+        System.Security.Cryptography.RandomNumberGenerator.Fill(b);
+        return BitConverter.ToUInt64(b) | 1;
+    }
+
+    /// <summary>
+    /// Multiply-shift hashing of all 32 bytes of the key: four independent multiplies, a few cycles,
+    /// where <see cref="Hash32.GetHashCode"/> (xxHash32 rounds) costs several times more per lookup.
+    /// The bits are read in the struct's own order; only their determinism matters here.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Hash(in Hash32 key)
+    {
+        ref ulong w = ref Unsafe.As<Hash32, ulong>(ref Unsafe.AsRef(in key));
+        ulong h = w * M0 + Unsafe.Add(ref w, 1) * M1 + Unsafe.Add(ref w, 2) * M2 + Unsafe.Add(ref w, 3) * M3;
+        return (int)(h >> 32);
     }
 
     private static Hash32 Key(ReadOnlySpan<byte> txid)
@@ -352,7 +376,7 @@ public sealed class SignatureCache
         {
             // Full, so the ring has reached the capacity: the oldest slot is reused for the newest.
             slot = _head;
-            RemoveAt(FindSlot(_ring[slot].GetHashCode(), slot));
+            RemoveAt(FindSlot(Hash(_ring[slot]), slot));
             _head = _head + 1 == _ring.Length ? 0 : _head + 1;
             _evictions++;
         }
