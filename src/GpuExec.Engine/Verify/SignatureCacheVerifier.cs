@@ -54,15 +54,7 @@ public sealed class SignatureCacheVerifier
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(records);
-        var statuses = ArrayPool<TxStatus>.Shared.Rent(Math.Max(1, records.Count));
-        try
-        {
-            return PreVerify(records, statuses.AsSpan(0, records.Count), chainId);
-        }
-        finally
-        {
-            ArrayPool<TxStatus>.Shared.Return(statuses);
-        }
+        return PreVerify(records, new TxStatus[records.Count], chainId);
     }
 
     /// <summary>
@@ -84,26 +76,19 @@ public sealed class SignatureCacheVerifier
         for (int i = 0; i < n; i++) total += records[i].Length;
         if (total > Array.MaxLength) throw new ArgumentException($"{total} bytes of records in one batch; split it", nameof(records));
 
-        // One arena for the hasher and the verifier, which read jobs over a single buffer.
-        var arena = ArrayPool<byte>.Shared.Rent((int)Math.Max(1, total));
-        var jobs = ArrayPool<HashJob>.Shared.Rent(Math.Max(1, n));
-        try
+        // One arena for the hasher and the verifier, which read jobs over a single buffer. Not pooled:
+        // a large batch would otherwise stay held by the pool, and verifying costs far more than allocating.
+        var arena = GC.AllocateUninitializedArray<byte>((int)total);
+        var jobs = new HashJob[n];
+        int at = 0;
+        for (int i = 0; i < n; i++)
         {
-            int at = 0;
-            for (int i = 0; i < n; i++)
-            {
-                var r = records[i].Span;
-                r.CopyTo(arena.AsSpan(at));
-                jobs[i] = new HashJob(at, r.Length);
-                at += r.Length;
-            }
-            return Run(arena.AsSpan(0, at), jobs.AsSpan(0, n), statuses, chainId);
+            var r = records[i].Span;
+            r.CopyTo(arena.AsSpan(at));
+            jobs[i] = new HashJob(at, r.Length);
+            at += r.Length;
         }
-        finally
-        {
-            ArrayPool<HashJob>.Shared.Return(jobs);
-            ArrayPool<byte>.Shared.Return(arena);
-        }
+        return Run(arena, jobs, statuses, chainId);
     }
 
     /// <summary><see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> of a decoded block's records, read in place.</summary>
