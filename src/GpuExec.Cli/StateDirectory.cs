@@ -60,13 +60,17 @@ public static class StateDirectory
     /// blocks stay committed.
     /// </summary>
     /// <returns>The last block's result, or null when no block was given.</returns>
-    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths, IBlockExecutor executor)
+    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths, IBlockExecutor executor, Action<BlockExecution>? committed = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(blockPaths);
         ArgumentNullException.ThrowIfNull(executor);
-        return Stream(executor, state, blockPaths, run => store.CommitBlock(state, run.Block, run.Result));
+        return Stream(executor, state, blockPaths, run =>
+        {
+            store.CommitBlock(state, run.Block, run.Result);
+            committed?.Invoke(run);
+        });
     }
 
     /// <summary>Applies the blocks of <paramref name="blockPaths"/> in order (read lazily, ahead), calling <paramref name="applied"/> after each; returns the last result.</summary>

@@ -104,6 +104,43 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
     public string DeviceDescription { get; }
 
+    /// <summary>
+    /// The signature cache (<see cref="GpuExecOptions.SignatureCache"/>): verdicts of transactions
+    /// verified before their block arrived, by txid; the sigverify stage takes them and verifies the rest.
+    /// </summary>
+    public SignatureCache SignatureCache => _verify.Cache;
+
+    /// <summary>
+    /// Verifies transaction records as they arrive (a mempool), on this pipeline's verifier, and
+    /// remembers each verdict by txid (SHA-256 of the whole record, signature included, so a hit is
+    /// exact). Malformed records are not remembered; with <paramref name="chainId"/>, neither are
+    /// other chains'. Thread-safe, and may run beside blocks.
+    /// </summary>
+    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        Enter();
+        try
+        {
+            if (_device.Accelerator is null) return _verify.PreVerify(records, chainId);
+            lock (_deviceGate) return _verify.PreVerify(records, chainId);
+        }
+        finally { _life.ExitReadLock(); }
+    }
+
+    /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for every record of <paramref name="block"/>.</summary>
+    public PreVerifyResult PreVerify(Block block, uint? chainId = null)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        Enter();
+        try
+        {
+            if (_device.Accelerator is null) return _verify.PreVerify(block, chainId);
+            lock (_deviceGate) return _verify.PreVerify(block, chainId);
+        }
+        finally { _life.ExitReadLock(); }
+    }
+
     /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
     public ApplyMode Mode { get; }
 
@@ -280,8 +317,8 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         clock.End();
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
-        Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, stateRoot.ToHex());
-        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot), clock.Timings, stats);
+        Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
+        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot), clock.Timings, stats) { Verify = verified.Stats };
     }
 
     private void Enter()

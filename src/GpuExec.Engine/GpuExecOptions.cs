@@ -25,6 +25,12 @@ public sealed class GpuExecOptions
     /// <summary>Parallel mode: how many lanes execute a block (at most <see cref="Threads"/>); 0 (default): chosen by measurement, block after block.</summary>
     public int Lanes { get; set; }
 
+    /// <summary>
+    /// Bounds of the signature cache (<see cref="BlockPipeline.PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>):
+    /// entries and bytes, the oldest evicted first; 0 in either disables it.
+    /// </summary>
+    public Verify.SignatureCacheOptions SignatureCache { get; set; } = new();
+
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
@@ -32,6 +38,8 @@ public sealed class GpuExecOptions
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
         if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
+        ArgumentNullException.ThrowIfNull(SignatureCache);
+        SignatureCache.Validate();
     }
 }
 

@@ -32,9 +32,13 @@ public interface IBlockExecutor
     string DeviceDescription { get; }
 }
 
-/// <summary>A block's result with how long each stage took and how it was scheduled.</summary>
+/// <summary>A block's result with how long each stage took, how its signatures were checked and how it was scheduled.</summary>
 /// <param name="Block">The block that was applied.</param>
-public sealed record BlockExecution(Block Block, BlockResult Result, StageTimings Stages, Execute.ScheduleStats Schedule);
+public sealed record BlockExecution(Block Block, BlockResult Result, StageTimings Stages, Execute.ScheduleStats Schedule)
+{
+    /// <summary>How the sigverify stage got its verdicts: from the signature cache, or verified.</summary>
+    public Verify.VerifyStats Verify { get; init; }
+}
 
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>
 public sealed class StageTimings

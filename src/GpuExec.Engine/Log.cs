@@ -14,8 +14,8 @@ internal static partial class Log
     [LoggerMessage(EventId = 106, Level = LogLevel.Debug, Message = "Block {Height}: stage {Stage} does not run in this mode")]
     public static partial void StageSkipped(ILogger logger, ulong height, string stage);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Block {Height} executed on {Device}: {Transactions} transactions in {Milliseconds:F2} ms, state root {StateRoot}")]
-    public static partial void Done(ILogger logger, ulong height, string device, int transactions, double milliseconds, string stateRoot);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Block {Height} executed on {Device}: {Transactions} transactions in {Milliseconds:F2} ms (signatures: {CacheHits} from the cache, {Verified} verified), state root {StateRoot}")]
+    public static partial void Done(ILogger logger, ulong height, string device, int transactions, double milliseconds, int cacheHits, int verified, string stateRoot);
 
     [LoggerMessage(EventId = 103, Level = LogLevel.Warning, Message = "Block {Height} refused: {Reason}")]
     public static partial void Refused(ILogger logger, ulong height, string reason);

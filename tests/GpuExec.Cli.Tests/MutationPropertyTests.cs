@@ -56,7 +56,7 @@ public class MutationPropertyTests
             File.WriteAllText(d, "old dump");
             File.WriteAllText(r, "old receipts");
             var (code, _, err) = Cli.Run("run", "--genesis", g, "--block", b, "--out", d, "--receipts", r,
-                "--executor", m.parallel ? "parallel" : "sequential", "--device", "cpu");
+                "--executor", m.parallel ? "parallel" : "sequential", "--device", "cpu", "--quiet");
             var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             string what = $"{(m.block ? "block" : "genesis")} mutation {m.kind} at {m.position} ({m.value}), {(m.parallel ? "parallel" : "sequential")}: exit {code}, stderr {err}";
             Assert.True(code is 0 or ExitCodes.InvalidInput or ExitCodes.BlockRejected, what);

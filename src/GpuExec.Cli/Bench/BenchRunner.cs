@@ -27,7 +27,10 @@ public sealed record BenchPoint
     /// <summary>Each run's time, sequential baseline and pipeline (decode included in both).</summary>
     public required Spread Sequential { get; init; }
     public required Spread Parallel { get; init; }
+    /// <summary>With --preverified: the pipeline on the same block after its transactions went through the signature cache (not timed); null otherwise.</summary>
+    public Spread? Preverified { get; init; }
     public double SequentialMs => Sequential.Median;
+    public double? PreverifiedTps => Preverified is { } p ? Txs / (p.Median / 1000.0) : null;
     public double ParallelMs => Parallel.Median;
     public double SequentialTps => Txs / (SequentialMs / 1000.0);
     public double ParallelTps => Txs / (ParallelMs / 1000.0);
@@ -55,7 +58,7 @@ public sealed class ResultMismatchException(string message) : Exception(message)
 /// </summary>
 public sealed class BenchRunner(BlockPipeline pipeline, int threads)
 {
-    public BenchPoint Run(GeneratorOptions options, int repeat, Action<string>? phase = null)
+    public BenchPoint Run(GeneratorOptions options, int repeat, Action<string>? phase = null, bool preverified = false)
     {
         phase?.Invoke($"generating {options.TxsPerBlock} signed transactions (skew {options.Skew})");
         var gen = new BlockGenerator(options);
@@ -64,6 +67,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
 
         var seqTimes = new List<double>();
         var parTimes = new List<double>();
+        var preTimes = new List<double>();
         var stageRuns = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         BlockResult? seq = null;
         BlockExecution? par = null;
@@ -81,6 +85,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             phase?.Invoke($"pipeline on {pipeline.DeviceDescription}, run {r + 1}/{repeat}");
             var s2 = genesis.Clone();
             s2.ComputeStateRoot();
+            pipeline.SignatureCache.Clear(); // cold: every signature verified in the block
             sw.Restart();
             var block2 = BlockCodec.Decode(bytes);
             double decodeMs = sw.Elapsed.TotalMilliseconds;
@@ -90,6 +95,19 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             foreach (var name in StageTimings.Order)
                 if (par.Stages.Ran(name)) Add(name, par.Stages[name]);
             Compare(seq, par.Result, s1, s2);
+
+            if (preverified)
+            {
+                phase?.Invoke($"pipeline after pre-verification, run {r + 1}/{repeat}");
+                var s3 = genesis.Clone();
+                s3.ComputeStateRoot();
+                pipeline.PreVerify(BlockCodec.Decode(bytes)); // as a node does with its mempool: not timed
+                sw.Restart();
+                var warm = pipeline.Execute(BlockCodec.Decode(bytes), s3);
+                preTimes.Add(sw.Elapsed.TotalMilliseconds);
+                pipeline.SignatureCache.Clear();
+                Compare(seq, warm.Result, s1, s3);
+            }
         }
 
         var spreads = stageRuns.ToDictionary(kv => kv.Key, kv => Spread.Of(kv.Value), StringComparer.Ordinal);
@@ -109,6 +127,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
             Repeat = repeat,
             Sequential = Spread.Of(seqTimes),
             Parallel = Spread.Of(parTimes),
+            Preverified = preverified ? Spread.Of(preTimes) : null,
             Stages = spreads.ToDictionary(kv => kv.Key, kv => kv.Value.Median, StringComparer.Ordinal),
             StageSpreads = spreads,
             Lanes = par!.Schedule.Lanes,

@@ -37,6 +37,10 @@ public static class BenchCommand
             Description = "K >= 2: one chain of K blocks of --txs transactions, applied one block at a time and streamed (the next block verified while one executes), compared block by block.",
             DefaultValueFactory = _ => 1,
         };
+        var preverified = new Option<bool>("--preverified")
+        {
+            Description = "Also run the pipeline after the block's transactions were pre-verified through the signature cache (not timed), as a node does with its mempool; reported as preverified_tps beside the cold parallel_tps.",
+        };
         var store = new Option<bool>("--state") { Description = "With --blocks: commit every block to a fresh RocksDB store in a temporary folder (removed afterwards), as a node does." };
         var device = Options.Device();
         var apply = Options.Apply();
@@ -44,7 +48,7 @@ public static class BenchCommand
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, device, apply, lanes, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -93,12 +97,12 @@ public static class BenchCommand
             if (k > 1)
                 return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             return Run(baseOptions, pipelineOptions, r, isSweep,
-                parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));
+                parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose), parse.GetValue(preverified));
         });
         return cmd;
     }
 
-    private static int Run(GeneratorOptions o, GpuExecOptions pipelineOptions, int repeat, bool sweep, string? json, string? plot, bool verbose)
+    private static int Run(GeneratorOptions o, GpuExecOptions pipelineOptions, int repeat, bool sweep, string? json, string? plot, bool verbose, bool preverified)
     {
         using var logging = CliLogging.Create(verbose);
         using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
@@ -106,13 +110,13 @@ public static class BenchCommand
 
         var machine = BenchMachine.Now();
         // Warm up both executors (JIT, kernel launch paths) on a small block of the same shape.
-        WithStatus("warm-up (not reported)", phase => runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1, phase), verbose);
+        WithStatus("warm-up (not reported)", phase => runner.Run(o with { TxsPerBlock = Math.Min(o.TxsPerBlock, 2000), Seed = o.Seed + 1000 }, 1, phase, preverified), verbose);
 
         var points = new List<BenchPoint>();
         try
         {
             foreach (double s in sweep ? SweepSkews : [o.Skew])
-                points.Add(WithStatus($"skew {s}", phase => runner.Run(o with { Skew = s }, repeat, phase), verbose));
+                points.Add(WithStatus($"skew {s}", phase => runner.Run(o with { Skew = s }, repeat, phase, preverified), verbose));
         }
         catch (ResultMismatchException e)
         {

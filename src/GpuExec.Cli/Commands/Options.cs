@@ -9,6 +9,8 @@ internal static class Options
 
     public static Option<bool> Verbose() => new("--verbose", "-v") { Description = "Log every stage (Debug level) to stderr." };
 
+    public static Option<bool> Quiet() => new("--quiet", "-q") { Description = "No summary line on stderr when the command succeeds." };
+
     public static Option<string> Apply()
     {
         var o = new Option<string>("--apply")

@@ -28,9 +28,10 @@ public static class RunCommand
         var apply = Options.Apply();
         var lanes = Options.Lanes();
         var verbose = Options.Verbose();
+        var quiet = Options.Quiet();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verbose,
+            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verbose, quiet,
         };
         cmd.SetAction(parse =>
         {
@@ -46,7 +47,7 @@ public static class RunCommand
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
             var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes) };
-            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose));
+            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet));
         });
         return cmd;
     }
@@ -60,9 +61,10 @@ public static class RunCommand
     /// is applied (one synced batch), so a refused block leaves the blocks before it committed, as a
     /// node's would.
     /// </summary>
-    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose)
+    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose, bool quiet)
     {
-        using var logging = CliLogging.Create(verbose);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var logging = CliLogging.Create(verbose, quiet);
         // The sequential executor runs on the host alone, but an explicit device must still be there.
         if (exec == ExecutorKind.Sequential && options.Device is not (DeviceKind.Auto or DeviceKind.Cpu))
             ComputeDevice.Open(options.Device).Dispose();
@@ -73,19 +75,20 @@ public static class RunCommand
 
         WorldState state;
         BlockResult? last;
+        long transactions = 0;
         if (stateDir is not null)
         {
             var (store, loaded) = StateDirectory.Open(stateDir, genesisPath, readOnly: blockPaths.Length == 0);
             using (store)
             {
                 state = loaded;
-                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor);
+                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
             }
         }
         else
         {
             state = StateJson.ReadFile(genesisPath!);
-            last = StateDirectory.Stream(executor, state, blockPaths);
+            last = StateDirectory.Stream(executor, state, blockPaths, run => transactions += run.Block.Count);
         }
         // Everything was applied: only now are the files written, as a pair (both written, then both
         // renamed), so a failure leaves both as they were.
@@ -100,6 +103,14 @@ public static class RunCommand
             }));
         }
         CliOutput.WriteAllAtomically([.. outputs]);
+        Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, state, executor.DeviceDescription);
         return ExitCodes.Ok;
+    }
+
+    private static void Summary(ILogger logger, int blocks, long transactions, double ms, WorldState state, string device)
+    {
+        if (!logger.IsEnabled(LogLevel.Information)) return;
+        logger.LogInformation("run: {Blocks} block(s), {Transactions} transactions in {Milliseconds:F1} ms on {Device}; height {Height}, state root {StateRoot}",
+            blocks, transactions, ms, device, state.Height, state.ComputeStateRoot().ToHex());
     }
 }

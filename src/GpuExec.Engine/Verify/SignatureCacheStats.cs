@@ -24,3 +24,8 @@ public readonly record struct SignatureCacheLookup(int Hits, int[] Misses)
 /// <param name="Verified">Records verified now and added to the cache.</param>
 /// <param name="BadSignatures">Of those verified or already cached, how many have a bad signature.</param>
 public readonly record struct PreVerifyResult(int Records, int Skipped, int AlreadyCached, int Verified, int BadSignatures);
+
+/// <summary>How a block's sigverify stage got its verdicts.</summary>
+/// <param name="CacheHits">Transactions whose verdict the signature cache held (they were verified before the block, by txid).</param>
+/// <param name="Verified">Transactions whose signature the stage verified.</param>
+public readonly record struct VerifyStats(int CacheHits, int Verified);

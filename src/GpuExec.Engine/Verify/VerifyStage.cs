@@ -11,8 +11,9 @@ namespace GpuExec.Engine.Verify;
 /// have to run). Nothing in it depends on the state, so the next block of a stream can be verified
 /// while this one executes.
 /// </summary>
-internal sealed class VerifiedBlock(Block block, Hash32 txRoot, byte[] txIds, TxStatus[] statuses, StageClock clock)
+internal sealed class VerifiedBlock(Block block, Hash32 txRoot, byte[] txIds, TxStatus[] statuses, StageClock clock, VerifyStats stats)
 {
+    public VerifyStats Stats { get; } = stats;
     public Block Block { get; } = block;
     public Hash32 TxRoot { get; } = txRoot;
     public byte[] TxIds { get; } = txIds;
@@ -26,7 +27,8 @@ internal sealed class VerifiedBlock(Block block, Hash32 txRoot, byte[] txIds, Tx
 /// <code>
 /// tx_root    IHasher.MerkleRoot over the raw records
 /// txids      IHasher.Sha256 of every record
-/// sigverify  rules 1-2 (malformed, wrong chain), then ISignatureVerifier over the records in place (rule 3)
+/// sigverify  rules 1-2 (malformed, wrong chain), then rule 3: verdicts remembered by txid in the
+///            signature cache, ISignatureVerifier over the records in place for the rest
 /// </code>
 /// Thread-safe as long as the verifier and hasher are: the CPU ones are; ILGPU ones are guarded by
 /// the pipeline's device lock.
@@ -37,13 +39,24 @@ internal sealed class VerifyStage : IDisposable
     private readonly IHasher _hasher;
 
     private readonly bool _ownsVerifier;
+    private readonly SignatureCacheVerifier _cached;
 
-    private VerifyStage(ISignatureVerifier verifier, IHasher hasher, bool ownsVerifier)
+    private VerifyStage(ISignatureVerifier verifier, IHasher hasher, bool ownsVerifier, SignatureCache cache)
     {
         _verifier = verifier;
         _hasher = hasher;
         _ownsVerifier = ownsVerifier;
+        _cached = new SignatureCacheVerifier(cache, verifier, hasher);
     }
+
+    /// <summary>The verdicts remembered for transactions seen before their block (see <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>).</summary>
+    public SignatureCache Cache => _cached.Cache;
+
+    /// <summary>Verifies records ahead of their block (a mempool) and remembers the verdicts by txid.</summary>
+    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId) => _cached.PreVerify(records, chainId);
+
+    /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for a whole block's records.</summary>
+    public PreVerifyResult PreVerify(Block block, uint? chainId) => _cached.PreVerify(block, chainId);
 
     /// <summary>The verifier and hasher for <paramref name="device"/>: ILGPU kernels on an accelerator, libsodium and .NET's hashing on all cores without one.</summary>
     /// <param name="signatures">A verifier to use instead of the device's (tests run the ILGPU emulator's hashing and conflicts with signatures checked on the host); not owned.</param>
@@ -51,10 +64,11 @@ internal sealed class VerifyStage : IDisposable
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(options);
+        var cache = new SignatureCache(options.SignatureCache);
         if (device.Accelerator is not { } acc)
-            return new VerifyStage(signatures ?? new CpuSignatureVerifier(options.Threads), CpuHasher.Instance, ownsVerifier: signatures is null);
+            return new VerifyStage(signatures ?? new CpuSignatureVerifier(options.Threads), CpuHasher.Instance, ownsVerifier: signatures is null, cache);
         var verifier = signatures ?? new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
-        try { return new VerifyStage(verifier, new IlgpuHasher(acc), ownsVerifier: signatures is null); }
+        try { return new VerifyStage(verifier, new IlgpuHasher(acc), ownsVerifier: signatures is null, cache); }
         catch
         {
             if (signatures is null) (verifier as IDisposable)?.Dispose();
@@ -83,9 +97,32 @@ internal sealed class VerifyStage : IDisposable
         clock.End();
 
         clock.Begin(StageTimings.SigVerify);
-        var statuses = Statuses(block, chainId, _verifier);
+        var statuses = new TxStatus[n];
+        for (int i = 0; i < n; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
+        var verdicts = new bool[n];
+        VerifyStats stats;
+        if (_cached.Cache.Count == 0)
+        {
+            // Nothing was seen ahead: every signature is verified, without a lookup each.
+            _verifier.Verify(block.Data, SignatureJobs.ForBlock(block, statuses), verdicts);
+            int scheduled = 0;
+            foreach (var st in statuses) if (st == TxStatus.Ok) scheduled++;
+            stats = new VerifyStats(0, scheduled);
+        }
+        else
+        {
+            var lookup = _cached.VerifyBlock(block, txids, statuses, verdicts);
+            stats = new VerifyStats(lookup.Hits, lookup.MissCount);
+        }
+        ApplyVerdicts(verdicts, statuses);
         clock.End();
-        return new VerifiedBlock(block, txRoot, txids, statuses, clock);
+        return new VerifiedBlock(block, txRoot, txids, statuses, clock, stats);
+    }
+
+    private static void ApplyVerdicts(ReadOnlySpan<bool> verdicts, Span<TxStatus> statuses)
+    {
+        for (int i = 0; i < statuses.Length; i++)
+            if (statuses[i] == TxStatus.Ok && !verdicts[i]) statuses[i] = TxStatus.BadSignature;
     }
 
     /// <summary>Each transaction's status after rules 1-3: <see cref="TxStatus.Ok"/> where the stateful rules still have to run.</summary>
@@ -96,8 +133,7 @@ internal sealed class VerifyStage : IDisposable
         for (int i = 0; i < n; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
         var verdicts = new bool[n];
         verifier.Verify(block.Data, SignatureJobs.ForBlock(block, statuses), verdicts);
-        for (int i = 0; i < n; i++)
-            if (statuses[i] == TxStatus.Ok && !verdicts[i]) statuses[i] = TxStatus.BadSignature;
+        ApplyVerdicts(verdicts, statuses);
         return statuses;
     }
 
