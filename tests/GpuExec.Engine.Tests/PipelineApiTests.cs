@@ -119,41 +119,8 @@ public class PipelineApiTests
         Assert.Equal(before, (Blocks.Dump(state), state.ComputeStateRoot(), state.Height));
     }
 
-    /// <summary>Cancels when the given stage has just finished: the next stage's checkpoint must stop the block.</summary>
-    [Theory]
-    [InlineData(StageTimings.TxRoot, ApplyMode.InOrder)]
-    [InlineData(StageTimings.TxIds, ApplyMode.InOrder)]
-    [InlineData(StageTimings.SigVerify, ApplyMode.InOrder)]
-    [InlineData(StageTimings.Conflicts, ApplyMode.InOrder)]
-    [InlineData(StageTimings.Schedule, ApplyMode.InOrder)]
-    [InlineData(StageTimings.TxRoot, ApplyMode.Lanes)]
-    [InlineData(StageTimings.SigVerify, ApplyMode.Lanes)]
-    [InlineData(StageTimings.Conflicts, ApplyMode.Lanes)]
-    [InlineData(StageTimings.Schedule, ApplyMode.Lanes)]
-    public void Cancellation_mid_block_leaves_the_state_untouched(string afterStage, ApplyMode mode)
-    {
-        var (genesis, block) = Workload();
-        using var cts = new CancellationTokenSource();
-        var logs = new CapturingLoggerProvider(onMessage: (_, state) =>
-        {
-            if (state.TryGetValue("Stage", out var s) && (string?)s == afterStage) cts.Cancel();
-        });
-        using var factory = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs));
-        using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Apply = mode }, factory.CreateLogger<BlockPipeline>());
-        var state = genesis.Clone();
-        var before = (Blocks.Dump(state), state.ComputeStateRoot(), state.Height);
-        Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Execute(block, state, cts.Token));
-        Assert.Equal(before, (Blocks.Dump(state), state.ComputeStateRoot(), state.Height));
-        Assert.Contains(logs.Messages, m => m.Contains("cancelled before stage", StringComparison.Ordinal));
-
-        // The same pipeline then executes the block normally.
-        var expected = genesis.Clone();
-        var seq = SequentialExecutor.Execute(expected, block);
-        Assert.Equal(seq.StateRoot, pipeline.Execute(block, state, TestContext.Current.CancellationToken).Result.StateRoot);
-    }
-
     [Fact]
-    public void Cancellation_after_the_commit_step_has_begun_completes_the_block()
+    public void Cancellation_after_the_execute_stage_has_begun_completes_the_block()
     {
         var (genesis, block) = Workload();
         using var cts = new CancellationTokenSource();

@@ -76,7 +76,7 @@ public class StateBoundaryTests
     private static (string dump, int accounts, Wire.Hash32 root, ulong height) Snapshot(WorldState s) =>
         (Blocks.Dump(s), s.AccountCount, s.ComputeStateRoot(), s.Height);
 
-    /// <summary>Cancels as each stage ends, in both modes: the whole state, account count included, is as before.</summary>
+    /// <summary>Cancels as each stage ends, in both modes: the next stage's check stops the block, and the whole state, account count included, is as before.</summary>
     [Theory]
     [InlineData(StageTimings.TxRoot, ApplyMode.InOrder)]
     [InlineData(StageTimings.TxIds, ApplyMode.InOrder)]
@@ -102,6 +102,11 @@ public class StateBoundaryTests
         var before = Snapshot(state);
         Assert.ThrowsAny<OperationCanceledException>(() => pipeline.Execute(block, state, cts.Token));
         Assert.Equal(before, Snapshot(state));
+        Assert.Contains(logs.Messages, m => m.Contains("cancelled before stage", StringComparison.Ordinal));
+
+        // The same pipeline then executes the block normally.
+        var expected = SequentialExecutor.Execute(pre.Clone(), block);
+        Assert.Equal(expected.StateRoot, pipeline.Execute(block, state, TestContext.Current.CancellationToken).Result.StateRoot);
     }
 
     /// <summary>Refusals (each rule of SPEC section 3) leave the whole state as it was, in both modes.</summary>
