@@ -119,26 +119,14 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(records);
-        Enter();
-        try
-        {
-            if (_device.Accelerator is null) return _verify.PreVerify(records, chainId);
-            lock (_deviceGate) return _verify.PreVerify(records, chainId);
-        }
-        finally { _life.ExitReadLock(); }
+        return Running(() => OnDevice(() => _verify.PreVerify(records, chainId)));
     }
 
     /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for every record of <paramref name="block"/>.</summary>
     public PreVerifyResult PreVerify(Block block, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(block);
-        Enter();
-        try
-        {
-            if (_device.Accelerator is null) return _verify.PreVerify(block, chainId);
-            lock (_deviceGate) return _verify.PreVerify(block, chainId);
-        }
-        finally { _life.ExitReadLock(); }
+        return Running(() => OnDevice(() => _verify.PreVerify(block, chainId)));
     }
 
     /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
@@ -159,8 +147,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(state);
-        Enter();
-        try
+        return Running(() =>
         {
             lock (_stateGate)
             {
@@ -169,8 +156,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
                 return Apply(verified, state, checkFirst: false);
             }
-        }
-        finally { _life.ExitReadLock(); }
+        });
     }
 
     /// <summary>
@@ -223,9 +209,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 {
                     if (!e.MoveNext()) break;
                     var block = e.Current ?? throw new ArgumentException("a block of the sequence is null", nameof(blocks));
-                    Enter();
-                    try { verified = Verify(block, chainId, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null); }
-                    finally { _life.ExitReadLock(); }
+                    verified = Running(() => Verify(block, chainId, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -243,20 +227,28 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         finally { writer.TryComplete(); }
     }
 
-    private BlockExecution ApplyOne(VerifiedBlock verified, WorldState state)
-    {
-        Enter();
-        try
+    private BlockExecution ApplyOne(VerifiedBlock verified, WorldState state) =>
+        Running(() =>
         {
             lock (_stateGate) return Apply(verified, state, checkFirst: true);
-        }
+        });
+
+    private VerifiedBlock Verify(Block block, uint chainId, StageClock clock, Action<Wire.Hash32>? checks) =>
+        OnDevice(() => _verify.Run(block, chainId, clock, checks));
+
+    /// <summary>Runs <paramref name="work"/> as one of the pipeline's running operations, which <see cref="Dispose"/> waits for.</summary>
+    private T Running<T>(Func<T> work)
+    {
+        Enter();
+        try { return work(); }
         finally { _life.ExitReadLock(); }
     }
 
-    private VerifiedBlock Verify(Block block, uint chainId, StageClock clock, Action<Wire.Hash32>? checks)
+    /// <summary>Runs <paramref name="work"/>, which uses the accelerator, alone on it (no lock without one).</summary>
+    private T OnDevice<T>(Func<T> work)
     {
-        if (_device.Accelerator is null) return _verify.Run(block, chainId, clock, checks);
-        lock (_deviceGate) return _verify.Run(block, chainId, clock, checks);
+        if (_device.Accelerator is null) return work();
+        lock (_deviceGate) return work();
     }
 
     private void Check(WorldState state, Block block, Wire.Hash32 txRoot)
@@ -284,10 +276,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         if (_lanes is { } lanes)
         {
             clock.Begin(StageTimings.Conflicts);
-            Conflicts.AccessSets sets;
-            Conflicts.ConflictGraph graph;
-            if (_device.Accelerator is null) (sets, graph) = lanes.DetectConflicts(state, block, statuses);
-            else lock (_deviceGate) (sets, graph) = lanes.DetectConflicts(state, block, statuses);
+            var (sets, graph) = OnDevice(() => lanes.DetectConflicts(state, block, statuses));
             clock.End();
 
             clock.Begin(StageTimings.Schedule);
