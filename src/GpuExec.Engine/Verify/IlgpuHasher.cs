@@ -30,13 +30,31 @@ public sealed class IlgpuHasher : IHasher, IDisposable
         var a = _arena.Get(arena.Length);
         if (arena.Length > 0)
             a.SubView(0, arena.Length).CopyFromCPU(arena);
+        return (a, UploadJobs(jobs));
+    }
+
+    private ArrayView<HashJob> UploadJobs(ReadOnlySpan<HashJob> jobs)
+    {
         var j = _jobs.Get(jobs.Length).SubView(0, jobs.Length);
         j.CopyFromCPU(jobs);
-        return (a, j);
+        return j;
     }
 
     public void Sha256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
         Run(arena, jobs, digests, 32, (a, j, o) => _kernels.Sha256(j.IntLength, a, j, _kernels.Sha256K.View, o));
+
+    /// <summary>SHA-256 of messages in an arena already on the device (a block uploaded once for all its hashes and signatures).</summary>
+    internal void Sha256(DeviceArena arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests)
+    {
+        HashJobs.Check(jobs, arena.Length, digests.Length, 32);
+        if (jobs.Length == 0)
+            return;
+        var j = UploadJobs(jobs);
+        var o = _out.Get(32L * jobs.Length).SubView(0, 32L * jobs.Length);
+        _kernels.Sha256(j.IntLength, arena.View, j, _kernels.Sha256K.View, o);
+        _kernels.Accelerator.Synchronize();
+        o.CopyToCPU(digests[..(jobs.Length * 32)]);
+    }
 
     /// <summary>SHA-512 of each message (64-byte digests): Ed25519's hash, exposed for tests.</summary>
     public void Sha512(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
@@ -69,7 +87,25 @@ public sealed class IlgpuHasher : IHasher, IDisposable
             return;
         }
         var (a, j) = Upload(arena, leaves);
-        int n = leaves.Length;
+        Root(a, j, leaves.Length, root);
+    }
+
+    /// <summary>The Merkle root of leaves in an arena already on the device.</summary>
+    internal void MerkleRoot(DeviceArena arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
+    {
+        HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
+        if (root.Length < 32)
+            throw new ArgumentException("a root is 32 bytes", nameof(root));
+        if (leaves.Length == 0)
+        {
+            System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
+            return;
+        }
+        Root(arena.View, UploadJobs(leaves), leaves.Length, root);
+    }
+
+    private void Root(ArrayView<byte> a, ArrayView<HashJob> j, int n, Span<byte> root)
+    {
         var level = _out.Get(32L * n);
         var next = _out2.Get(32L * ((n + 1) / 2));
         _kernels.MerkleLeaves(n, a, j, _kernels.Sha256K.View, level);

@@ -10,7 +10,8 @@ namespace GpuExec.Engine.Verify;
 /// the jobs go through in chunks of <see cref="ChunkSize"/> alternating over two accelerator
 /// streams, so chunk k+1's upload (its jobs and, when the chunks' arena ranges follow each other,
 /// as in a block, its part of the arena) overlaps chunk k's verification; the verdicts are read
-/// back once. Device and host buffers are reused and grown; the kernel is loaded once per
+/// back once. A block already on the device (<see cref="DeviceArena"/>, shared with the hashes) is
+/// read in place: only the jobs travel. Device and host buffers are reused and grown; the kernel is loaded once per
 /// accelerator by <see cref="VerifyKernelSet"/>. Not thread-safe: one verifier per stream of work.
 /// </summary>
 public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
@@ -48,9 +49,20 @@ public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         _hostValid = new(accelerator);
     }
 
-    public void Verify(ReadOnlySpan<byte> arena, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid)
+    public void Verify(ReadOnlySpan<byte> arena, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid) =>
+        Verify(arena, null, jobs, valid);
+
+    /// <summary>As <see cref="Verify(ReadOnlySpan{byte}, ReadOnlySpan{SignatureJob}, Span{bool})"/> over an arena already on the device (a block uploaded once): only the jobs travel.</summary>
+    internal void Verify(DeviceArena arena, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid)
     {
-        SignatureJobs.CheckRanges(jobs, arena.Length, valid.Length);
+        ArgumentNullException.ThrowIfNull(arena);
+        Verify([], arena, jobs, valid);
+    }
+
+    private void Verify(ReadOnlySpan<byte> arena, DeviceArena? resident, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid)
+    {
+        int arenaLength = resident?.Length ?? arena.Length;
+        SignatureJobs.CheckRanges(jobs, arenaLength, valid.Length);
         if (jobs.Length == 0)
             return;
         int total = jobs.Length;
@@ -58,20 +70,28 @@ public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         int chunks = (total + chunk - 1) / chunk;
 
         // Host staging in page-locked memory (a memcpy), so the uploads below are asynchronous DMA.
-        var hostArena = _hostArena.Get(Math.Max(1, arena.Length));
-        arena.CopyTo(hostArena.Span);
         var hostJobs = _hostJobs.Get(total);
         jobs.CopyTo(hostJobs.Span);
-
-        var arenaView = _arena.Get(Math.Max(1, arena.Length));
         var jobView = _jobs.Get(total);
         var validView = _valid.Get(total);
-
-        // Chunk k needs the arena bytes its jobs point at. When those ranges follow each other (a
-        // block's records in order), chunk k uploads the arena from where chunk k-1's range ended
-        // on its own stream; otherwise the whole arena goes first and every stream waits for it.
-        var ends = ArenaSplit(jobs, chunk, chunks, arena.Length);
-        if (ends is null && arena.Length > 0)
+        ArrayView<byte> arenaView;
+        long[]? ends = null;
+        PageLockedArray1D<byte>? hostArena = null;
+        if (resident is not null)
+        {
+            arenaView = resident.View;
+        }
+        else
+        {
+            hostArena = _hostArena.Get(Math.Max(1, arena.Length));
+            arena.CopyTo(hostArena.Span);
+            arenaView = _arena.Get(Math.Max(1, arena.Length));
+            // Chunk k needs the arena bytes its jobs point at. When those ranges follow each other (a
+            // block's records in order), chunk k uploads the arena from where chunk k-1's range ended
+            // on its own stream; otherwise the whole arena goes first and every stream waits for it.
+            ends = ArenaSplit(jobs, chunk, chunks, arena.Length);
+        }
+        if (hostArena is not null && ends is null && arena.Length > 0)
         {
             arenaView.SubView(0, arena.Length).CopyFrom(_streams[0], hostArena.ArrayView.SubView(0, arena.Length));
             _streams[0].Synchronize();
@@ -81,7 +101,7 @@ public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         {
             var stream = _streams[k % Streams];
             int from = k * chunk, n = Math.Min(chunk, total - from);
-            if (ends is not null && ends[k] > uploaded)
+            if (hostArena is not null && ends is not null && ends[k] > uploaded)
             {
                 arenaView.SubView(uploaded, ends[k] - uploaded).CopyFrom(stream, hostArena.ArrayView.SubView(uploaded, ends[k] - uploaded));
                 uploaded = ends[k];

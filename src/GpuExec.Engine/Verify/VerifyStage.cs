@@ -25,7 +25,8 @@ internal sealed class VerifiedBlock(Block block, Hash32 txRoot, byte[] txIds, Tx
 /// <summary>
 /// The verify stages of the pipeline, on the device's verifier and hasher:
 /// <code>
-/// tx_root    IHasher.MerkleRoot over the raw records
+/// tx_root    IHasher.MerkleRoot over the raw records (on an accelerator, after one upload of the
+///            block's bytes that txids and sigverify then read in place)
 /// txids      IHasher.Sha256 of every record
 /// sigverify  rules 1-2 (malformed, wrong chain), then rule 3: verdicts remembered by txid in the
 ///            signature cache, ISignatureVerifier over the records in place for the rest
@@ -40,13 +41,16 @@ internal sealed class VerifyStage : IDisposable
 
     private readonly bool _ownsVerifier;
     private readonly SignatureCacheVerifier _cached;
+    // On an accelerator: the block's bytes go up once, and the tx_root, txid and signature kernels read that copy.
+    private readonly DeviceArena? _resident;
 
-    private VerifyStage(ISignatureVerifier verifier, IHasher hasher, bool ownsVerifier, SignatureCache cache)
+    private VerifyStage(ISignatureVerifier verifier, IHasher hasher, bool ownsVerifier, SignatureCache cache, DeviceArena? resident = null)
     {
         _verifier = verifier;
         _hasher = hasher;
         _ownsVerifier = ownsVerifier;
         _cached = new SignatureCacheVerifier(cache, verifier, hasher);
+        _resident = resident;
     }
 
     /// <summary>The verdicts remembered for transactions seen before their block (see <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>).</summary>
@@ -68,7 +72,7 @@ internal sealed class VerifyStage : IDisposable
         if (device.Accelerator is not { } acc)
             return new VerifyStage(signatures ?? new CpuSignatureVerifier(options.Threads), CpuHasher.Instance, ownsVerifier: signatures is null, cache);
         var verifier = signatures ?? new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
-        try { return new VerifyStage(verifier, new IlgpuHasher(acc), ownsVerifier: signatures is null, cache); }
+        try { return new VerifyStage(verifier, new IlgpuHasher(acc), ownsVerifier: signatures is null, cache, new DeviceArena(acc)); }
         catch
         {
             if (signatures is null) (verifier as IDisposable)?.Dispose();
@@ -86,14 +90,21 @@ internal sealed class VerifyStage : IDisposable
         clock.Begin(StageTimings.TxRoot);
         var leaves = HashJobs.ForRecords(block);
         Span<byte> root = stackalloc byte[32];
-        _hasher.MerkleRoot(block.Data, leaves, root);
+        var resident = _resident is not null && _hasher is IlgpuHasher ? _resident : null;
+        if (resident is not null)
+        {
+            resident.Upload(block.Data);
+            ((IlgpuHasher)_hasher).MerkleRoot(resident, leaves, root);
+        }
+        else _hasher.MerkleRoot(block.Data, leaves, root);
         var txRoot = new Hash32(root);
         checks?.Invoke(txRoot);
         clock.End();
 
         clock.Begin(StageTimings.TxIds);
         var txids = new byte[n * 32];
-        _hasher.Sha256(block.Data, leaves, txids);
+        if (resident is not null) ((IlgpuHasher)_hasher).Sha256(resident, leaves, txids);
+        else _hasher.Sha256(block.Data, leaves, txids);
         clock.End();
 
         clock.Begin(StageTimings.SigVerify);
@@ -104,7 +115,9 @@ internal sealed class VerifyStage : IDisposable
         if (_cached.Cache.Count == 0)
         {
             // Nothing was seen ahead: every signature is verified, without a lookup each.
-            _verifier.Verify(block.Data, SignatureJobs.ForBlock(block, statuses), verdicts);
+            var jobs = SignatureJobs.ForBlock(block, statuses);
+            if (resident is not null && _verifier is IlgpuSignatureVerifier onDevice) onDevice.Verify(resident, jobs, verdicts);
+            else _verifier.Verify(block.Data, jobs, verdicts);
             int scheduled = 0;
             foreach (var st in statuses) if (st == TxStatus.Ok) scheduled++;
             stats = new VerifyStats(0, scheduled);
@@ -141,5 +154,6 @@ internal sealed class VerifyStage : IDisposable
     {
         if (_ownsVerifier) (_verifier as IDisposable)?.Dispose();
         (_hasher as IDisposable)?.Dispose();
+        _resident?.Dispose();
     }
 }
