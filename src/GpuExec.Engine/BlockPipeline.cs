@@ -57,7 +57,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             }
             else
             {
-                _verifier = new CpuSignatureVerifier(options.Threads);
+                _verifier = VerifierSelection.Create(options.Verifier, options.Threads, out var kind, out string reason);
+                VerifierKind = kind;
+                Log.Verifier(_logger, kind.ToName(), reason);
                 _hasher = CpuHasher.Instance;
             }
             _executor = new ParallelExecutor(new ParallelExecutorOptions
@@ -82,6 +84,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     }
 
     public string DeviceDescription { get; }
+
+    /// <summary>The verifier of the <c>cpu</c> device (<see cref="GpuExecOptions.Verifier"/> resolved); null on ILGPU devices, which verify in kernels.</summary>
+    public VerifierKind? VerifierKind { get; }
 
     /// <summary>How blocks are applied (<see cref="ExecuteMode.Auto"/> resolved for the device).</summary>
     public ExecuteMode Mode { get; }

@@ -10,7 +10,7 @@ public static class BenchReport
 {
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, execute {p.ExecuteMode}");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, execute {p.ExecuteMode}, verifier {p.Verifier}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("ms").RightAligned());
         t.AddColumn(new TableColumn("share").RightAligned());
@@ -70,6 +70,7 @@ public static class BenchReport
         w.WriteNumber("speedup", Math.Round(p.Speedup, 3));
         w.WriteString("device", p.Device);
         w.WriteString("device_name", p.DeviceName);
+        w.WriteString("verifier", p.Verifier);
         w.WriteNumber("cores", p.Cores);
         w.WriteNumber("threads", p.Threads);
         w.WriteString("execute_mode", p.ExecuteMode);

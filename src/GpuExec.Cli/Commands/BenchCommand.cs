@@ -35,10 +35,11 @@ public static class BenchCommand
         var device = Options.Device();
         var execute = Options.Execute();
         var lanes = Options.Lanes();
+        var verifier = Options.Verifier();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, lanes, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, device, execute, lanes, verifier, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -71,6 +72,7 @@ public static class BenchCommand
             var pipelineOptions = new GpuExecOptions
             {
                 Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes),
+                Verifier = Options.ParseVerifier(parse.GetValue(verifier)),
             };
             return Run(baseOptions, pipelineOptions, r, isSweep,
                 parse.GetValue(json)?.FullName, parse.GetValue(plot)?.FullName, parse.GetValue(verbose));

@@ -27,10 +27,11 @@ public static class RunCommand
         var device = Options.Device();
         var execute = Options.Execute();
         var lanes = Options.Lanes();
+        var verifier = Options.Verifier();
         var verbose = Options.Verbose();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, execute, lanes, verbose,
+            genesis, blocks, output, receipts, stateDir, executor, device, execute, lanes, verifier, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -44,7 +45,7 @@ public static class RunCommand
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            var options = new GpuExecOptions { Device = dev, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes) };
+            var options = new GpuExecOptions { Device = dev, Execute = Options.ParseExecute(parse.GetValue(execute)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)) };
             return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose));
         });
         return cmd;
