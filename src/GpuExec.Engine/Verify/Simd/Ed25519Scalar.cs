@@ -181,6 +181,23 @@ internal static class Ed25519Scalar
         }
     }
 
+    /// <summary>
+    /// s (below 2^253) as 32 signed radix-256 digits in [-128, 128), s = sum digits[i] 256^i: written
+    /// as for <see cref="Radix16"/>.
+    /// </summary>
+    public static unsafe void Radix256(ReadOnlySpan<byte> s, long* abs, long* neg, int stride)
+    {
+        int carry = 0;
+        for (int i = 0; i < 32; i++)
+        {
+            int e = s[i] + carry;
+            carry = i < 31 ? (e + 128) >> 8 : 0;
+            e -= carry << 8;
+            abs[i * stride] = e < 0 ? -e : e;
+            neg[i * stride] = e < 0 ? -1 : 0;
+        }
+    }
+
     /// <summary>Bits [pos, pos + width) of the little-endian 32- or 64-byte value (width at most 32).</summary>
     private static ulong Bits(ReadOnlySpan<byte> b, int pos, int width)
     {

@@ -10,8 +10,9 @@ namespace GpuExec.Engine.Verify.Simd;
 /// <summary>
 /// Ed25519 verification of one signature per 64-bit lane of <see cref="Vector256{T}"/>, each lane
 /// running libsodium's whole rule on its own signature (the encoding checks are done before a lane
-/// is filled, by <see cref="Ed25519Scalar"/>): decompression of -A, [h](-A) + [S]B by signed
-/// radix-16 windows (a table of 1..8 (-A) per lane, a fixed table of 1..8 B), and the encoding of
+/// is filled, by <see cref="Ed25519Scalar"/>): decompression of -A, [h](-A) + [S]B with signed
+/// digits (h in radix 16 with a table of 1..8 (-A) per lane, S in radix 256 with a fixed table of
+/// 0..128 B), sharing the doublings, and the encoding of
 /// the result, compared with R byte for byte. Every lane takes the same path; a lane whose A does
 /// not decompress computes on and its verdict is masked. <c>Lanes256.Generated.cs</c> is this file
 /// for <see cref="Vector256{T}"/> (tools/gen-simd-verifier.py).
@@ -59,12 +60,6 @@ internal static unsafe partial class Lanes256
         private Cached _e;
     }
 
-    [InlineArray(8)]
-    public struct PrecompTable
-    {
-        private Precomp _e;
-    }
-
     [InlineArray(64)]
     public struct Digits
     {
@@ -84,16 +79,26 @@ internal static unsafe partial class Lanes256
 
     private static readonly Constants* C;
 
+    /// <summary>Limbs per precomputed point: (y + x, y - x, 2dxy), ten each.</summary>
+    private const int PrecompLimbs = 30;
+
+    /// <summary>
+    /// kB for k = 0..128 (0: the identity), affine, as plain limbs (entry k at k * 30): the table of
+    /// S's signed radix-256 digits. A lane's entry is copied in by scalar loads, which costs less
+    /// than selecting one of 129 entries with vector blends.
+    /// </summary>
+    private static readonly long* BaseTable;
+
     static Lanes256()
     {
         C = (Constants*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)sizeof(Constants), 64);
-        FillConstants(C);
+        BaseTable = (long*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(129 * PrecompLimbs * sizeof(long), 64);
+        FillConstants(C, BaseTable);
     }
 
     private struct Constants
     {
         public Fe One, D, D2, SqrtM1;
-        public PrecompTable Base;
     }
 
     private static Fe Broadcast(BigInteger v)
@@ -109,7 +114,7 @@ internal static unsafe partial class Lanes256
         return f;
     }
 
-    private static void FillConstants(Constants* c)
+    private static void FillConstants(Constants* c, long* table)
     {
         var p = BigInteger.Pow(2, 255) - 19;
         var d = (p - 121665 * BigInteger.ModPow(121666, p - 2, p) % p) % p;
@@ -117,7 +122,7 @@ internal static unsafe partial class Lanes256
         c->D = Broadcast(d);
         c->D2 = Broadcast(2 * d % p);
         c->SqrtM1 = Broadcast(BigInteger.ModPow(2, (p - 1) / 4, p));
-        // 1B..8B, affine, computed with the lanes' own arithmetic from B's encoding (y = 4/5, x even).
+        // 1B..128B, affine, computed with the lanes' own arithmetic from B's encoding (y = 4/5, x even).
         Unsafe.SkipInit(out P3 b);
         b.Y = Broadcast(4 * BigInteger.ModPow(5, p - 2, p) % p);
         if (!DecodeNegated(ref b, Vector256<long>.Zero))
@@ -126,9 +131,12 @@ internal static unsafe partial class Lanes256
         Neg(out b.T, in b.T);
         ToCached(out Cached bc, in b);
         P3 acc = b;
-        for (int k = 0; k < 8; k++)
+        new Span<long>(table, PrecompLimbs).Clear();
+        table[0] = 1;  // identity: y + x = 1, y - x = 1, 2dxy = 0
+        table[10] = 1;
+        for (int k = 1; k <= 128; k++)
         {
-            if (k > 0)
+            if (k > 1)
             {
                 AddCached(out P1P1 t, in acc, in bc);
                 ToP3(out acc, in t);
@@ -136,11 +144,14 @@ internal static unsafe partial class Lanes256
             Invert(out Fe zi, in acc.Z);
             Mul(out Fe x, in acc.X, in zi);
             Mul(out Fe y, in acc.Y, in zi);
-            ref Precomp e = ref c->Base[k];
+            Precomp e;
             Add(out e.YpX, in y, in x);
             Sub(out e.YmX, in y, in x);
             Mul(out Fe xy, in x, in y);
             Mul(out e.XY2d, in xy, in c->D2);
+            long* lanes = (long*)&e;
+            for (int l = 0; l < PrecompLimbs; l++)
+                table[k * PrecompLimbs + l] = lanes[l * Width];
         }
     }
 
@@ -391,36 +402,27 @@ internal static unsafe partial class Lanes256
         }
     }
 
-    private static void SelectPrecomp(out Precomp r, ref PrecompTable table, V abs, V neg)
+    /// <summary>r = |digit| B from <see cref="BaseTable"/>, lane by lane, negated where the digit is negative.</summary>
+    private static void LookupBase(out Precomp r, ref V abs, V neg)
     {
-        V m0 = Vector256.Equals(abs, Vector256.Create(1L)), m1 = Vector256.Equals(abs, Vector256.Create(2L));
-        V m2 = Vector256.Equals(abs, Vector256.Create(3L)), m3 = Vector256.Equals(abs, Vector256.Create(4L));
-        V m4 = Vector256.Equals(abs, Vector256.Create(5L)), m5 = Vector256.Equals(abs, Vector256.Create(6L));
-        V m6 = Vector256.Equals(abs, Vector256.Create(7L)), m7 = Vector256.Equals(abs, Vector256.Create(8L));
-        V* t = (V*)Unsafe.AsPointer(ref table);
         Unsafe.SkipInit(out r);
-        V* o = (V*)Unsafe.AsPointer(ref r);
-        const int n = 30;
-        V one = Vector256.Create(1L);
-        for (int c = 0; c < n; c++)
+        long* o = (long*)Unsafe.AsPointer(ref r);
+        long* a = (long*)Unsafe.AsPointer(ref abs);
+        int w = Width;
+        for (int j = 0; j < w; j++)
         {
-            V acc = c == 0 || c == 10 ? one : V.Zero;
-            acc = Vector256.ConditionalSelect(m0, t[c], acc);
-            acc = Vector256.ConditionalSelect(m1, t[n + c], acc);
-            acc = Vector256.ConditionalSelect(m2, t[2 * n + c], acc);
-            acc = Vector256.ConditionalSelect(m3, t[3 * n + c], acc);
-            acc = Vector256.ConditionalSelect(m4, t[4 * n + c], acc);
-            acc = Vector256.ConditionalSelect(m5, t[5 * n + c], acc);
-            acc = Vector256.ConditionalSelect(m6, t[6 * n + c], acc);
-            acc = Vector256.ConditionalSelect(m7, t[7 * n + c], acc);
-            o[c] = acc;
+            long* src = BaseTable + a[j] * PrecompLimbs;
+            long* dst = o + j;
+            for (int l = 0; l < PrecompLimbs; l++)
+                dst[l * w] = src[l];
         }
+        V* ov = (V*)o;
         for (int l = 0; l < 10; l++)
         {
-            V p = o[l], m = o[10 + l], d = o[20 + l];
-            o[l] = Vector256.ConditionalSelect(neg, m, p);
-            o[10 + l] = Vector256.ConditionalSelect(neg, p, m);
-            o[20 + l] = Vector256.ConditionalSelect(neg, V.Zero - d, d);
+            V p = ov[l], m = ov[10 + l], d = ov[20 + l];
+            ov[l] = Vector256.ConditionalSelect(neg, m, p);
+            ov[10 + l] = Vector256.ConditionalSelect(neg, p, m);
+            ov[20 + l] = Vector256.ConditionalSelect(neg, V.Zero - d, d);
         }
     }
 
@@ -436,7 +438,7 @@ internal static unsafe partial class Lanes256
         Ed25519Scalar.FeFromBytes(a, (long*)&b->YA + j, w);
         ((long*)&b->SignA)[j] = a[31] >> 7;
         Ed25519Scalar.Radix16(h, (long*)Unsafe.AsPointer(ref b->HAbs) + j, (long*)Unsafe.AsPointer(ref b->HNeg) + j, w);
-        Ed25519Scalar.Radix16(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
+        Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
         sig[..32].CopyTo(new Span<byte>(b->R + 32 * j, 32));
     }
 
@@ -479,10 +481,17 @@ internal static unsafe partial class Lanes256
             }
             SelectCached(out Cached c, ref table, b->HAbs[i], b->HNeg[i]);
             AddCached(out t, in r, in c);
+            // S has a radix-256 digit at every other radix-16 position of h. Whatever comes next
+            // here, a doubling or the encoding, reads no T.
+            if ((i & 1) != 0)
+            {
+                ToP2(ref r, in t);
+                continue;
+            }
             ToP3(out r, in t);
-            SelectPrecomp(out Precomp pc, ref C->Base, b->SAbs[i], b->SNeg[i]);
+            LookupBase(out Precomp pc, ref b->SAbs[i >> 1], b->SNeg[i >> 1]);
             AddPrecomp(out t, in r, in pc);
-            ToP2(ref r, in t); // a doubling or the encoding comes next: neither reads T
+            ToP2(ref r, in t);
 
         }
 
