@@ -123,6 +123,22 @@ def field_file(bits):
             o.append("    // AVX2 has no 64-bit arithmetic shift: offset by 2^63 into unsigned range, shift, remove the offset.")
             o.append(f"    private static V Round{w}(V x) => {vec}.ShiftRightLogical(x + {vec}.Create(long.MinValue + (1L << {w - 1})), {w}) - {vec}.Create(1L << {63 - w});")
         o.append("")
+    for w in (25, 26):
+        o.append(f"    /// <summary>floor(x / 2^{w}).</summary>")
+        o.append("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+        if bits == 512:
+            o.append(f"    private static V Floor{w}(V x) => {isa}.ShiftRightArithmetic(x, {w});")
+        else:
+            o.append(f"    private static V Floor{w}(V x) => {vec}.ShiftRightLogical(x + {vec}.Create(long.MinValue), {w}) - {vec}.Create(1L << {63 - w});")
+        o.append("")
+    o.append("    /// <summary>h = f with its limbs carried (the value is unchanged mod p). h may be f.</summary>")
+    o.append("    public static void Carry(out Fe h, in Fe f)")
+    o.append("    {")
+    o += [f"        V h{k} = f.L{k};" for k in range(10)]
+    o += carry_lines()
+    o += [f"        h.L{k} = h{k};" for k in range(10)]
+    o.append("    }")
+    o.append("")
     # Mul
     o.append("    /// <summary>h = f * g, carried; inputs with |limb| up to 1.6 * 2^26. h may be f or g.</summary>")
     o.append("    public static void Mul(out Fe h, in Fe f, in Fe g)")

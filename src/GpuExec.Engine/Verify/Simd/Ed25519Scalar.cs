@@ -5,7 +5,7 @@ namespace GpuExec.Engine.Verify.Simd;
 /// <summary>
 /// The per-signature scalar work of the SIMD verifier: libsodium's encoding checks (canonical S,
 /// the small-order blocklist, canonical A), the reduction of the SHA-512 digest mod L, the signed
-/// radix-16 recoding of the two scalars, and the conversions between 32 bytes and the ten
+/// recoding of the two scalars into signed digits, and the split of 32 bytes into the ten
 /// radix-2^25.5 limbs the lanes compute with.
 /// </summary>
 internal static class Ed25519Scalar
@@ -213,48 +213,5 @@ internal static class Ed25519Scalar
     {
         for (int i = 0; i < 10; i++)
             limbs[i * stride] = (long)Bits(s, Pos[i], (i & 1) == 0 ? 26 : 25);
-    }
-
-    /// <summary>The canonical encoding (value mod p) of the element whose limb i is <paramref name="limbs"/>[i * stride] (any limbs below 2^62 in magnitude).</summary>
-    public static unsafe void FeToBytes(long* limbs, int stride, Span<byte> result)
-    {
-        Span<long> h = stackalloc long[10];
-        for (int i = 0; i < 10; i++)
-            h[i] = limbs[i * stride];
-        // Carry twice so that every limb is small whatever the input, then ref10's final reduction.
-        for (int pass = 0; pass < 2; pass++)
-        {
-            for (int i = 0; i < 10; i++)
-            {
-                int w = (i & 1) == 0 ? 26 : 25;
-                long c = (h[i] + (1L << (w - 1))) >> w;
-                h[i] -= c << w;
-                if (i < 9) h[i + 1] += c;
-                else h[0] += 19 * c;
-            }
-        }
-        long q = (19 * h[9] + (1L << 24)) >> 25;
-        for (int i = 0; i < 10; i++)
-            q = (h[i] + q) >> ((i & 1) == 0 ? 26 : 25);
-        h[0] += 19 * q;
-        for (int i = 0; i < 9; i++)
-        {
-            int w = (i & 1) == 0 ? 26 : 25;
-            long c = h[i] >> w;
-            h[i + 1] += c;
-            h[i] -= c << w;
-        }
-        h[9] &= (1L << 25) - 1;
-        Span<ulong> r = stackalloc ulong[4];
-        r.Clear();
-        for (int i = 0; i < 10; i++)
-        {
-            int p = Pos[i], w = p >> 6, sh = p & 63;
-            r[w] |= (ulong)h[i] << sh;
-            if (sh > 64 - 26 && w < 3)
-                r[w + 1] |= (ulong)h[i] >> (64 - sh);
-        }
-        for (int i = 0; i < 4; i++)
-            BinaryPrimitives.WriteUInt64LittleEndian(result[(8 * i)..], r[i]);
     }
 }

@@ -23,6 +23,52 @@ internal static partial class Lanes256
     // AVX2 has no 64-bit arithmetic shift: offset by 2^63 into unsigned range, shift, remove the offset.
     private static V Round26(V x) => Vector256.ShiftRightLogical(x + Vector256.Create(long.MinValue + (1L << 25)), 26) - Vector256.Create(1L << 37);
 
+    /// <summary>floor(x / 2^25).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Floor25(V x) => Vector256.ShiftRightLogical(x + Vector256.Create(long.MinValue), 25) - Vector256.Create(1L << 38);
+
+    /// <summary>floor(x / 2^26).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static V Floor26(V x) => Vector256.ShiftRightLogical(x + Vector256.Create(long.MinValue), 26) - Vector256.Create(1L << 37);
+
+    /// <summary>h = f with its limbs carried (the value is unchanged mod p). h may be f.</summary>
+    public static void Carry(out Fe h, in Fe f)
+    {
+        V h0 = f.L0;
+        V h1 = f.L1;
+        V h2 = f.L2;
+        V h3 = f.L3;
+        V h4 = f.L4;
+        V h5 = f.L5;
+        V h6 = f.L6;
+        V h7 = f.L7;
+        V h8 = f.L8;
+        V h9 = f.L9;
+        V c;
+        c = Round26(h0); h1 += c; h0 -= c << 26;
+        c = Round26(h4); h5 += c; h4 -= c << 26;
+        c = Round25(h1); h2 += c; h1 -= c << 25;
+        c = Round25(h5); h6 += c; h5 -= c << 25;
+        c = Round26(h2); h3 += c; h2 -= c << 26;
+        c = Round26(h6); h7 += c; h6 -= c << 26;
+        c = Round25(h3); h4 += c; h3 -= c << 25;
+        c = Round25(h7); h8 += c; h7 -= c << 25;
+        c = Round26(h4); h5 += c; h4 -= c << 26;
+        c = Round26(h8); h9 += c; h8 -= c << 26;
+        c = Round25(h9); h0 += c + (c << 1) + (c << 4); h9 -= c << 25;
+        c = Round26(h0); h1 += c; h0 -= c << 26;
+        h.L0 = h0;
+        h.L1 = h1;
+        h.L2 = h2;
+        h.L3 = h3;
+        h.L4 = h4;
+        h.L5 = h5;
+        h.L6 = h6;
+        h.L7 = h7;
+        h.L8 = h8;
+        h.L9 = h9;
+    }
+
     /// <summary>h = f * g, carried; inputs with |limb| up to 1.6 * 2^26. h may be f or g.</summary>
     public static void Mul(out Fe h, in Fe f, in Fe g)
     {

@@ -73,7 +73,8 @@ internal static unsafe partial class Lanes256
         public V SignA;
         public Digits HAbs, HNeg, SAbs, SNeg;
         public CachedTable Table;
-        public fixed byte R[32 * 8];
+        public Fe YR;     // the low 255 bits of R, split into limbs (not reduced)
+        public V SignR;   // bit 255 of R
         public fixed byte Valid[8];
     }
 
@@ -234,17 +235,45 @@ internal static unsafe partial class Lanes256
         Mul(out r, in t, in z);
     }
 
-    private static Fe* Lane(ref Fe f) => (Fe*)Unsafe.AsPointer(ref f);
-
-    /// <summary>The canonical encoding of lane <paramref name="j"/> of f.</summary>
-    private static void LaneBytes(ref Fe f, int j, Span<byte> dst) => Ed25519Scalar.FeToBytes((long*)Lane(ref f) + j, Width, dst);
-
-    private static bool LaneIsZero(ref Fe f, int j)
+    /// <summary>
+    /// The canonical limbs of f (the value mod p, limb i in [0, 2^26) or [0, 2^25)): ref10's
+    /// fe_tobytes without the packing, so that two canonical elements are equal iff their encodings are.
+    /// </summary>
+    private static void Canonical(out Fe h, in Fe f)
     {
-        Span<byte> b = stackalloc byte[32];
-        LaneBytes(ref f, j, b);
-        return !b.ContainsAnyExcept((byte)0);
+        Carry(out Fe c, in f);
+        V h0 = c.L0, h1 = c.L1, h2 = c.L2, h3 = c.L3, h4 = c.L4, h5 = c.L5, h6 = c.L6, h7 = c.L7, h8 = c.L8, h9 = c.L9;
+        // q = 1 iff the carried value is at least p.
+        V q = Floor25(M(h9, K19) + Vector256.Create(1L << 24));
+        q = Floor26(h0 + q); q = Floor25(h1 + q); q = Floor26(h2 + q); q = Floor25(h3 + q); q = Floor26(h4 + q);
+        q = Floor25(h5 + q); q = Floor26(h6 + q); q = Floor25(h7 + q); q = Floor26(h8 + q); q = Floor25(h9 + q);
+        h0 += M(q, K19);
+        V k;
+        k = Floor26(h0); h1 += k; h0 -= k << 26;
+        k = Floor25(h1); h2 += k; h1 -= k << 25;
+        k = Floor26(h2); h3 += k; h2 -= k << 26;
+        k = Floor25(h3); h4 += k; h3 -= k << 25;
+        k = Floor26(h4); h5 += k; h4 -= k << 26;
+        k = Floor25(h5); h6 += k; h5 -= k << 25;
+        k = Floor26(h6); h7 += k; h6 -= k << 26;
+        k = Floor25(h7); h8 += k; h7 -= k << 25;
+        k = Floor26(h8); h9 += k; h8 -= k << 26;
+        h.L0 = h0; h.L1 = h1; h.L2 = h2; h.L3 = h3; h.L4 = h4; h.L5 = h5; h.L6 = h6; h.L7 = h7; h.L8 = h8;
+        h.L9 = h9 & Vector256.Create((1L << 25) - 1);
     }
+
+    /// <summary>All-ones in the lanes where f is 0 mod p.</summary>
+    private static V IsZero(in Fe f)
+    {
+        Canonical(out Fe c, in f);
+        return Vector256.Equals(c.L0 | c.L1 | c.L2 | c.L3 | c.L4 | c.L5 | c.L6 | c.L7 | c.L8 | c.L9, V.Zero);
+    }
+
+    /// <summary>All-ones in the lanes where the canonical f equals g, whose limbs are already in [0, 2^26) / [0, 2^25).</summary>
+    private static V CanonicalEquals(in Fe f, in Fe g) =>
+        Vector256.Equals(f.L0, g.L0) & Vector256.Equals(f.L1, g.L1) & Vector256.Equals(f.L2, g.L2) & Vector256.Equals(f.L3, g.L3)
+        & Vector256.Equals(f.L4, g.L4) & Vector256.Equals(f.L5, g.L5) & Vector256.Equals(f.L6, g.L6) & Vector256.Equals(f.L7, g.L7)
+        & Vector256.Equals(f.L8, g.L8) & Vector256.Equals(f.L9, g.L9);
 
     // ---- group (the complete extended-coordinate formulas, as libsodium's) ----
 
@@ -342,29 +371,16 @@ internal static unsafe partial class Lanes256
         Mul(out vxx, in vxx, in v);
         Sub(out Fe minus, in vxx, in u);
         Add(out Fe plus, in vxx, in u);
-        V okv, root;
-        long* okp = (long*)&okv, rootp = (long*)&root;
-        for (int j = 0; j < Width; j++)
-        {
-            bool m = LaneIsZero(ref minus, j);
-            bool p = !m && LaneIsZero(ref plus, j);
-            okp[j] = m || p ? -1 : 0;
-            rootp[j] = p ? -1 : 0;
-        }
+        V m = IsZero(in minus);
+        V root = Vector256.AndNot(IsZero(in plus), m);  // v x^2 = -u: x times sqrt(-1)
+        ok = m | root;
         Mul(out Fe xr, in x, in C->SqrtM1);
         Select(out x, root, in xr, in x);
-        V flip;
-        long* flipp = (long*)&flip, signp = (long*)&sign;
-        Span<byte> b = stackalloc byte[32];
-        for (int j = 0; j < Width; j++)
-        {
-            LaneBytes(ref x, j, b);
-            flipp[j] = (b[0] & 1) == signp[j] ? -1 : 0;
-        }
+        Canonical(out Fe cx, in x);
+        V flip = Vector256.Equals(cx.L0 & Vector256.Create(1L), sign);
         Neg(out Fe nx, in x);
         Select(out h.X, flip, in nx, in x);
         Mul(out h.T, in h.X, in h.Y);
-        ok = okv;
         return true;
     }
 
@@ -439,7 +455,8 @@ internal static unsafe partial class Lanes256
         ((long*)&b->SignA)[j] = a[31] >> 7;
         Ed25519Scalar.Radix16(h, (long*)Unsafe.AsPointer(ref b->HAbs) + j, (long*)Unsafe.AsPointer(ref b->HNeg) + j, w);
         Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
-        sig[..32].CopyTo(new Span<byte>(b->R + 32 * j, 32));
+        Ed25519Scalar.FeFromBytes(sig[..32], (long*)&b->YR + j, w);
+        ((long*)&b->SignR)[j] = sig[31] >> 7;
     }
 
     /// <summary>Verifies the batch's lanes: b->Valid[j] = 1 where lane j's signature holds, else 0.</summary>
@@ -498,15 +515,13 @@ internal static unsafe partial class Lanes256
         Invert(out Fe zi, in r.Z);
         Mul(out Fe x, in r.X, in zi);
         Mul(out Fe y, in r.Y, in zi);
-        long* okp = (long*)&ok;
-        Span<byte> ey = stackalloc byte[32];
-        Span<byte> ex = stackalloc byte[32];
+        // encode(R') == R bytes: canonical y' against R's 255 low bits split alike (a y >= p in R
+        // matches no canonical y'), and the parity of x' against R's bit 255.
+        Canonical(out Fe cy, in y);
+        Canonical(out Fe cx, in x);
+        V valid = ok & CanonicalEquals(in cy, in b->YR) & Vector256.Equals(cx.L0 & Vector256.Create(1L), b->SignR);
+        long* vp = (long*)&valid;
         for (int j = 0; j < Width; j++)
-        {
-            LaneBytes(ref y, j, ey);
-            LaneBytes(ref x, j, ex);
-            ey[31] |= (byte)((ex[0] & 1) << 7);
-            b->Valid[j] = okp[j] != 0 && ey.SequenceEqual(new ReadOnlySpan<byte>(b->R + 32 * j, 32)) ? (byte)1 : (byte)0;
-        }
+            b->Valid[j] = vp[j] != 0 ? (byte)1 : (byte)0;
     }
 }
