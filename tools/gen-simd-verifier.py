@@ -4,8 +4,9 @@
 8-lane point code.
 
 Run from the repository root:  python3 tools/gen-simd-verifier.py
-Writes Simd/Field512.Generated.cs, Simd/Field256.Generated.cs and Simd/Lanes256.Generated.cs
-(from Simd/Lanes512.cs, with Vector512 -> Vector256 and Lanes512 -> Lanes256).
+Writes Simd/Field512.Generated.cs, Simd/Field256.Generated.cs, and Simd/Lanes256.Generated.cs and
+Simd/Sha512Lanes256.Generated.cs (from Simd/Lanes512.cs and Simd/Sha512Lanes512.cs, with
+Vector512 -> Vector256, Lanes512 -> Lanes256 and Avx512F -> Avx2).
 
 Field elements are ten signed limbs, radix 2^25.5, one 64-bit lane per signature. Every product
 is a signed 32x32->64 multiply (vpmuldq), so each factor must fit in 32 signed bits: the wrap-around
@@ -107,7 +108,7 @@ def field_file(bits):
     cls = f"Lanes{bits}"
     vec = f"Vector{bits}"
     isa = "Avx512F" if bits == 512 else "Avx2"
-    o = [HEADER, "using System.Runtime.CompilerServices;", "using System.Runtime.Intrinsics;",
+    o = [HEADER, "using System.Diagnostics.CodeAnalysis;", "using System.Runtime.CompilerServices;", "using System.Runtime.Intrinsics;",
          "using System.Runtime.Intrinsics.X86;", f"using V = System.Runtime.Intrinsics.{vec}<long>;", "",
          "namespace GpuExec.Engine.Verify.Simd;", "", f"internal static partial class {cls}", "{"]
     o.append("    /// <summary>The signed 32x32->64 product of the low halves of each lane (vpmuldq).</summary>")
@@ -131,6 +132,13 @@ def field_file(bits):
         else:
             o.append(f"    private static V Floor{w}(V x) => {vec}.ShiftRightLogical(x + {vec}.Create(long.MinValue), {w}) - {vec}.Create(1L << {63 - w});")
         o.append("")
+    o.append("    /// <summary>x rotated right by n bits in each 64-bit lane.</summary>")
+    o.append("    [MethodImpl(MethodImplOptions.AggressiveInlining)]")
+    if bits == 512:
+        o.append(f"    private static V Rotr(V x, [ConstantExpected] byte n) => {isa}.RotateRight(x, n);")
+    else:
+        o.append(f"    private static V Rotr(V x, [ConstantExpected] byte n) => {vec}.ShiftRightLogical(x, n) | {vec}.ShiftLeft(x, 64 - n);")
+    o.append("")
     o.append("    /// <summary>h = f with its limbs carried (the value is unchanged mod p). h may be f.</summary>")
     o.append("    public static void Carry(out Fe h, in Fe f)")
     o.append("    {")
@@ -183,10 +191,11 @@ def main():
     for bits in (512, 256):
         with open(os.path.join(OUT, f"Field{bits}.Generated.cs"), "w") as f:
             f.write(field_file(bits))
-    src = open(os.path.join(OUT, "Lanes512.cs")).read()
-    dst = src.replace("Vector512", "Vector256").replace("Lanes512", "Lanes256").replace("Avx512F", "Avx2")
-    with open(os.path.join(OUT, "Lanes256.Generated.cs"), "w") as f:
-        f.write(HEADER + dst)
+    for name in ("Lanes512", "Sha512Lanes512"):
+        src = open(os.path.join(OUT, name + ".cs")).read()
+        dst = src.replace("Vector512", "Vector256").replace("Lanes512", "Lanes256").replace("Avx512F", "Avx2")
+        with open(os.path.join(OUT, name.replace("Lanes512", "Lanes256") + ".Generated.cs"), "w") as f:
+            f.write(HEADER + dst)
 
 
 if __name__ == "__main__":

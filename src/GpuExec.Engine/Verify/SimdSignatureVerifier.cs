@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
+using System.Runtime.Intrinsics.X86;
 using GpuExec.Crypto;
 using GpuExec.Engine.Verify.Simd;
 using GpuExec.Kernels.Verify;
@@ -41,14 +41,15 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
     public int Lanes { get; }
 
     /// <summary>The widest batch this machine runs: 8 with AVX-512F, 4 with AVX2, else 1.</summary>
-    public static int BestLanes => Lanes512.IsSupported ? 8 : Lanes256.IsSupported ? 4 : 1;
+    public static int BestLanes => Avx512F.IsSupported ? 8 : Avx2.IsSupported ? 4 : 1;
 
     /// <summary>Whether batches of <paramref name="lanes"/> run here.</summary>
     public static bool IsSupported(int lanes) => lanes switch
     {
         1 => true,
-        4 => Lanes256.IsSupported,
-        8 => Lanes512.IsSupported,
+        // Not through Lanes512/Lanes256: touching them runs their static constructors, which compute with that width.
+        4 => Avx2.IsSupported,
+        8 => Avx512F.IsSupported,
         _ => false,
     };
 
@@ -72,17 +73,37 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
         }
     }
 
-    /// <summary>A thread's batch memory (64-byte aligned) and hash input buffer.</summary>
+    /// <summary>A thread's batch memory and the lanes' padded hash inputs (64-byte aligned native memory).</summary>
     private sealed class Workspace
     {
         public readonly byte* Batch512 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes512.Batch), 64);
         public readonly byte* Batch256 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes256.Batch), 64);
-        public byte[] Hash = new byte[1024];
+        public readonly int* Blocks = (int*)NativeMemory.AlignedAlloc(8 * sizeof(int), 64);
+        public readonly byte* Digests = (byte*)NativeMemory.AlignedAlloc(8 * 64, 64);
+        public int Stride = 512;
+        public byte* Messages = (byte*)NativeMemory.AlignedAlloc(8 * 512, 64);
+
+        /// <summary>Makes every lane's buffer at least <paramref name="bytes"/> long, keeping what the lanes hold.</summary>
+        public void Reserve(int bytes)
+        {
+            if (bytes <= Stride)
+                return;
+            int stride = Math.Max(bytes, 2 * Stride);
+            var m = (byte*)NativeMemory.AlignedAlloc((nuint)(8 * stride), 64);
+            for (int j = 0; j < 8; j++)
+                Buffer.MemoryCopy(Messages + j * Stride, m + j * stride, stride, Stride);
+            NativeMemory.AlignedFree(Messages);
+            Messages = m;
+            Stride = stride;
+        }
 
         ~Workspace()
         {
             NativeMemory.AlignedFree(Batch512);
             NativeMemory.AlignedFree(Batch256);
+            NativeMemory.AlignedFree(Blocks);
+            NativeMemory.AlignedFree(Digests);
+            NativeMemory.AlignedFree(Messages);
         }
     }
 
@@ -105,8 +126,7 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 return;
             }
             var ws = t_workspace ??= new Workspace();
-            Span<int> idx = stackalloc int[8];
-            Span<byte> h = stackalloc byte[32];
+            Span<int> laneJob = stackalloc int[8];
             int n = 0;
             for (int i = from; i < to; i++)
             {
@@ -116,11 +136,11 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                     v[i] = false;
                     continue;
                 }
-                Fill(ws, a, j, n, h);
-                idx[n++] = i;
+                Fill(ws, a, j, n);
+                laneJob[n++] = i;
                 if (n == lanes)
                 {
-                    RunBatch(ws, idx, n, v);
+                    RunBatch(ws, a, js, laneJob, n, v);
                     n = 0;
                 }
             }
@@ -130,13 +150,16 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             if (n * 5 >= lanes * 2)
             {
                 for (int k = n; k < lanes; k++)
-                    Fill(ws, a, js[idx[0]], k, h);
-                RunBatch(ws, idx, n, v);
+                {
+                    Fill(ws, a, js[laneJob[0]], k);
+                    laneJob[k] = laneJob[0];
+                }
+                RunBatch(ws, a, js, laneJob, n, v);
             }
             else
             {
                 for (int k = 0; k < n; k++)
-                    v[idx[k]] = Libsodium(a, js[idx[k]]);
+                    v[laneJob[k]] = Libsodium(a, js[laneJob[k]]);
             }
         }
 
@@ -154,28 +177,37 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 && !Ed25519Scalar.HasSmallOrder(pk);
         }
 
-        private void Fill(Workspace ws, ReadOnlySpan<byte> a, in SignatureJob j, int lane, Span<byte> h)
+        /// <summary>Puts R || A || M, padded for SHA-512, in lane <paramref name="lane"/>'s buffer.</summary>
+        private static void Fill(Workspace ws, ReadOnlySpan<byte> a, in SignatureJob j, int lane)
         {
-            var sig = a.Slice(j.SignatureOffset, 64);
-            var pk = a.Slice(j.PublicKeyOffset, 32);
             int len = 64 + j.MessageLength;
-            if (ws.Hash.Length < len)
-                ws.Hash = new byte[Math.Max(len, 2 * ws.Hash.Length)];
-            var buf = ws.Hash.AsSpan(0, len);
-            sig[..32].CopyTo(buf);
-            pk.CopyTo(buf[32..]);
+            ws.Reserve(Ed25519Scalar.Sha512PaddedLength(len));
+            var buf = new Span<byte>(ws.Messages + lane * ws.Stride, len);
+            a.Slice(j.SignatureOffset, 32).CopyTo(buf);
+            a.Slice(j.PublicKeyOffset, 32).CopyTo(buf[32..]);
             a.Slice(j.MessageOffset, j.MessageLength).CopyTo(buf[64..]);
-            Span<byte> digest = stackalloc byte[64];
-            SHA512.HashData(buf, digest);
-            Ed25519Scalar.ReduceDigest(digest, h);
-            if (lanes == 8)
-                Lanes512.SetLane((Lanes512.Batch*)ws.Batch512, lane, pk, sig, h);
-            else
-                Lanes256.SetLane((Lanes256.Batch*)ws.Batch256, lane, pk, sig, h);
+            ws.Blocks[lane] = Ed25519Scalar.Sha512Pad(ws.Messages + lane * ws.Stride, len);
         }
 
-        private void RunBatch(Workspace ws, ReadOnlySpan<int> idx, int n, Span<bool> v)
+        /// <summary>Hashes the lanes' messages, fills and runs the batch; verdicts for the first <paramref name="n"/> lanes.</summary>
+        private void RunBatch(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> laneJob, int n, Span<bool> v)
         {
+            if (lanes == 8)
+                Lanes512.Sha512(ws.Messages, ws.Stride, ws.Blocks, ws.Digests);
+            else
+                Lanes256.Sha512(ws.Messages, ws.Stride, ws.Blocks, ws.Digests);
+            Span<byte> h = stackalloc byte[32];
+            for (int k = 0; k < lanes; k++)
+            {
+                ref readonly var j = ref js[laneJob[k]];
+                var sig = a.Slice(j.SignatureOffset, 64);
+                var pk = a.Slice(j.PublicKeyOffset, 32);
+                Ed25519Scalar.ReduceDigest(new ReadOnlySpan<byte>(ws.Digests + 64 * k, 64), h);
+                if (lanes == 8)
+                    Lanes512.SetLane((Lanes512.Batch*)ws.Batch512, k, pk, sig, h);
+                else
+                    Lanes256.SetLane((Lanes256.Batch*)ws.Batch256, k, pk, sig, h);
+            }
             byte* verdicts;
             if (lanes == 8)
             {
@@ -190,7 +222,7 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 verdicts = b->Valid;
             }
             for (int k = 0; k < n; k++)
-                v[idx[k]] = verdicts[k] != 0;
+                v[laneJob[k]] = verdicts[k] != 0;
         }
     }
 }

@@ -215,6 +215,44 @@ public class SimdVerifierTests
         TestContext.Current.SendDiagnosticMessage($"best lanes here: {best}");
     }
 
+    [Theory]
+    [InlineData(8)]
+    [InlineData(4)]
+    public unsafe void Lane_parallel_SHA512_matches_dotnets_on_mixed_lengths(int lanes)
+    {
+        Make(lanes);
+        var r = new Random(lanes);
+        int[] edge = [0, 1, 111, 112, 113, 127, 128, 129, 239, 240, 255, 256, 300, 1000];
+        const int stride = 1152;
+        byte* msgs = (byte*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(8 * stride, 64);
+        int* blocks = stackalloc int[8];
+        byte* digests = stackalloc byte[8 * 64];
+        try
+        {
+            for (int round = 0; round < 200; round++)
+            {
+                var inputs = new byte[lanes][];
+                for (int j = 0; j < lanes; j++)
+                {
+                    inputs[j] = new byte[round < 50 ? edge[(round + j) % edge.Length] : r.Next(1000)];
+                    r.NextBytes(inputs[j]);
+                    inputs[j].CopyTo(new Span<byte>(msgs + j * stride, stride));
+                    blocks[j] = Ed25519Scalar.Sha512Pad(msgs + j * stride, inputs[j].Length);
+                }
+                if (lanes == 8)
+                    Lanes512.Sha512(msgs, stride, blocks, digests);
+                else
+                    Lanes256.Sha512(msgs, stride, blocks, digests);
+                for (int j = 0; j < lanes; j++)
+                    Assert.Equal(System.Security.Cryptography.SHA512.HashData(inputs[j]), new ReadOnlySpan<byte>(digests + 64 * j, 64).ToArray());
+            }
+        }
+        finally
+        {
+            System.Runtime.InteropServices.NativeMemory.AlignedFree(msgs);
+        }
+    }
+
     [Fact]
     public void Digest_reduction_mod_L_matches_BigInteger()
     {

@@ -198,6 +198,19 @@ internal static class Ed25519Scalar
         }
     }
 
+    /// <summary>Bytes a message of <paramref name="length"/> bytes takes once padded for SHA-512: whole 128-byte blocks.</summary>
+    public static int Sha512PaddedLength(int length) => (length + 17 + 127) / 128 * 128;
+
+    /// <summary>Appends SHA-512's padding to the <paramref name="length"/> bytes at <paramref name="msg"/>; returns the block count.</summary>
+    public static unsafe int Sha512Pad(byte* msg, int length)
+    {
+        int total = Sha512PaddedLength(length);
+        new Span<byte>(msg + length, total - length).Clear();
+        msg[length] = 0x80;
+        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(msg + total - 8, 8), (ulong)length << 3);
+        return total / 128;
+    }
+
     /// <summary>Bits [pos, pos + width) of the little-endian 32- or 64-byte value (width at most 32).</summary>
     private static ulong Bits(ReadOnlySpan<byte> b, int pos, int width)
     {
