@@ -10,9 +10,10 @@ namespace GpuExec.Bench.Verify;
 /// Ed25519 verifications per second (1 / the reported time per operation): libsodium on one core
 /// and on all cores, the SIMD verifier on one core with each vector width the machine has (8 lanes:
 /// AVX-512F, 4 lanes: AVX2) and on all cores, and the ILGPU kernel on each GPU present. ILGPU's CPU accelerator is an
-/// emulator (tens of verifications per second) and is left out.
+/// emulator (tens of verifications per second) and is left out. On a shared machine compare Min
+/// (the least disturbed iteration) as well as Mean.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class SignatureBenchmarks
 {
     private const int Count = 16_384;

@@ -10,7 +10,8 @@ namespace GpuExec.Engine.Tests.Verify;
 /// <summary>
 /// The SIMD verifier == libsodium, bit for bit, on every path: each test runs with 8 lanes
 /// (AVX-512F), 4 lanes (AVX2) and 1 (libsodium alone), skipping a width the machine (or
-/// DOTNET_EnableAVX512F=0 / DOTNET_EnableAVX2=0) does not offer. The expected verdict is always
+/// DOTNET_EnableAVX512=0 / DOTNET_EnableAVX2=0; .NET 10 ignores DOTNET_EnableAVX512F) does not
+/// offer. The expected verdict is always
 /// libsodium's own, called here.
 /// </summary>
 public class SimdVerifierTests
