@@ -283,3 +283,30 @@ public class SimdVerifierTests
         }
     }
 }
+
+/// <summary>The 4-lane files are the 8-lane ones with the width renamed (tools/gen-simd-verifier.py): a hand edit to one side shows here.</summary>
+public class SimdGeneratedFilesTests
+{
+    private static string SimdDir()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "src", "GpuExec.Engine", "Verify", "Simd");
+            if (Directory.Exists(p))
+                return p;
+        }
+        throw new DirectoryNotFoundException("src/GpuExec.Engine/Verify/Simd above " + AppContext.BaseDirectory);
+    }
+
+    [Theory]
+    [InlineData("Lanes512.cs", "Lanes256.Generated.cs")]
+    [InlineData("Sha512Lanes512.cs", "Sha512Lanes256.Generated.cs")]
+    public void The_AVX2_copy_is_up_to_date(string source, string generated)
+    {
+        var src = File.ReadAllText(Path.Combine(SimdDir(), source));
+        var gen = File.ReadAllText(Path.Combine(SimdDir(), generated));
+        var want = src.Replace("Vector512", "Vector256", StringComparison.Ordinal).Replace("Lanes512", "Lanes256", StringComparison.Ordinal)
+            .Replace("Avx512F", "Avx2", StringComparison.Ordinal);
+        Assert.True(gen.EndsWith(want, StringComparison.Ordinal), $"{generated} is stale: run python3 tools/gen-simd-verifier.py");
+    }
+}

@@ -23,9 +23,6 @@ internal static unsafe partial class Lanes256
     /// <summary>Signatures per batch.</summary>
     public static int Width => V.Count;
 
-    /// <summary>Whether this width runs on the present hardware (the multiply is the ISA's own).</summary>
-    public static bool IsSupported => Avx2.IsSupported;
-
     private static V K19 => Vector256.Create(19L);
 
     /// <summary>A field element per lane: ten signed limbs, radix 2^25.5 (limb i at bit ceil(25.5 i)).</summary>

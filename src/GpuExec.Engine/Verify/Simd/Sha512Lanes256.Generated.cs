@@ -45,20 +45,6 @@ internal static unsafe partial class Lanes256
         return r;
     }
 
-    /// <summary>Bytes a message of <paramref name="length"/> bytes takes once padded: whole 128-byte blocks.</summary>
-    public static int PaddedLength(int length) => (length + 17 + 127) / 128 * 128;
-
-    /// <summary>Appends SHA-512's padding to the <paramref name="length"/> bytes at <paramref name="msg"/>; returns the block count.</summary>
-    public static int Pad(byte* msg, int length)
-    {
-        int total = PaddedLength(length);
-        new Span<byte>(msg + length, total - length).Clear();
-        msg[length] = 0x80;
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(msg + total - 8, 8), (ulong)length << 3);
-        BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(msg + total - 16, 8), (ulong)length >> 61);
-        return total / 128;
-    }
-
     /// <summary>
     /// digests[64 j ..] = SHA-512 of lane j's padded message at <paramref name="msgs"/> + j * <paramref name="stride"/>
     /// (<paramref name="blocks"/>[j] blocks; every lane's buffer holds at least the largest count of blocks).
