@@ -76,8 +76,9 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
     /// <summary>A thread's batch memory and the lanes' padded hash inputs (64-byte aligned native memory).</summary>
     private sealed class Workspace
     {
-        public readonly byte* Batch512 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes512.Batch), 64);
-        public readonly byte* Batch256 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes256.Batch), 64);
+        // Two batches each: one computed and waiting while the other fills, so that they share the final inversion.
+        public readonly byte* Batch512 = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * sizeof(Lanes512.Batch)), 64);
+        public readonly byte* Batch256 = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * sizeof(Lanes256.Batch)), 64);
         public readonly int* Blocks = (int*)NativeMemory.AlignedAlloc(8 * sizeof(int), 64);
         public readonly byte* Digests = (byte*)NativeMemory.AlignedAlloc(8 * 64, 64);
         public int Stride = 512;
@@ -126,8 +127,10 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 return;
             }
             var ws = t_workspace ??= new Workspace();
-            Span<int> laneJob = stackalloc int[8];
-            int n = 0;
+            // Lanes of batch 0 then batch 1: batch 0, once computed, waits for batch 1 to share its inversion.
+            Span<int> laneJob = stackalloc int[16];
+            int cur = 0, n = 0;
+            bool waiting = false;
             for (int i = from; i < to; i++)
             {
                 ref readonly var j = ref js[i];
@@ -137,30 +140,49 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                     continue;
                 }
                 Fill(ws, a, j, n);
-                laneJob[n++] = i;
-                if (n == lanes)
+                laneJob[8 * cur + n++] = i;
+                if (n < lanes)
+                    continue;
+                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), cur);
+                if (cur == 0)
                 {
-                    RunBatch(ws, a, js, laneJob, n, v);
-                    n = 0;
+                    waiting = true;
+                    cur = 1;
                 }
+                else
+                {
+                    CompletePair(ws, laneJob, lanes, lanes, v);
+                    waiting = false;
+                    cur = 0;
+                }
+                n = 0;
             }
-            if (n == 0)
-                return;
             // A batch costs about as much as two and a half libsodium calls per lane it has.
-            if (n * 5 >= lanes * 2)
+            if (n > 0 && n * 5 >= lanes * 2)
             {
                 for (int k = n; k < lanes; k++)
                 {
-                    Fill(ws, a, js[laneJob[0]], k);
-                    laneJob[k] = laneJob[0];
+                    Fill(ws, a, js[laneJob[8 * cur]], k);
+                    laneJob[8 * cur + k] = laneJob[8 * cur];
                 }
-                RunBatch(ws, a, js, laneJob, n, v);
+                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), cur);
+                if (cur == 1)
+                {
+                    CompletePair(ws, laneJob, lanes, n, v);
+                    waiting = false;
+                }
+                else
+                {
+                    CompleteOne(ws, 0, laneJob, n, v);
+                }
             }
             else
             {
                 for (int k = 0; k < n; k++)
-                    v[laneJob[k]] = Libsodium(a, js[laneJob[k]]);
+                    v[laneJob[8 * cur + k]] = Libsodium(a, js[laneJob[8 * cur + k]]);
             }
+            if (waiting)
+                CompleteOne(ws, 0, laneJob, lanes, v);
         }
 
         private static bool Libsodium(ReadOnlySpan<byte> a, in SignatureJob j) =>
@@ -189,14 +211,18 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             ws.Blocks[lane] = Ed25519Scalar.Sha512Pad(ws.Messages + lane * ws.Stride, len);
         }
 
-        /// <summary>Hashes the lanes' messages, fills and runs the batch; verdicts for the first <paramref name="n"/> lanes.</summary>
-        private void RunBatch(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> laneJob, int n, Span<bool> v)
+        private byte* Batch(Workspace ws, int which) =>
+            lanes == 8 ? ws.Batch512 + which * sizeof(Lanes512.Batch) : ws.Batch256 + which * sizeof(Lanes256.Batch);
+
+        /// <summary>Hashes the lanes' messages and fills and computes batch <paramref name="which"/>, all but its final inversion.</summary>
+        private void Compute(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> laneJob, int which)
         {
             if (lanes == 8)
                 Lanes512.Sha512(ws.Messages, ws.Stride, ws.Blocks, ws.Digests);
             else
                 Lanes256.Sha512(ws.Messages, ws.Stride, ws.Blocks, ws.Digests);
             Span<byte> h = stackalloc byte[32];
+            byte* b = Batch(ws, which);
             for (int k = 0; k < lanes; k++)
             {
                 ref readonly var j = ref js[laneJob[k]];
@@ -204,25 +230,42 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 var pk = a.Slice(j.PublicKeyOffset, 32);
                 Ed25519Scalar.ReduceDigest(new ReadOnlySpan<byte>(ws.Digests + 64 * k, 64), h);
                 if (lanes == 8)
-                    Lanes512.SetLane((Lanes512.Batch*)ws.Batch512, k, pk, sig, h);
+                    Lanes512.SetLane((Lanes512.Batch*)b, k, pk, sig, h);
                 else
-                    Lanes256.SetLane((Lanes256.Batch*)ws.Batch256, k, pk, sig, h);
+                    Lanes256.SetLane((Lanes256.Batch*)b, k, pk, sig, h);
             }
-            byte* verdicts;
             if (lanes == 8)
-            {
-                var b = (Lanes512.Batch*)ws.Batch512;
-                Lanes512.Run(b);
-                verdicts = b->Valid;
-            }
+                Lanes512.Compute((Lanes512.Batch*)b);
             else
-            {
-                var b = (Lanes256.Batch*)ws.Batch256;
-                Lanes256.Run(b);
-                verdicts = b->Valid;
-            }
+                Lanes256.Compute((Lanes256.Batch*)b);
+        }
+
+        /// <summary>Finishes batches 0 and 1 together; verdicts for all lanes of batch 0 and the first <paramref name="n1"/> of batch 1.</summary>
+        private void CompletePair(Workspace ws, ReadOnlySpan<int> laneJob, int n0, int n1, Span<bool> v)
+        {
+            if (lanes == 8)
+                Lanes512.Run2((Lanes512.Batch*)Batch(ws, 0), (Lanes512.Batch*)Batch(ws, 1));
+            else
+                Lanes256.Run2((Lanes256.Batch*)Batch(ws, 0), (Lanes256.Batch*)Batch(ws, 1));
+            Verdicts(ws, 0, laneJob, n0, v);
+            Verdicts(ws, 1, laneJob, n1, v);
+        }
+
+        /// <summary>Finishes batch <paramref name="which"/> alone; verdicts for its first <paramref name="n"/> lanes.</summary>
+        private void CompleteOne(Workspace ws, int which, ReadOnlySpan<int> laneJob, int n, Span<bool> v)
+        {
+            if (lanes == 8)
+                Lanes512.Complete((Lanes512.Batch*)Batch(ws, which));
+            else
+                Lanes256.Complete((Lanes256.Batch*)Batch(ws, which));
+            Verdicts(ws, which, laneJob, n, v);
+        }
+
+        private void Verdicts(Workspace ws, int which, ReadOnlySpan<int> laneJob, int n, Span<bool> v)
+        {
+            byte* verdicts = lanes == 8 ? ((Lanes512.Batch*)Batch(ws, which))->Valid : ((Lanes256.Batch*)Batch(ws, which))->Valid;
             for (int k = 0; k < n; k++)
-                v[laneJob[k]] = verdicts[k] != 0;
+                v[laneJob[8 * which + k]] = verdicts[k] != 0;
         }
     }
 }

@@ -71,6 +71,8 @@ internal static unsafe partial class Lanes512
         public CachedTable Table;
         public Fe YR;     // the low 255 bits of R, split into limbs (not reduced)
         public V SignR;   // bit 255 of R
+        public Fe X, Y, Z; // R' = [h](-A) + [S]B, projective, between Compute and Finish
+        public V Ok;       // all-ones where A decompressed
         public fixed byte Valid[8];
     }
 
@@ -458,6 +460,43 @@ internal static unsafe partial class Lanes512
     /// <summary>Verifies the batch's lanes: b->Valid[j] = 1 where lane j's signature holds, else 0.</summary>
     public static void Run(Batch* b)
     {
+        Compute(b);
+        Complete(b);
+    }
+
+    /// <summary>The verdicts of a batch whose <see cref="Compute"/> is done.</summary>
+    public static void Complete(Batch* b)
+    {
+        Invert(out Fe zi, in b->Z);
+        Finish(b, in zi);
+    }
+
+    /// <summary>
+    /// <see cref="Run"/> for two batches whose <see cref="Compute"/> is done, sharing one inversion
+    /// (1/Z1 = Z2 / (Z1 Z2)). A lane whose Z is 0 mod p (only where A was off the curve) takes the
+    /// inverse 0, as a lone inversion gives, and a factor 1 in the product, so that no lane's
+    /// verdict depends on the other batch.
+    /// </summary>
+    public static void Run2(Batch* b1, Batch* b2)
+    {
+        ref readonly Fe one = ref C->One;
+        V z1 = IsZero(in b1->Z), z2 = IsZero(in b2->Z);
+        Select(out Fe f1, z1, in one, in b1->Z);
+        Select(out Fe f2, z2, in one, in b2->Z);
+        Mul(out Fe t, in f1, in f2);
+        Invert(out Fe ti, in t);
+        Mul(out Fe i1, in ti, in f2);
+        Mul(out Fe i2, in ti, in f1);
+        Fe zero = default;
+        Select(out i1, z1, in zero, in i1);
+        Select(out i2, z2, in zero, in i2);
+        Finish(b1, in i1);
+        Finish(b2, in i2);
+    }
+
+    /// <summary>Everything but the final inversion: b->X, Y, Z, Ok.</summary>
+    public static void Compute(Batch* b)
+    {
         Unsafe.SkipInit(out P3 negA);
         negA.Y = b->YA;
         DecodeNegated(ref negA, b->SignA, out V ok);
@@ -505,17 +544,23 @@ internal static unsafe partial class Lanes512
             LookupBase(out Precomp pc, ref b->SAbs[i >> 1], b->SNeg[i >> 1]);
             AddPrecomp(out t, in r, in pc);
             ToP2(ref r, in t);
-
         }
+        b->X = r.X;
+        b->Y = r.Y;
+        b->Z = r.Z;
+        b->Ok = ok;
+    }
 
-        Invert(out Fe zi, in r.Z);
-        Mul(out Fe x, in r.X, in zi);
-        Mul(out Fe y, in r.Y, in zi);
+    /// <summary>b->Valid from the computed point and <paramref name="zi"/> = 1 / b->Z.</summary>
+    private static void Finish(Batch* b, in Fe zi)
+    {
+        Mul(out Fe x, in b->X, in zi);
+        Mul(out Fe y, in b->Y, in zi);
         // encode(R') == R bytes: canonical y' against R's 255 low bits split alike (a y >= p in R
         // matches no canonical y'), and the parity of x' against R's bit 255.
         Canonical(out Fe cy, in y);
         Canonical(out Fe cx, in x);
-        V valid = ok & CanonicalEquals(in cy, in b->YR) & Vector512.Equals(cx.L0 & Vector512.Create(1L), b->SignR);
+        V valid = b->Ok & CanonicalEquals(in cy, in b->YR) & Vector512.Equals(cx.L0 & Vector512.Create(1L), b->SignR);
         long* vp = (long*)&valid;
         for (int j = 0; j < Width; j++)
             b->Valid[j] = vp[j] != 0 ? (byte)1 : (byte)0;
