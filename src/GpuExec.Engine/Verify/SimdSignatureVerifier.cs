@@ -17,6 +17,9 @@ namespace GpuExec.Engine.Verify;
 public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 {
     private const int Chunk = 256;
+
+    /// <summary>Longer messages go to libsodium: every lane's hash buffer is as long as the longest message of its batch.</summary>
+    private const int MaxLaneMessage = 1 << 16;
     private readonly ParallelOptions _options;
 
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 (default) for all cores, 1 for the calling thread only.</param>
@@ -137,6 +140,11 @@ public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 if (SignatureJobs.IsMarkedInvalid(j) || !PassesEncodingChecks(a, j))
                 {
                     v[i] = false;
+                    continue;
+                }
+                if (j.MessageLength > MaxLaneMessage)
+                {
+                    v[i] = Libsodium(a, j);
                     continue;
                 }
                 Fill(ws, a, j, n);

@@ -196,6 +196,23 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
+    public void Long_messages_among_short_ones_match_libsodium(int lanes)
+    {
+        var r = new Random(23);
+        var cases = new List<SigVector>();
+        foreach (int len in new[] { 70_000, 10, 5_000, 65_536, 65_537, 3, 200_000, 1, 40_000, 0, 2, 4 })
+        {
+            var c = Valid(r, len, len);
+            cases.Add(c);
+            var bad = (byte[])c.Message.Clone();
+            if (bad.Length > 0) bad[^1] ^= 1;
+            cases.Add(c with { Id = c.Id + "-M", Message = bad });
+        }
+        AssertAgree(Make(lanes), cases);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths))]
     public void Marked_invalid_jobs_are_false_and_ranges_are_checked(int lanes)
     {
         var v = Make(lanes);
