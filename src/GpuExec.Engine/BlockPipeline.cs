@@ -84,6 +84,11 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         {
             _verify = VerifyStage.For(device, options, signatures);
             if (Mode == ApplyMode.Lanes) _lanes = new LaneExecutor(options.Threads, device.Accelerator, options.Lanes);
+            if (_verify.VerifierKind is { } kind)
+            {
+                VerifierKind = kind;
+                Log.Verifier(_logger, kind.ToName(), _verify.VerifierReason!);
+            }
         }
         catch
         {
@@ -131,6 +136,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
     /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
     public ApplyMode Mode { get; }
+
+    /// <summary>The verifier of the <c>cpu</c> device (<see cref="GpuExecOptions.Verifier"/> resolved); null on ILGPU devices, which verify in kernels.</summary>
+    public VerifierKind? VerifierKind { get; }
 
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;

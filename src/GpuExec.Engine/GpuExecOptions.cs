@@ -8,6 +8,9 @@ public sealed class GpuExecOptions
     /// <summary>Where verification, hashing and conflict detection run. <see cref="DeviceKind.Auto"/>: CUDA, then OpenCL, else the CPU.</summary>
     public DeviceKind Device { get; set; } = DeviceKind.Auto;
 
+    /// <summary>The signature verifier of the <c>cpu</c> device (ILGPU devices verify in kernels). <see cref="Verify.VerifierKind.Auto"/>: SIMD where AVX-512F or AVX2 is present, else libsodium.</summary>
+    public Verify.VerifierKind Verifier { get; set; } = Verify.VerifierKind.Auto;
+
     /// <summary>Worker threads for verification on the CPU and for execution.</summary>
     public int Threads { get; set; } = Environment.ProcessorCount;
 
@@ -37,6 +40,7 @@ public sealed class GpuExecOptions
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
         if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
+        if (!Enum.IsDefined(Verifier)) throw new ArgumentOutOfRangeException(nameof(Verifier), Verifier, "unknown verifier");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
         ArgumentNullException.ThrowIfNull(SignatureCache);
         SignatureCache.Validate();

@@ -25,4 +25,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads, execute mode {Mode}")]
     public static partial void Ready(ILogger logger, string device, int threads, string mode);
+
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Signature verifier: {Verifier} ({Reason})")]
+    public static partial void Verifier(ILogger logger, string verifier, string reason);
 }

@@ -5,6 +5,20 @@ namespace GpuExec.Cli.Tests;
 /// <summary><c>gpuexec bench</c> through the real binary, on small blocks (figures are not checked, only that they are real and consistent).</summary>
 public class BenchCommandTests
 {
+    [Theory]
+    [InlineData("libsodium")]
+    [InlineData("simd")]
+    public void Bench_json_names_the_verifier(string verifier)
+    {
+        var json = Path.Combine(Cli.TempDir(), "bench.json");
+        var (code, _, err) = Cli.Run("bench", "--txs", "300", "--accounts", "40", "--pools", "2", "--repeat", "1", "--device", "cpu",
+            "--verifier", verifier, "--json", json);
+        Assert.True(code == 0, err);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        string want = verifier == "simd" && GpuExec.Engine.Verify.SimdSignatureVerifier.BestLanes == 1 ? "libsodium" : verifier;
+        Assert.Equal(want, doc.RootElement.GetProperty("verifier").GetString());
+    }
+
     [Fact]
     public void Bench_in_parallel_mode_with_fixed_lanes_reports_a_consistent_point()
     {

@@ -16,8 +16,11 @@ public sealed class VerifyCommandTests : IDisposable
         return p;
     }
 
-    [Fact]
-    public void Writes_one_verdict_per_line_in_order()
+    [Theory]
+    [InlineData(GpuExec.Engine.Verify.VerifierKind.Auto)]
+    [InlineData(GpuExec.Engine.Verify.VerifierKind.Simd)]
+    [InlineData(GpuExec.Engine.Verify.VerifierKind.Libsodium)]
+    public void Writes_one_verdict_per_line_in_order(GpuExec.Engine.Verify.VerifierKind verifier)
     {
         var signer = new GpuExec.Generation.Signer(1);
         var rec = signer.Transfer(1, 0, 1, signer.Address, 0, 5);
@@ -28,7 +31,7 @@ public sealed class VerifyCommandTests : IDisposable
             "{\"public_key\":\"00\",\"message\":\"\",\"signature\":\"00\"}");
         var output = Path.Combine(_dir, "out.jsonl");
         var err = new StringWriter();
-        Assert.Equal(0, VerifyCommand.Run(input, output, "cpu", err));
+        Assert.Equal(0, VerifyCommand.Run(input, output, "cpu", err, verifier));
         Assert.Equal(
             ["{\"index\":0,\"valid\":true}", "{\"index\":1,\"valid\":false}", "{\"index\":2,\"valid\":false}"],
             File.ReadAllLines(output));

@@ -8,10 +8,12 @@ namespace GpuExec.Bench.Verify;
 
 /// <summary>
 /// Ed25519 verifications per second (1 / the reported time per operation): libsodium on one core
-/// and on all cores, and the ILGPU kernel on each GPU present. ILGPU's CPU accelerator is an
-/// emulator (tens of verifications per second) and is left out.
+/// and on all cores, the SIMD verifier on one core with each vector width the machine has (8 lanes:
+/// AVX-512F, 4 lanes: AVX2) and on all cores, and the ILGPU kernel on each GPU present. ILGPU's CPU accelerator is an
+/// emulator (tens of verifications per second) and is left out. On a shared machine compare Min
+/// (the least disturbed iteration) as well as Mean.
 /// </summary>
-[MemoryDiagnoser]
+[MemoryDiagnoser, MinColumn, MedianColumn]
 public class SignatureBenchmarks
 {
     private const int Count = 16_384;
@@ -25,6 +27,9 @@ public class SignatureBenchmarks
     {
         yield return "libsodium-1-core";
         yield return "libsodium-all-cores";
+        if (SimdSignatureVerifier.IsSupported(8)) yield return "simd8-1-core";
+        if (SimdSignatureVerifier.IsSupported(4)) yield return "simd4-1-core";
+        yield return "simd-all-cores";
         foreach (var d in ComputeDevice.List())
             if (d.Kind is DeviceKind.Cuda or DeviceKind.OpenCl) yield return d.Kind.ToName();
     }
@@ -51,6 +56,9 @@ public class SignatureBenchmarks
         {
             "libsodium-1-core" => new CpuSignatureVerifier(1),
             "libsodium-all-cores" => new CpuSignatureVerifier(),
+            "simd8-1-core" => new SimdSignatureVerifier(1, 8),
+            "simd4-1-core" => new SimdSignatureVerifier(1, 4),
+            "simd-all-cores" => new SimdSignatureVerifier(),
             _ => new IlgpuSignatureVerifier((_device = ComputeDevice.Open(DeviceKindNames.Parse(Verifier))).RequireAccelerator()),
         };
     }

@@ -13,7 +13,7 @@ public static class BenchReport
 
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}, verifier {p.Verifier}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("median ms").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
@@ -130,6 +130,7 @@ public static class BenchReport
         }
         w.WriteString("device", p.Device);
         w.WriteString("device_name", p.DeviceName);
+        w.WriteString("verifier", p.Verifier);
         w.WriteNumber("cores", p.Cores);
         w.WriteNumber("threads", p.Threads);
         w.WriteString("apply", p.ApplyMode);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using GpuExec.Engine;
 using GpuExec.Engine.Devices;
+using GpuExec.Engine.Verify;
 using GpuExec.Execution;
 using GpuExec.Generation;
 using GpuExec.State;
@@ -13,6 +14,8 @@ public sealed record BenchPoint
 {
     public required string Device { get; init; }
     public required string DeviceName { get; init; }
+    /// <summary>The pipeline's signature verifier: simd or libsodium on the cpu device, kernel on ILGPU devices.</summary>
+    public string Verifier { get; init; } = "kernel";
     public required int Cores { get; init; }
     public required int Threads { get; init; }
     /// <summary>How the pipeline applied the block: Parallel or InOrder.</summary>
@@ -115,6 +118,7 @@ public sealed class BenchRunner(BlockPipeline pipeline, int threads)
         {
             Device = pipeline.DeviceKind.ToName(),
             DeviceName = pipeline.DeviceDescription,
+            Verifier = pipeline.VerifierKind is { } vk ? vk.ToName() : "kernel",
             Cores = Environment.ProcessorCount,
             Threads = threads,
             ApplyMode = pipeline.Mode.ToString(),

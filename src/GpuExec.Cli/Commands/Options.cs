@@ -43,11 +43,24 @@ internal static class Options
         _ => Engine.ApplyMode.Auto,
     };
 
+    public static Option<string> Verifier()
+    {
+        var o = new Option<string>("--verifier")
+        {
+            Description = "Signature verifier of the cpu device: auto (simd with AVX-512F or AVX2, else libsodium), simd or libsodium. Every choice gives libsodium's verdict.",
+            DefaultValueFactory = _ => "auto",
+        };
+        o.AcceptOnlyFromAmong(Engine.Verify.VerifierSelection.Names);
+        return o;
+    }
+
+    public static Engine.Verify.VerifierKind ParseVerifier(string? name) => Engine.Verify.VerifierSelection.Parse(name ?? "auto");
+
     public static Option<string> Device()
     {
         var o = new Option<string>("--device")
         {
-            Description = "auto (CUDA, then OpenCL, else cpu), cpu (libsodium on all cores, no ILGPU), ilgpu-cpu, cuda or opencl.",
+            Description = "auto (CUDA, then OpenCL, else cpu), cpu (SIMD or libsodium on all cores, see --verifier; no ILGPU), ilgpu-cpu, cuda or opencl.",
             DefaultValueFactory = _ => "auto",
         };
         o.AcceptOnlyFromAmong(Devices);

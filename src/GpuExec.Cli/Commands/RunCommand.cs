@@ -27,11 +27,12 @@ public static class RunCommand
         var device = Options.Device();
         var apply = Options.Apply();
         var lanes = Options.Lanes();
+        var verifier = Options.Verifier();
         var verbose = Options.Verbose();
         var quiet = Options.Quiet();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verbose, quiet,
+            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verifier, verbose, quiet,
         };
         cmd.SetAction(parse =>
         {
@@ -46,7 +47,7 @@ public static class RunCommand
             if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes) };
+            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)) };
             return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet));
         });
         return cmd;

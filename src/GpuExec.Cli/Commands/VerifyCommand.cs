@@ -28,13 +28,15 @@ public static class VerifyCommand
         var input = new Option<string>("--input") { Description = "JSONL file of {public_key, message, signature} in hex" };
         var output = new Option<string>("--out") { Description = "JSONL file to write {index, valid} lines to" };
         var device = Options.Device();
-        var command = new Command("verify", "Verify Ed25519 signatures with libsodium's rule (SPEC section 5)") { input, output, device };
-        command.SetAction(parse => Run(parse.GetValue(input), parse.GetValue(output), parse.GetValue(device) ?? "auto", Console.Error));
+        var verifier = Options.Verifier();
+        var command = new Command("verify", "Verify Ed25519 signatures with libsodium's rule (SPEC section 5)") { input, output, device, verifier };
+        command.SetAction(parse => Run(parse.GetValue(input), parse.GetValue(output), parse.GetValue(device) ?? "auto", Console.Error,
+            Options.ParseVerifier(parse.GetValue(verifier))));
         return command;
     }
 
     /// <summary>The command body (also callable from tests): returns the exit code.</summary>
-    public static int Run(string? inputPath, string? outPath, string deviceName, TextWriter stderr)
+    public static int Run(string? inputPath, string? outPath, string deviceName, TextWriter stderr, VerifierKind verifierKind = VerifierKind.Auto)
     {
         if (string.IsNullOrEmpty(inputPath) || string.IsNullOrEmpty(outPath))
         {
@@ -85,7 +87,9 @@ public static class VerifyCommand
             var arenaBytes = arena.ToArray();
             if (dev.Accelerator is null)
             {
-                new CpuSignatureVerifier().Verify(arenaBytes, jobs.ToArray(), valid);
+                var verifier = VerifierSelection.Create(verifierKind, -1, out var chosen, out string reason);
+                LogVerifier(logger, chosen.ToName(), reason);
+                verifier.Verify(arenaBytes, jobs.ToArray(), valid);
             }
             else
             {
@@ -117,6 +121,12 @@ public static class VerifyCommand
         }
         LogDone(logger, valid.Length, dev.Kind.ToName(), sw.Elapsed.TotalMilliseconds);
         return Ok;
+    }
+
+    private static void LogVerifier(ILogger logger, string verifier, string reason)
+    {
+        if (logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("signature verifier: {Verifier} ({Reason})", verifier, reason);
     }
 
     private static void LogDone(ILogger logger, int count, string device, double ms)

@@ -175,7 +175,7 @@ public sealed partial class ComputeDevice : IDisposable
 
     private static DeviceInfo HostInfo() => new(
         DeviceKind.Cpu,
-        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " host (libsodium, .NET hashing)",
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " host (SIMD or libsodium verification, .NET hashing)",
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
         Environment.ProcessorCount,
         1);

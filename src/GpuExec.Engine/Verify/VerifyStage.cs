@@ -53,6 +53,12 @@ internal sealed class VerifyStage : IDisposable
         _resident = resident;
     }
 
+    /// <summary>The host verifier chosen (<see cref="GpuExecOptions.Verifier"/> resolved), or null for the device's kernels or a verifier given.</summary>
+    public VerifierKind? VerifierKind { get; private init; }
+
+    /// <summary>Why <see cref="VerifierKind"/> was chosen, in words.</summary>
+    public string? VerifierReason { get; private init; }
+
     /// <summary>The verdicts remembered for transactions seen before their block (see <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>).</summary>
     public SignatureCache Cache => _cached.Cache;
 
@@ -70,7 +76,11 @@ internal sealed class VerifyStage : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var cache = new SignatureCache(options.SignatureCache);
         if (device.Accelerator is not { } acc)
-            return new VerifyStage(signatures ?? new CpuSignatureVerifier(options.Threads), CpuHasher.Instance, ownsVerifier: signatures is null, cache);
+        {
+            if (signatures is not null) return new VerifyStage(signatures, CpuHasher.Instance, ownsVerifier: false, cache);
+            var chosen = VerifierSelection.Create(options.Verifier, options.Threads, out var kind, out string reason);
+            return new VerifyStage(chosen, CpuHasher.Instance, ownsVerifier: true, cache) { VerifierKind = kind, VerifierReason = reason };
+        }
         var verifier = signatures ?? new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
         try { return new VerifyStage(verifier, new IlgpuHasher(acc), ownsVerifier: signatures is null, cache, new DeviceArena(acc)); }
         catch
