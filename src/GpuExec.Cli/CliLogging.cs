@@ -13,7 +13,8 @@ namespace GpuExec.Cli;
 internal static class CliLogging
 {
     /// <summary>The category of the one-line summary a command logs when it succeeds.</summary>
-    public const string Summary = "gpuexec";
+    // Category filters match by prefix, ignoring case: the name must not be a prefix of the engine's (GpuExec.Engine...).
+    public const string Summary = "gpuexec.summary";
 
     public static ILoggerFactory Create(bool verbose, bool quiet = false) => LoggerFactory.Create(b =>
     {
