@@ -40,12 +40,14 @@ console_version=$(pkgver Microsoft.Extensions.Logging.Console)
 [ -n "$di_version" ] && [ -n "$console_version" ] || fail "Directory.Packages.props has no Microsoft.Extensions.DependencyInjection or .Logging.Console version"
 
 feed="$work/packages"
+pack_start=$SECONDS
 for project in src/GpuExec.Core kernels/GpuExec.Kernels src/GpuExec.Engine src/GpuExec.Storage.RocksDb; do
   step dotnet pack "$repo/$project" -c Release -o "$feed" || fail "dotnet pack $project failed"
 done
 for id in GpuExec.Core GpuExec.Kernels GpuExec.Engine GpuExec.Storage.RocksDb; do
   [ -f "$feed/$id.$version.nupkg" ] || fail "dotnet pack made no $id.$version.nupkg (version from Packaging.props)"
 done
+pack_s=$((SECONDS - pack_start))
 
 # 3. A fresh console project; an empty Directory.Build.props ends MSBuild's search upwards here.
 app="$work/app"
@@ -93,7 +95,9 @@ export NUGET_PACKAGES="$work/nuget-packages" NUGET_HTTP_CACHE_PATH="$work/nuget-
 restore_start=$SECONDS
 step dotnet restore "$app/Example.csproj" || fail "dotnet restore of the example against the packed packages failed"
 restore_s=$((SECONDS - restore_start))
+build_start=$SECONDS
 step dotnet build "$app/Example.csproj" -c Release --no-restore || fail "the README program does not build against the packed packages"
+build_s=$((SECONDS - build_start))
 dll="$app/bin/Release/net10.0/Example.dll"
 
 # 4. Run it: once committing to a new store, once reading that store back with no block.
@@ -107,4 +111,5 @@ step dotnet "$dll" "$example/genesis.json" --state "$work/state" || fail "the ex
 got=$(sed -n 's/^state_root \([0-9a-f]*\)$/\1/p' "$log")
 [ "$got" = "$expected" ] || fail "reopened, the store gave state_root '${got}', the expected dump's is $expected"
 
-echo "example check: ok (README block = Program.cs; built on packages $version from an empty cache, restore ${restore_s}s; state_root $expected; $((SECONDS - start))s)"
+echo "example check: ok: README block = Program.cs; built on packages $version from an empty NuGet cache; state_root $expected;" \
+  "$((SECONDS - start))s (pack ${pack_s}s, restore ${restore_s}s, build ${build_s}s)"
