@@ -72,6 +72,12 @@ catch (GpuExecException e)
     if (store is not null) Console.Error.WriteLine($"the store stays at height {store.Height}");
     return e.Kind == ErrorKind.BlockRejected ? 4 : 3;
 }
+catch (IOException e)
+{
+    // The environment failed (a full disk, ...): CommitBlock says whether the block was stored.
+    Console.Error.WriteLine($"I/O error: {e.Message}");
+    return 1;
+}
 catch (OperationCanceledException)
 {
     Console.Error.WriteLine("cancelled" + (store is null ? "" : $"; the store stays at height {store.Height}"));
