@@ -1,12 +1,14 @@
-using Microsoft.Extensions.DependencyInjection;
+using GpuExec.Engine;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace GpuExec.Engine;
+// In the container's own namespace, as the framework's AddLogging and AddOptions are: a host that
+// configures its services finds AddGpuExec without importing an engine namespace.
+namespace Microsoft.Extensions.DependencyInjection;
 
 /// <summary>Registers GpuExec with Microsoft.Extensions.DependencyInjection.</summary>
-public static class ServiceCollectionExtensions
+public static class GpuExecServiceCollectionExtensions
 {
     /// <summary>
     /// Adds <see cref="IBlockExecutor"/> (a singleton <see cref="BlockPipeline"/>, which opens the
