@@ -12,8 +12,11 @@ namespace GpuExec.Cli;
 /// </summary>
 internal static class CliLogging
 {
-    /// <summary>The category of the one-line summary a command logs when it succeeds.</summary>
-    public const string Summary = "gpuexec";
+    /// <summary>
+    /// The category of the one-line summary a command logs when it succeeds. Filters match category
+    /// prefixes ignoring case, so it must not be a prefix of the engine's (<c>GpuExec.Engine...</c>).
+    /// </summary>
+    public const string Summary = "gpuexec.summary";
 
     public static ILoggerFactory Create(bool verbose, bool quiet = false) => LoggerFactory.Create(b =>
     {
