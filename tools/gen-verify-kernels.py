@@ -104,7 +104,7 @@ CARRIED = carried_bound()
 
 def field():
     s = [HEADER, "namespace GpuExec.Kernels.Verify;\n\n",
-         "public partial struct Fe\n{\n"]
+         "internal partial struct Fe\n{\n"]
     def emit_carry(lines):
         for i in CARRY_SEQ:
             w = WID[i]
@@ -234,7 +234,7 @@ def field():
 
 def scalar():
     # h (64 bytes, SHA-512 words big-endian H0..H7) mod L, as U256.
-    lines = [HEADER, "namespace GpuExec.Kernels.Verify;\n", "public static partial class Scalar25519\n{"]
+    lines = [HEADER, "namespace GpuExec.Kernels.Verify;\n", "internal static partial class Scalar25519\n{"]
     lines.append("    /// <summary>The SHA-512 digest <paramref name=\"h\"/>, read as a 512-bit little-endian integer, reduced mod L.</summary>")
     lines.append("    public static U256 ReduceDigest(Sha512State h)")
     lines.append("    {")
@@ -323,7 +323,7 @@ def keccak():
             if rc_bit(j + 7 * ir):
                 v |= 1 << ((1 << j) - 1)
         rcs.append(v)
-    lines = [HEADER, "namespace GpuExec.Kernels.Verify;\n", "public partial struct KeccakState\n{"]
+    lines = [HEADER, "namespace GpuExec.Kernels.Verify;\n", "internal partial struct KeccakState\n{"]
     lines.append("    /// <summary>The 24 Keccak-f[1600] round constants, for the table a kernel is given.</summary>")
     lines.append("    public static ulong[] RoundConstants() => [" + ", ".join(f"0x{v:016X}UL" for v in rcs) + "];\n")
     lines.append("    /// <summary>One Keccak-f[1600] round with round constant <paramref name=\"rc\"/>.</summary>")
@@ -386,7 +386,7 @@ def sha2():
         ks = [iroot(q << (3 * bits), 3) & mask for q in primes(nk)]
         iv = [iroot(q << (2 * bits), 2) & mask for q in primes(8)]
         hexw = bits // 4
-        lines.append(f"public partial struct {name}State\n{{")
+        lines.append(f"internal partial struct {name}State\n{{")
         lines.append(f"    /// <summary>The {nk} round constants (cube roots of the first primes), for the table a kernel is given.</summary>")
         lines.append(f"    public static {T}[] RoundConstants() => [" + ", ".join(f"0x{v:0{hexw}X}{suffix}" for v in ks) + "];\n")
         lines.append("    /// <summary>The initial hash value (square roots of the first 8 primes).</summary>")
@@ -398,7 +398,7 @@ def sha2():
             ("Sha256", "uint", 32, (2, 13, 22), (6, 11, 25), (7, 18, 3), (17, 19, 10))):
         def rotr(x, n):
             return f"(({x} >> {n}) | ({x} << {bits - n}))"
-        lines.append(f"public partial struct {name}Block\n{{")
+        lines.append(f"internal partial struct {name}Block\n{{")
         lines.append("    /// <summary>Advances the message schedule by 16 words, in place.</summary>")
         lines.append("    public void Expand()")
         lines.append("    {")
@@ -412,7 +412,7 @@ def sha2():
             lines.append(f"        W{j} += {sig0} + W{(j + 9) % 16} + {sig1};")
         lines.append("    }")
         lines.append("}\n")
-        lines.append(f"public partial struct {name}State\n{{")
+        lines.append(f"internal partial struct {name}State\n{{")
         lines.append(f"    /// <summary>Sixteen rounds on the working variables (this) over the current schedule words, round constants from <paramref name=\"k\"/> at <paramref name=\"k0\"/>.</summary>")
         lines.append(f"    public void Rounds16(in {name}Block w, ILGPU.ArrayView<{T}> k, int k0)")
         lines.append("    {")

@@ -3,7 +3,7 @@ using GpuExec.Engine.Devices;
 namespace GpuExec.Cli;
 
 /// <summary>Turns any exception that reaches the top of a command into one stderr line and a documented exit code.</summary>
-public static class CliErrors
+internal static class CliErrors
 {
     /// <summary>Writes one line for <paramref name="e"/> and returns its exit code (<see cref="ExitCodes"/>).</summary>
     public static int Report(Exception e, TextWriter stderr)

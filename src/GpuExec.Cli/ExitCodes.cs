@@ -1,7 +1,7 @@
 namespace GpuExec.Cli;
 
 /// <summary>The process exit codes of <c>gpuexec</c>, documented in the README.</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     /// <summary>A bug or an environment failure (out of memory, disk full, ...).</summary>

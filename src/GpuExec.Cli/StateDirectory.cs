@@ -22,7 +22,7 @@ namespace GpuExec.Cli;
 /// height k. (Without <c>--state</c>, <c>run</c> writes nothing when any block is refused; with it,
 /// the blocks before the refused one stay applied, as a node's would.)
 /// </summary>
-public static class StateDirectory
+internal static class StateDirectory
 {
     /// <summary>
     /// Opens the store in <paramref name="directory"/> (initialising a missing or empty directory

@@ -107,6 +107,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         return ComputeDevice.Open(options.Device, logger);
     }
 
+    /// <inheritdoc/>
     public string DeviceDescription { get; }
 
     /// <summary>
@@ -143,6 +144,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;
 
+    /// <inheritdoc/>
     public Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(block);

@@ -34,6 +34,7 @@ public sealed class GpuExecOptions
     /// </summary>
     public Verify.SignatureCacheOptions SignatureCache { get; set; } = new();
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range; the pipeline calls it before opening the device.</summary>
     public void Validate()
     {
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");

@@ -43,25 +43,33 @@ public sealed record BlockExecution(Block Block, BlockResult Result, StageTiming
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>
 public sealed class StageTimings
 {
+    /// <summary>Stage names, as <see cref="this[string]"/>, the block log and the bench name them.</summary>
     public const string TxRoot = "tx_root", TxIds = "txids", SigVerify = "sigverify", Conflicts = "conflicts",
         Schedule = "schedule", Execute = "execute", StateRoot = "state_root";
 
     /// <summary>Stage names in pipeline order.</summary>
-    public static readonly string[] Order = [TxRoot, TxIds, SigVerify, Conflicts, Schedule, Execute, StateRoot];
+    public static IReadOnlyList<string> Order { get; } = [TxRoot, TxIds, SigVerify, Conflicts, Schedule, Execute, StateRoot];
 
     private readonly Dictionary<string, double> _ms = new(StringComparer.Ordinal);
+
+    /// <summary>The executors fill the timings; callers read them.</summary>
+    internal StageTimings()
+    {
+    }
 
     /// <summary>The stage's time; 0 for a stage that did not run (<see cref="Ran"/>).</summary>
     public double this[string stage]
     {
         get => _ms.GetValueOrDefault(stage);
-        set => _ms[stage] = value;
+        internal set => _ms[stage] = value;
     }
 
     /// <summary>Whether <paramref name="stage"/> ran for this block (in order, conflicts and schedule do not).</summary>
     public bool Ran(string stage) => _ms.ContainsKey(stage);
 
+    /// <summary>The sum of the stages that ran, in milliseconds.</summary>
     public double TotalMs => _ms.Values.Sum();
 
+    /// <summary>The stages that ran and their times.</summary>
     public IReadOnlyDictionary<string, double> AsDictionary() => _ms;
 }

@@ -14,8 +14,10 @@ namespace GpuExec.Engine;
 /// </summary>
 public sealed class ReferenceExecutor : IBlockExecutor
 {
+    /// <inheritdoc/>
     public string DeviceDescription => "reference (one thread, libsodium)";
 
+    /// <inheritdoc/>
     public Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(block);
@@ -37,6 +39,7 @@ public sealed class ReferenceExecutor : IBlockExecutor
         return new BlockExecution(block, result, stages, new Execute.ScheduleStats(block.Count, scheduled, 0, 0, 0, Lanes: 1));
     }
 
+    /// <inheritdoc/>
     public async IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -62,8 +62,11 @@ public sealed class RocksDbStateStore : IStateStore
 
     /// <summary>The store's directory (full path).</summary>
     public string Directory { get; }
+    /// <inheritdoc/>
     public uint ChainId { get; }
+    /// <inheritdoc/>
     public ulong Height { get; private set; }
+    /// <inheritdoc/>
     public Hash32 StateRoot { get; private set; }
     /// <summary>Height of the genesis the store was initialised from.</summary>
     public ulong GenesisHeight { get; }
@@ -524,6 +527,7 @@ public sealed class RocksDbStateStore : IStateStore
         }
     }
 
+    /// <inheritdoc/>
     public BlockResult? TryGetReceipts(ulong height)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -532,6 +536,7 @@ public sealed class RocksDbStateStore : IStateStore
         return StoreLayout.ReadReceipts(v) ?? throw Corrupted(Directory, $"bad receipts record at height {height}");
     }
 
+    /// <inheritdoc/>
     public void Dispose()
     {
         if (_disposed) return;

@@ -46,9 +46,9 @@ public abstract class AcceleratorFixture : IDisposable
         }
     }
 
-    public IlgpuSignatureVerifier Verifier => _verifier ??= new IlgpuSignatureVerifier(Accelerator, chunkSize: 4096);
+    internal IlgpuSignatureVerifier Verifier => _verifier ??= new IlgpuSignatureVerifier(Accelerator, chunkSize: 4096);
 
-    public IlgpuHasher Hasher => _hasher ??= new IlgpuHasher(Accelerator);
+    internal IlgpuHasher Hasher => _hasher ??= new IlgpuHasher(Accelerator);
 
     public void Dispose()
     {

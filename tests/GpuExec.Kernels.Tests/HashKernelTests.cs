@@ -10,7 +10,7 @@ public abstract class HashKernelTests(AcceleratorFixture fixture)
     protected AcceleratorFixture Fixture { get; } = fixture;
 
     /// <summary>Block-boundary lengths of SHA-256 (55/56/63/64), SHA-512 (111/112/127/128) and Keccak-256 (135/136/137), plus random ones.</summary>
-    public static (byte[] Arena, HashJob[] Jobs) Messages(int seed, int randomCount)
+    internal static (byte[] Arena, HashJob[] Jobs) Messages(int seed, int randomCount)
     {
         int[] edges = [0, 1, 3, 31, 32, 55, 56, 63, 64, 65, 111, 112, 119, 120, 127, 128, 129, 135, 136, 137, 200, 271, 272, 273, 1000];
         var r = new Random(seed);
@@ -97,7 +97,7 @@ public sealed class HashKernelTestsIlgpuCpu(IlgpuCpuFixture f) : HashKernelTests
 public sealed class HashKernelTestsCuda(CudaFixture f) : HashKernelTests(f);
 
 /// <summary>RFC 6962 section 2.1 written literally (recursive split at the largest power of two below n).</summary>
-public static class MerkleReference
+internal static class MerkleReference
 {
     public static byte[] Root(byte[] arena, HashJob[] leaves) => Mth(arena, leaves);
 

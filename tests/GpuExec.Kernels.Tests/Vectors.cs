@@ -7,7 +7,7 @@ namespace GpuExec.Kernels.Tests;
 public sealed record SigVector(string Source, string Id, byte[] PublicKey, byte[] Message, byte[] Signature, bool Valid);
 
 /// <summary>Signature test cases and the arena + jobs they become.</summary>
-public static class Vectors
+internal static class Vectors
 {
     private static readonly Lazy<IReadOnlyList<SigVector>> Libsodium = new(() =>
     {

@@ -11,7 +11,7 @@ namespace GpuExec.KernelReport;
 /// moves the same data. Loads, stores and kernel prologue cancel out; what is left is the
 /// operation's own code as ptxas schedules it in a chain (which is how the verifier uses it).
 /// </summary>
-public static class MicroKernels
+internal static class MicroKernels
 {
     // A fresh second operand (c) in the chained multiply, so that nothing of b's premultiplied
     // limbs is shared; c is loaded by both kernels, so its loads cancel.

@@ -5,7 +5,7 @@ namespace GpuExec.Kernels.Conflicts;
 /// Packed into the low 2 bits of a conflict record's value, so the numbers are fixed.
 /// Two accesses to one key conflict unless both are <see cref="Read"/> or both <see cref="Add"/>.
 /// </summary>
-public enum AccessMode : byte
+internal enum AccessMode : byte
 {
     /// <summary>No access (a free position in a transaction's fixed access layout).</summary>
     None = 0,
@@ -18,7 +18,7 @@ public enum AccessMode : byte
 }
 
 /// <summary>Mode arithmetic shared by the kernels and the host.</summary>
-public static class AccessModes
+internal static class AccessModes
 {
     /// <summary>The mode of a key touched twice by one transaction: equal modes stay, anything mixed is a <see cref="AccessMode.Write"/>.</summary>
     public static AccessMode Combine(AccessMode a, AccessMode b) =>

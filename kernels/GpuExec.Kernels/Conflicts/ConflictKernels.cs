@@ -14,7 +14,7 @@ namespace GpuExec.Kernels.Conflicts;
 /// </para>
 /// <para>Pipeline: <see cref="MarkBoundaries"/>, three inclusive scans (max, max, add), <see cref="DerivePredecessors"/>.</para>
 /// </summary>
-public static class ConflictKernels
+internal static class ConflictKernels
 {
     /// <summary>Marks every record id as naming no key (the slot table starts empty).</summary>
     public static void ClearSlots(Index1D i, ArrayView<RecordSlot> view) => view[i] = RecordSlot.None;

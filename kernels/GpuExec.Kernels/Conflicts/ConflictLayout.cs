@@ -16,7 +16,7 @@ namespace GpuExec.Kernels.Conflicts;
 ///        5  the swap's pool                                              Write
 /// </code>
 /// </summary>
-public static class AccessLayout
+internal static class AccessLayout
 {
     public const int Stride = 6;
     public const int Nonce = 0, Fee = 1, Collector = 2, Debit = 3, Credit = 4, Pool = 5;
@@ -31,7 +31,7 @@ public static class AccessLayout
 /// A stable sort by key keeps each key's records in block order, since record ids grow with it.
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct AccessRecord : IEquatable<AccessRecord>
+internal readonly struct AccessRecord : IEquatable<AccessRecord>
 {
     /// <summary>The largest record id the value holds.</summary>
     public const int MaxRecordId = int.MaxValue >> 2;
@@ -66,7 +66,7 @@ public readonly struct AccessRecord : IEquatable<AccessRecord>
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct PredecessorRange(int start, int end) : IEquatable<PredecessorRange>
+internal readonly struct PredecessorRange(int start, int end) : IEquatable<PredecessorRange>
 {
     public int Start { get; } = start;
     public int End { get; } = end;
@@ -90,7 +90,7 @@ public readonly struct PredecessorRange(int start, int end) : IEquatable<Predece
 /// </code>
 /// </summary>
 [StructLayout(LayoutKind.Sequential)]
-public readonly struct RecordSlot(int slot, int sortedPosition) : IEquatable<RecordSlot>
+internal readonly struct RecordSlot(int slot, int sortedPosition) : IEquatable<RecordSlot>
 {
     public static RecordSlot None => new(-1, -1);
 

@@ -11,7 +11,7 @@ using ILGPU.Runtime.OpenCL;
 namespace GpuExec.Kernels.Offline;
 
 /// <summary>The GPU backends a kernel is compiled for without a device.</summary>
-public enum KernelBackend
+internal enum KernelBackend
 {
     /// <summary>NVIDIA PTX for sm_90 (H100/H200).</summary>
     Ptx,
@@ -24,17 +24,18 @@ public enum KernelBackend
 /// Every kernel entry point of this assembly, and ILGPU's own backends to compile them without an
 /// accelerator: a change that breaks GPU code generation shows here, on any machine.
 /// </summary>
-public static class KernelCatalog
+internal static class KernelCatalog
 {
     private static readonly Type[] IndexTypes = [typeof(Index1D), typeof(Index2D), typeof(Index3D)];
 
     /// <summary>
-    /// Public static methods of the assembly's public static classes whose first parameter is an
-    /// ILGPU index: what an accelerator can launch. Found by reflection so a new kernel is covered.
+    /// Public static methods of the assembly's top-level static classes (internal since the kernels
+    /// are no public API) whose first parameter is an ILGPU index: what an accelerator can launch.
+    /// Found by reflection so a new kernel is covered.
     /// </summary>
     public static IReadOnlyList<MethodInfo> EntryPoints(Assembly? assembly = null) =>
         (assembly ?? typeof(KernelCatalog).Assembly).GetTypes()
-            .Where(t => t.IsPublic && t.IsAbstract && t.IsSealed)
+            .Where(t => !t.IsNested && t.IsAbstract && t.IsSealed)
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.Static | BindingFlags.DeclaredOnly))
             .Where(IsEntryPoint)
             .OrderBy(Name, StringComparer.Ordinal)

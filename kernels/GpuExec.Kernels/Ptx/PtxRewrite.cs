@@ -15,7 +15,7 @@ namespace GpuExec.Kernels.Ptx;
 /// The pass only rewrites within a basic block, where both conversions are the latest definitions
 /// of their registers and their sources have not been redefined since.
 /// </summary>
-public static partial class PtxRewrite
+internal static partial class PtxRewrite
 {
     /// <summary>Whether the runtime applies the pass to CUDA kernels (GPUEXEC_PTX_REWRITE=0 turns it off).</summary>
     public static bool Enabled => Environment.GetEnvironmentVariable("GPUEXEC_PTX_REWRITE") != "0";

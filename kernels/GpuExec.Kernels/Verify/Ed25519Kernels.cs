@@ -13,7 +13,7 @@ namespace GpuExec.Kernels.Verify;
 /// <item>h = SHA-512(R || A || M) mod L, R' = h(-A) + SB; accept iff encode(R') == R bytes.</item>
 /// </list>
 /// </summary>
-public static class Ed25519Kernels
+internal static class Ed25519Kernels
 {
     /// <summary>Per-item scratch the kernel needs: 8 cached points (the odd multiples of -A).</summary>
     public const int ScratchPerItem = 8;
@@ -71,7 +71,7 @@ public static class Ed25519Kernels
 }
 
 /// <summary>libsodium's encoding checks on points: the small-order blocklist and y &lt; p.</summary>
-public static class SmallOrder
+internal static class SmallOrder
 {
     /// <summary>
     /// <c>ge25519_has_small_order</c>: the encoding, sign bit ignored, equals one of 0, 1, the two

@@ -10,7 +10,7 @@ namespace GpuExec.Kernels.Verify;
 /// <c>Sub(carried, carried)</c>), <see cref="Sub"/> needs a carried subtrahend, <c>Sq2</c> a carried input.
 /// Add and subtract do not carry, so their results feed a multiplication directly.
 /// </summary>
-public partial struct Fe
+internal partial struct Fe
 {
     public uint L0, L1, L2, L3, L4, L5, L6, L7, L8, L9;
 

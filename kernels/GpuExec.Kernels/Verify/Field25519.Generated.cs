@@ -3,7 +3,7 @@
 namespace GpuExec.Kernels.Verify;
 
 
-public partial struct Fe
+internal partial struct Fe
 {
 
     /// <summary>f * g mod p, output carried; limbs of f and g up to three times carried (see the generator).</summary>

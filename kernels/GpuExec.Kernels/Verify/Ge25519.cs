@@ -1,31 +1,31 @@
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>Projective point (X:Y:Z) on -x^2 + y^2 = 1 + d x^2 y^2.</summary>
-public struct GeP2
+internal struct GeP2
 {
     public Fe X, Y, Z;
 }
 
 /// <summary>Extended point (X:Y:Z:T), T = XY/Z.</summary>
-public struct GeP3
+internal struct GeP3
 {
     public Fe X, Y, Z, T;
 }
 
 /// <summary>A sum or double before its final multiplications ((X:Z), (Y:T)).</summary>
-public struct GeP1P1
+internal struct GeP1P1
 {
     public Fe X, Y, Z, T;
 }
 
 /// <summary>A point ready to be added: (Y+X, Y-X, 2Z, 2dT).</summary>
-public struct GeCached
+internal struct GeCached
 {
     public Fe YPlusX, YMinusX, Z2, T2d;
 }
 
 /// <summary>An affine point ready to be added: (y+x, y-x, 2dxy).</summary>
-public struct GePrecomp
+internal struct GePrecomp
 {
     public Fe YPlusX, YMinusX, XY2d;
 }
@@ -35,7 +35,7 @@ public struct GePrecomp
 /// complete on this curve, so any correct evaluation order yields the same point and the same
 /// encoding), decompression, encoding and the double-scalar multiplication of verification.
 /// </summary>
-public static class Ge25519
+internal static class Ge25519
 {
     public static GeP3 Identity => new() { X = Fe.Zero, Y = Fe.One, Z = Fe.One, T = Fe.Zero };
 

@@ -9,7 +9,7 @@ namespace GpuExec.Kernels.Verify;
 /// node = SHA-256(0x01 || left || right), a lone last node is carried up unchanged (which is
 /// the same tree as splitting at the largest power of two below n).
 /// </summary>
-public static class HashKernels
+internal static class HashKernels
 {
     public static void Sha256(Index1D i, ArrayView<byte> arena, ArrayView<HashJob> jobs, ArrayView<uint> k, ArrayView<byte> digests)
     {

@@ -14,7 +14,7 @@ namespace GpuExec.Kernels.Verify;
 /// (the host uses that for wrong-length inputs).
 /// </summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
-public struct SignatureJob
+internal struct SignatureJob
 {
     public int MessageOffset;
     public int MessageLength;
@@ -36,7 +36,7 @@ public struct SignatureJob
 /// | offset | length |
 /// </code></summary>
 [StructLayout(LayoutKind.Sequential, Pack = 4)]
-public struct HashJob
+internal struct HashJob
 {
     public int Offset;
     public int Length;
@@ -52,7 +52,7 @@ public struct HashJob
 /// A message as the hashes see it: an optional one-byte prefix, then up to three segments of
 /// one source view (Ed25519 hashes R || A || M; RFC 6962 hashes 0x00 || leaf and 0x01 || l || r).
 /// </summary>
-public struct MessageSpec
+internal struct MessageSpec
 {
     public int PrefixLength; // 0 or 1
     public int Prefix;

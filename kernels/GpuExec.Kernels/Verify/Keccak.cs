@@ -1,7 +1,7 @@
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>The Keccak-f[1600] state, lane (x, y) in field A{x + 5y}.</summary>
-public partial struct KeccakState
+internal partial struct KeccakState
 {
     public ulong A00, A01, A02, A03, A04, A05, A06, A07, A08, A09, A10, A11, A12,
         A13, A14, A15, A16, A17, A18, A19, A20, A21, A22, A23, A24;
@@ -14,7 +14,7 @@ public partial struct KeccakState
 }
 
 /// <summary>Ethereum's Keccak-256: rate 136 bytes, padding 0x01 ... 0x80 (not SHA3-256's 0x06).</summary>
-public static class Keccak256
+internal static class Keccak256
 {
     private const int Rate = 136;
 

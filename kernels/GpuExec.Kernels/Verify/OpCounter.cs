@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>The straight-line operations the kernel cost report counts and prices one by one.</summary>
-public enum KernelOp
+internal enum KernelOp
 {
     FeMul,
     FeSq,
@@ -31,7 +31,7 @@ public enum KernelOp
 /// compiled with <c>KERNEL_OPCOUNT</c> (the report's host copy): everywhere else, the GPU code
 /// included, the compiler drops them, so they cost nothing and ILGPU never sees the counters.
 /// </summary>
-public static class OpCounter
+internal static class OpCounter
 {
 #if KERNEL_OPCOUNT
     /// <summary>Counts per <see cref="KernelOp"/> since the last <see cref="Reset"/>.</summary>

@@ -2,7 +2,7 @@
 
 namespace GpuExec.Kernels.Verify;
 
-public static partial class Scalar25519
+internal static partial class Scalar25519
 {
     /// <summary>The SHA-512 digest <paramref name="h"/>, read as a 512-bit little-endian integer, reduced mod L.</summary>
     public static U256 ReduceDigest(Sha512State h)

@@ -7,7 +7,7 @@ namespace GpuExec.Kernels.Verify;
 /// is nonzero, and bits p..p+w-2 of V hold (d_p + 2^(w-1) - 1) / 2. The next nonzero digit is at
 /// least w higher, so the fields of V never overlap.
 /// </summary>
-public struct Wnaf
+internal struct Wnaf
 {
     public ulong M0, M1, M2, M3, V0, V1, V2, V3, V4;
 
@@ -94,7 +94,7 @@ public struct Wnaf
 }
 
 /// <summary>Scalars mod L = 2^252 + 27742317777372353535851937790883648493.</summary>
-public static partial class Scalar25519
+internal static partial class Scalar25519
 {
     public static U256 L => new(0x5CF5D3ED, 0x5812631A, 0xA2F79CD6, 0x14DEF9DE, 0, 0, 0, 0x10000000);
 

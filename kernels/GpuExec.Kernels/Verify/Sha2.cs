@@ -1,19 +1,19 @@
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>The 16 message words of one SHA-512 block (a rolling schedule window).</summary>
-public partial struct Sha512Block
+internal partial struct Sha512Block
 {
     public ulong W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, W11, W12, W13, W14, W15;
 }
 
 /// <summary>The 16 message words of one SHA-256 block (a rolling schedule window).</summary>
-public partial struct Sha256Block
+internal partial struct Sha256Block
 {
     public uint W0, W1, W2, W3, W4, W5, W6, W7, W8, W9, W10, W11, W12, W13, W14, W15;
 }
 
 /// <summary>SHA-512 chaining value; after <see cref="Sha512.Hash"/> the digest, H0 first, big-endian.</summary>
-public partial struct Sha512State
+internal partial struct Sha512State
 {
     public ulong H0, H1, H2, H3, H4, H5, H6, H7;
 
@@ -24,7 +24,7 @@ public partial struct Sha512State
 }
 
 /// <summary>SHA-256 chaining value; after <see cref="Sha256.Hash"/> the digest, H0 first, big-endian.</summary>
-public partial struct Sha256State
+internal partial struct Sha256State
 {
     public uint H0, H1, H2, H3, H4, H5, H6, H7;
 
@@ -35,7 +35,7 @@ public partial struct Sha256State
 }
 
 /// <summary>SHA-512 (FIPS 180-4) of a <see cref="MessageSpec"/>, one thread per message.</summary>
-public static class Sha512
+internal static class Sha512
 {
     /// <summary>Byte <paramref name="pos"/> of the padded message (data, 0x80, zeros, 128-bit bit length).</summary>
     private static ulong PaddedByte(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos)
@@ -124,7 +124,7 @@ public static class Sha512
 }
 
 /// <summary>SHA-256 (FIPS 180-4) of a <see cref="MessageSpec"/>, one thread per message.</summary>
-public static class Sha256
+internal static class Sha256
 {
     private static uint PaddedByte(ILGPU.ArrayView<byte> src, in MessageSpec m, long total, long end, long pos)
     {
@@ -197,7 +197,7 @@ public static class Sha256
 /// Big-endian words read from a byte view with aligned 32-bit loads. The view must start 4-byte
 /// aligned (the host passes whole buffers, which are), and the 32-bit words touched must lie in it.
 /// </summary>
-public static class WordLoads
+internal static class WordLoads
 {
     private static uint Swap(uint v) =>
         (v >> 24) | ((v >> 8) & 0xFF00u) | ((v << 8) & 0xFF0000u) | (v << 24);

@@ -1,7 +1,7 @@
 namespace GpuExec.Kernels.Verify;
 
 /// <summary>A 256-bit little-endian value (32 bytes) in eight 32-bit words, W0 least significant.</summary>
-public struct U256
+internal struct U256
 {
     public uint W0, W1, W2, W3, W4, W5, W6, W7;
 

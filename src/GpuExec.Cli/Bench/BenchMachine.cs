@@ -10,7 +10,7 @@ namespace GpuExec.Cli.Bench;
 /// the time, and the machine (cores, CPU model, vector extensions, load). Written into every bench
 /// JSON as <c>"provenance"</c>.
 /// </summary>
-public sealed record BenchMachine
+internal sealed record BenchMachine
 {
     public required string Version { get; init; }
     public required string Commit { get; init; }
@@ -86,7 +86,7 @@ public sealed record BenchMachine
 }
 
 /// <summary>A figure over repeated runs: the median, with the range.</summary>
-public readonly record struct Spread(double Median, double Min, double Max, int Runs)
+internal readonly record struct Spread(double Median, double Min, double Max, int Runs)
 {
     /// <summary>Above this relative range ((max - min) / median) a figure is flagged: the machine was busy or the run unstable.</summary>
     public const double WarnAbove = 0.10;

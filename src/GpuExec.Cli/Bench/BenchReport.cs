@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace GpuExec.Cli.Bench;
 
 /// <summary>Prints, writes and plots benchmark points.</summary>
-public static class BenchReport
+internal static class BenchReport
 {
     /// <summary>What every bench run checked before it reported anything.</summary>
     public const string Check = "results equal in every run: receipts, txids, state root, height";

@@ -10,7 +10,7 @@ using GpuExec.Wire;
 namespace GpuExec.Cli.Bench;
 
 /// <summary>What one benchmark point measured; the JSON field names are the README's.</summary>
-public sealed record BenchPoint
+internal sealed record BenchPoint
 {
     public required string Device { get; init; }
     public required string DeviceName { get; init; }
@@ -52,14 +52,14 @@ public sealed record BenchPoint
 }
 
 /// <summary>Thrown when the pipeline and the sequential baseline disagree: nothing is reported.</summary>
-public sealed class ResultMismatchException(string message) : Exception(message);
+internal sealed class ResultMismatchException(string message) : Exception(message);
 
 /// <summary>
 /// Generates a signed block (not timed), then runs the sequential baseline (one thread, libsodium)
 /// and the pipeline on the same block in this process, each from a fresh copy of the genesis,
 /// decode included in both. Refuses to report when their results differ.
 /// </summary>
-public sealed class BenchRunner(BlockPipeline pipeline, int threads)
+internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
 {
     public BenchPoint Run(GeneratorOptions options, int repeat, Action<string>? phase = null, bool preverified = false)
     {

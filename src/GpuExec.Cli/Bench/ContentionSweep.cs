@@ -11,7 +11,7 @@ using Spectre.Console;
 namespace GpuExec.Cli.Bench;
 
 /// <summary>One point of the contention sweep: the execute stage of both executors on one block.</summary>
-public sealed record ContentionPoint(
+internal sealed record ContentionPoint(
     int Accounts, double Skew, int Txs, int Scheduled, int CriticalPath, int Threads, int Lanes,
     double SequentialMs, double ExecuteMs, double AccessSetsMs, double ConflictsMs, double ScheduleMs)
 {
@@ -38,7 +38,7 @@ public sealed record ContentionPoint(
 /// (the CPU path here; the GPU's job on a GPU device) and the schedule. Results are compared after
 /// every run; a difference stops the sweep.
 /// </summary>
-public sealed class ContentionSweep(int threads, int runs)
+internal sealed class ContentionSweep(int threads, int runs)
 {
     public static readonly int[] AccountCounts = [2, 10_000, 1_000_000];
     private const int WarmUp = 4;

@@ -11,10 +11,10 @@ using Spectre.Console;
 namespace GpuExec.Cli.Bench;
 
 /// <summary>One block of a chain run: its stage times and, with a store, the commit.</summary>
-public sealed record ChainBlockTimes(ulong Height, IReadOnlyDictionary<string, double> Stages, double CommitMs);
+internal sealed record ChainBlockTimes(ulong Height, IReadOnlyDictionary<string, double> Stages, double CommitMs);
 
 /// <summary>What <see cref="StreamBench"/> measured: the same chain one block at a time and streamed.</summary>
-public sealed record StreamPoint
+internal sealed record StreamPoint
 {
     public required string Device { get; init; }
     public required int Cores { get; init; }
@@ -47,7 +47,7 @@ public sealed record StreamPoint
 /// store in a temporary folder (removed afterwards), as a node does. The two runs alternate, and
 /// their receipts, txids and roots are compared block by block: a difference is a consensus fault.
 /// </summary>
-public sealed class StreamBench(BlockPipeline pipeline, int threads)
+internal sealed class StreamBench(BlockPipeline pipeline, int threads)
 {
     public StreamPoint Run(GeneratorOptions options, int blocks, bool store, int repeat, Action<string>? phase = null)
     {

@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace GpuExec.Cli.Commands;
 
 /// <summary><c>gpuexec bench</c>: sequential baseline against the pipeline on the same generated block.</summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     public static readonly double[] SweepSkews = [0.0, 0.5, 1.0, 1.5, 2.0];
 

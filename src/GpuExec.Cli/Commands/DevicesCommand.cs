@@ -4,7 +4,7 @@ using GpuExec.Engine.Devices;
 namespace GpuExec.Cli.Commands;
 
 /// <summary><c>gpuexec devices</c>: every device <c>--device</c> can name on this machine.</summary>
-public static class DevicesCommand
+internal static class DevicesCommand
 {
     public static Command Create()
     {

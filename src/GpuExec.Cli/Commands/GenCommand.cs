@@ -6,7 +6,7 @@ using Spectre.Console;
 namespace GpuExec.Cli.Commands;
 
 /// <summary><c>gpuexec gen</c>: a genesis and K chained blocks of really signed transactions.</summary>
-public static class GenCommand
+internal static class GenCommand
 {
     public static Command Create()
     {

@@ -10,7 +10,7 @@ using Microsoft.Extensions.Logging;
 namespace GpuExec.Cli.Commands;
 
 /// <summary><c>gpuexec run</c>: apply blocks to a genesis and write the dump and receipts.</summary>
-public static class RunCommand
+internal static class RunCommand
 {
     public static Command Create()
     {

@@ -17,7 +17,7 @@ namespace GpuExec.Cli.Commands;
 /// is exit code 3 with one line on stderr naming the line, and nothing is written to <c>--out</c>.
 /// Exit codes (<see cref="ExitCodes"/>): 0 ok, 2 usage error, 3 invalid input, 5 device missing.
 /// </summary>
-public static class VerifyCommand
+internal static class VerifyCommand
 {
     private const int Ok = ExitCodes.Ok;
     private const int UsageError = ExitCodes.Usage;

@@ -13,7 +13,7 @@ namespace GpuExec.Commitments;
 /// pool:    0x02 || id:u32 big-endian || token_a:u32 || token_b:u32 || reserve_a:u64 || reserve_b:u64 || fee_bps:u16
 /// </code>
 /// </summary>
-public static class LeafEncoding
+internal static class LeafEncoding
 {
     public const int PoolLeafSize = 1 + 4 + 4 + 4 + 8 + 8 + 2;
 

@@ -11,6 +11,7 @@ namespace GpuExec.Commitments;
 /// </summary>
 public static class Merkle
 {
+    /// <summary>Size in bytes of every hash in the tree (SHA-256).</summary>
     public const int HashSize = 32;
 
     /// <summary><c>H(0x00 || data)</c> into <paramref name="dest"/>.</summary>

@@ -7,7 +7,7 @@ namespace GpuExec.Crypto;
 /// <c>crypto_sign_ed25519_verify_detached</c>, called directly (the library NSec.Cryptography
 /// ships), so the verdict is libsodium's bit for bit and no call allocates.
 /// </summary>
-public static unsafe partial class Libsodium
+internal static unsafe partial class Libsodium
 {
     private const string Lib = "libsodium";
 

@@ -5,7 +5,7 @@ using GpuExec.Wire;
 namespace GpuExec.Execution;
 
 /// <summary>The whole-block refusals of SPEC section 3 that need the state; the same for every executor.</summary>
-public static class BlockChecks
+internal static class BlockChecks
 {
     /// <summary>Throws <see cref="BlockRejectedException"/> naming the block's <see cref="Block.Source"/> and the first rule it breaks.</summary>
     /// <param name="currentRoot">The state's current root (the parent root the block must name).</param>

@@ -6,6 +6,7 @@ namespace GpuExec.Execution;
 /// <summary>What executing a block produced: a status per transaction, the txids and the new root.</summary>
 public sealed class BlockResult
 {
+    /// <summary>A result from the statuses, the 32-byte txids (in block order) and the new state root.</summary>
     public BlockResult(TxStatus[] statuses, byte[] txids, Hash32 stateRoot)
     {
         Statuses = statuses;
@@ -17,8 +18,11 @@ public sealed class BlockResult
     public TxStatus[] Statuses { get; }
     /// <summary>32 bytes per transaction: <c>txid = SHA-256(record)</c>.</summary>
     public byte[] TxIds { get; }
+    /// <summary>The state root after the block (SPEC section 6).</summary>
     public Hash32 StateRoot { get; }
+    /// <summary>Number of transactions.</summary>
     public int Count => Statuses.Length;
+    /// <summary>The 32-byte txid of transaction <paramref name="i"/>.</summary>
     public ReadOnlySpan<byte> TxId(int i) => TxIds.AsSpan(i * 32, 32);
 
     /// <summary>Writes receipts as JSON lines <c>{"index":0,"txid":"&lt;hex&gt;","status":"OK"}</c>.</summary>

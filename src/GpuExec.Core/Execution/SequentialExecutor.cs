@@ -55,7 +55,7 @@ public static class SequentialExecutor
     /// creates that end the block empty are removed again (<see cref="WorldState.RemoveEmptyNewAccounts"/>).
     /// </summary>
     /// <returns>How many transactions the rules were applied to.</returns>
-    public static int ApplyInOrder(WorldState state, Block block, TxStatus[] statuses)
+    internal static int ApplyInOrder(WorldState state, Block block, TxStatus[] statuses)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);

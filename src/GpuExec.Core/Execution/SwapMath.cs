@@ -9,7 +9,7 @@ namespace GpuExec.Execution;
 /// When it fits in 128 bits (the common case) one UInt128 division gives the result; otherwise a
 /// 64-step long division, which is exact and allocates nothing.
 /// </summary>
-public static class SwapMath
+internal static class SwapMath
 {
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong AmountOut(ulong amountIn, ulong reserveIn, ulong reserveOut, ushort feeBps)

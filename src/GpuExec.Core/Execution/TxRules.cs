@@ -10,7 +10,7 @@ namespace GpuExec.Execution;
 /// Credits (<see cref="CreditCollector"/>, <see cref="CreditRecipient"/>, <see cref="CreditSender"/>)
 /// are commutative adds; everything else is a read-modify-write of the sender or the pool.
 /// </summary>
-public interface ITxState
+internal interface ITxState
 {
     ulong SenderNonce { get; set; }
     ulong SenderBalance(uint token);
@@ -23,7 +23,7 @@ public interface ITxState
 }
 
 /// <summary>The rules of SPEC section 4, in order; the single definition every executor runs.</summary>
-public static class TxRules
+internal static class TxRules
 {
     /// <summary>
     /// Rules 1-2: the stateless part that needs no signature check.

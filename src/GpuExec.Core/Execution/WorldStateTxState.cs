@@ -4,7 +4,7 @@ using GpuExec.State;
 namespace GpuExec.Execution;
 
 /// <summary><see cref="ITxState"/> over a <see cref="WorldState"/>: the sender's account object and the collector's.</summary>
-public struct WorldStateTxState(WorldState state, Account collector) : ITxState
+internal struct WorldStateTxState(WorldState state, Account collector) : ITxState
 {
     public readonly WorldState State = state;
     public Account Sender = null!;

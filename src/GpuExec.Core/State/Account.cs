@@ -15,6 +15,7 @@ public sealed class Account
     private int _count;
     private ulong _nonce;
 
+    /// <summary>An empty account (nonce 0, no balances) at <paramref name="address"/>.</summary>
     public Account(Address address)
     {
         Address = address;
@@ -23,6 +24,7 @@ public sealed class Account
         Dirty = Unsaved = true;
     }
 
+    /// <summary>The account's address.</summary>
     public Address Address { get; }
 
     /// <summary>Set by every mutation; cleared by the state root once it has rehashed the leaf.</summary>
@@ -30,22 +32,25 @@ public sealed class Account
     internal byte[]? LeafHash;
 
     /// <summary>Set by every mutation; a persistent store clears it once the account is written.</summary>
-    public bool Unsaved { get; set; }
+    internal bool Unsaved { get; set; }
     internal bool HasLeaf;
     /// <summary>Set when the state removed the account (it ended a block empty); the root cache drops it.</summary>
     internal bool Removed;
     /// <summary>Position of the account's leaf in the state tree; -1 until the tree is built.</summary>
     internal int LeafIndex = -1;
 
+    /// <summary>The nonce the account's next transaction must carry.</summary>
     public ulong Nonce
     {
         get => _nonce;
-        set { _nonce = value; Dirty = Unsaved = true; }
+        internal set { _nonce = value; Dirty = Unsaved = true; }
     }
 
     /// <summary>Number of token entries (zero balances may be among them).</summary>
     public int EntryCount => _count;
+    /// <summary>Token of entry <paramref name="i"/> (0 to <see cref="EntryCount"/> - 1), in ascending token order.</summary>
     public uint TokenAt(int i) => _tokens[i];
+    /// <summary>Amount of entry <paramref name="i"/>.</summary>
     public ulong AmountAt(int i) => _amounts[i];
 
     /// <summary>True when SPEC section 6 gives this account no leaf: nonce 0 and no non-zero balance.</summary>
@@ -59,6 +64,7 @@ public sealed class Account
         }
     }
 
+    /// <summary>The balance of <paramref name="token"/> (0 when the account holds none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Balance(uint token)
     {
@@ -67,6 +73,7 @@ public sealed class Account
         return 0;
     }
 
+    /// <summary>Sets the balance of <paramref name="token"/> (building a genesis state).</summary>
     public void SetBalance(uint token, ulong amount)
     {
         Dirty = Unsaved = true;
@@ -80,7 +87,7 @@ public sealed class Account
 
     /// <summary>Adds a credit. The supply invariant (SPEC section 1) guarantees it cannot overflow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Credit(uint token, ulong amount)
+    internal void Credit(uint token, ulong amount)
     {
         Dirty = Unsaved = true;
         for (int i = 0; i < _count; i++)
@@ -92,7 +99,7 @@ public sealed class Account
 
     /// <summary>Subtracts <paramref name="amount"/>; the caller has checked the balance covers it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Debit(uint token, ulong amount)
+    internal void Debit(uint token, ulong amount)
     {
         Dirty = Unsaved = true;
         for (int i = 0; i < _count; i++)

@@ -18,6 +18,7 @@ public sealed class WorldState
     private readonly StateRootCache _rootCache = new();
     private readonly List<Account> _created = [];
 
+    /// <summary>An empty state of chain <paramref name="chainId"/> at <paramref name="height"/>; <paramref name="capacity"/> presizes the account table.</summary>
     public WorldState(uint chainId, ulong height = 0, int capacity = 0)
     {
         ChainId = chainId;
@@ -26,14 +27,21 @@ public sealed class WorldState
         _pools = new Dictionary<uint, Pool>();
     }
 
+    /// <summary>The chain id blocks must carry.</summary>
     public uint ChainId { get; }
-    public ulong Height { get; set; }
+    /// <summary>Height of the last block applied; the genesis height before any.</summary>
+    public ulong Height { get; internal set; }
 
+    /// <summary>Number of accounts.</summary>
     public int AccountCount => _accounts.Count;
+    /// <summary>Number of pools.</summary>
     public int PoolCount => _pools.Count;
+    /// <summary>The accounts, in no particular order.</summary>
     public IEnumerable<Account> Accounts => _accounts.Values;
+    /// <summary>The pools, in no particular order.</summary>
     public IEnumerable<Pool> Pools => _pools.Values;
 
+    /// <summary>The account at <paramref name="address"/>, or null if it does not exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Account? TryGetAccount(Address address) => _accounts.TryGetValue(address, out var a) ? a : null;
 
@@ -58,7 +66,7 @@ public sealed class WorldState
     /// no fee) or a zero credit to a new address leaves nothing behind: otherwise such transactions
     /// would grow the state for free. The root is unchanged, since empty accounts have no leaf.
     /// </summary>
-    public int RemoveEmptyNewAccounts()
+    internal int RemoveEmptyNewAccounts()
     {
         int removed = 0;
         foreach (var a in _created)
@@ -81,20 +89,23 @@ public sealed class WorldState
         _rootCache.Added(account);
     }
 
+    /// <summary>Whether pool <paramref name="id"/> exists.</summary>
     public bool HasPool(uint id) => _pools.ContainsKey(id);
 
     /// <summary>A reference to the pool, or a null reference when there is none (check with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>).</summary>
-    public ref Pool PoolRef(uint id) => ref CollectionsMarshal.GetValueRefOrNullRef(_pools, id);
+    internal ref Pool PoolRef(uint id) => ref CollectionsMarshal.GetValueRefOrNullRef(_pools, id);
 
+    /// <summary>Pool <paramref name="id"/>, if it exists.</summary>
     public bool TryGetPool(uint id, out Pool pool) => _pools.TryGetValue(id, out pool);
 
+    /// <summary>Adds or replaces a pool (building a genesis state).</summary>
     public void SetPool(Pool pool) => _pools[pool.Id] = pool;
 
     /// <summary>The state root of SPEC section 6, rehashing only accounts changed since the last call.</summary>
     public Hash32 ComputeStateRoot() => _rootCache.Compute(this);
 
     /// <summary>Accounts changed since their flag was last cleared (a store persists these, then clears them).</summary>
-    public List<Account> CollectUnsavedAccounts()
+    internal List<Account> CollectUnsavedAccounts()
     {
         var list = new List<Account>();
         foreach (var a in _accounts.Values) if (a.Unsaved) list.Add(a);

@@ -29,8 +29,11 @@ public sealed class InMemoryStateStore : IStateStore
         foreach (var a in genesis.Accounts) a.Unsaved = false;
     }
 
+    /// <inheritdoc/>
     public uint ChainId { get; }
+    /// <inheritdoc/>
     public ulong Height { get; private set; }
+    /// <inheritdoc/>
     public Hash32 StateRoot { get; private set; }
 
     /// <summary>The store's live state (the same object on every call).</summary>
@@ -40,6 +43,7 @@ public sealed class InMemoryStateStore : IStateStore
         return _state;
     }
 
+    /// <inheritdoc/>
     public void CommitBlock(WorldState stateAfter, Block block, BlockResult result)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
@@ -52,11 +56,13 @@ public sealed class InMemoryStateStore : IStateStore
         _receipts[block.Header.Height] = result;
     }
 
+    /// <inheritdoc/>
     public BlockResult? TryGetReceipts(ulong height)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         return _receipts.GetValueOrDefault(height);
     }
 
+    /// <inheritdoc/>
     public void Dispose() => _disposed = true;
 }

@@ -5,7 +5,7 @@ using GpuExec.Wire;
 namespace GpuExec.Storage;
 
 /// <summary>Checks every <see cref="IStateStore"/> makes before it commits a block.</summary>
-public static class StateStoreChecks
+internal static class StateStoreChecks
 {
     /// <summary>
     /// Throws unless <paramref name="block"/> follows the committed state (chain id, height + 1,

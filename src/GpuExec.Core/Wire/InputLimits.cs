@@ -28,7 +28,7 @@ public static class InputLimits
     /// more than that (so devices and pipes that never end are refused too).
     /// </summary>
     /// <exception cref="GpuExecException">Missing, unreadable or too large (<see cref="ErrorKind.InvalidInput"/>).</exception>
-    public static byte[] ReadFile(string path, long limit, string what)
+    internal static byte[] ReadFile(string path, long limit, string what)
     {
         ArgumentNullException.ThrowIfNull(path);
         try
@@ -71,7 +71,7 @@ public static class InputLimits
     /// <paramref name="value"/> cut to at most <paramref name="max"/> characters for an error message,
     /// so a message never echoes a megabyte-long input.
     /// </summary>
-    public static string Excerpt(string? value, int max = 80)
+    internal static string Excerpt(string? value, int max = 80)
     {
         if (value is null) return "";
         return value.Length <= max ? value : string.Concat(value.AsSpan(0, max), $"... ({value.Length} characters)");

@@ -10,7 +10,7 @@ namespace GpuExec.Engine.Conflicts;
 /// (reading the state only: accounts it lacks are created by the execute stage), reads pool tokens from the pre-state (they never change), and emits one record per distinct key
 /// of each transaction. Single-threaded: it is one pass of dictionary lookups.
 /// </summary>
-public static class AccessSetBuilder
+internal static class AccessSetBuilder
 {
     /// <summary>
     /// Builds the access sets. <paramref name="statuses"/> holds, per transaction, the outcome of

@@ -13,7 +13,7 @@ namespace GpuExec.Engine.Conflicts;
 /// names only positions 0-2. Statelessly decided transactions (MALFORMED, WRONG_CHAIN,
 /// BAD_SIGNATURE) name nothing.
 /// </summary>
-public sealed class AccessSets
+internal sealed class AccessSets
 {
     public const int Stride = AccessLayout.Stride;
     public const int PosNonce = AccessLayout.Nonce, PosFee = AccessLayout.Fee, PosCollector = AccessLayout.Collector,

@@ -8,7 +8,7 @@ namespace GpuExec.Engine.Conflicts;
 /// it is null. Both return the same <see cref="ConflictGraph"/> for the same access sets.
 /// Not thread-safe (it reuses buffers).
 /// </summary>
-public sealed class ConflictDetector : IDisposable
+internal sealed class ConflictDetector : IDisposable
 {
     private readonly CpuConflictDetector? _cpu;
     private readonly IlgpuConflictDetector? _gpu;

@@ -13,7 +13,7 @@ namespace GpuExec.Engine.Conflicts;
 /// positions <c>Predecessors[p]</c>: the previous run of its key. All of them come earlier in the block.
 /// </para>
 /// </summary>
-public sealed class ConflictGraph
+internal sealed class ConflictGraph
 {
     public ConflictGraph(int txCount, int recordCount, AccessRecord[] sortedRecords, PredecessorRange[] predecessors, RecordSlot[] recordSlots, ulong[] uniqueKeys, int uniqueCount)
     {

@@ -8,7 +8,7 @@ namespace GpuExec.Engine.Conflicts;
 /// same for every key skipped), then boundary marks and scans fused into one sequential pass each.
 /// Scratch buffers are kept between blocks; an instance is not thread-safe.
 /// </summary>
-public sealed class CpuConflictDetector
+internal sealed class CpuConflictDetector
 {
     private const int DigitBits = 11;
     private const int Buckets = 1 << DigitBits;

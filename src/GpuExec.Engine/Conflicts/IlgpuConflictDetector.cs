@@ -15,7 +15,7 @@ namespace GpuExec.Engine.Conflicts;
 /// detectors on it); device buffers grow and are reused between blocks. The accelerator's context must have been created with
 /// <c>EnableAlgorithms()</c>. Not thread-safe; dispose it before the accelerator.
 /// </summary>
-public sealed class IlgpuConflictDetector : IDisposable
+internal sealed class IlgpuConflictDetector : IDisposable
 {
     private readonly Accelerator _acc;
     private readonly Loaded _k;

@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 namespace GpuExec.Engine.Conflicts;
 
 /// <summary>The kind of state a key names (the top two bits of a <see cref="StateKey"/>).</summary>
-public enum StateKeyKind : byte
+internal enum StateKeyKind : byte
 {
     Balance = 0,
     Nonce = 1,
@@ -19,7 +19,7 @@ public enum StateKeyKind : byte
 /// </code>
 /// Sorting keys groups an account's balances together, then nonces, then pools.
 /// </summary>
-public static class StateKey
+internal static class StateKey
 {
     /// <summary>The largest account id a key can hold (2^30 - 1).</summary>
     public const int MaxAccountId = (1 << 30) - 1;

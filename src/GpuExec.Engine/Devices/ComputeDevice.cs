@@ -24,11 +24,12 @@ public sealed partial class ComputeDevice : IDisposable
     public DeviceKind Kind { get; }
 
     /// <summary>The ILGPU context; null for <see cref="DeviceKind.Cpu"/>.</summary>
-    public Context? Context { get; }
+    internal Context? Context { get; }
 
     /// <summary>The ILGPU accelerator; null for <see cref="DeviceKind.Cpu"/>.</summary>
-    public Accelerator? Accelerator { get; }
+    internal Accelerator? Accelerator { get; }
 
+    /// <summary>Name, memory and compute units of the device in use.</summary>
     public DeviceInfo Info { get; }
 
     private ComputeDevice(DeviceKind requested, DeviceKind kind, Context? context, Accelerator? accelerator)
@@ -41,7 +42,7 @@ public sealed partial class ComputeDevice : IDisposable
     }
 
     /// <summary>The accelerator, or an exception if this device runs without ILGPU.</summary>
-    public Accelerator RequireAccelerator() =>
+    internal Accelerator RequireAccelerator() =>
         Accelerator ?? throw new InvalidOperationException("the 'cpu' device has no ILGPU accelerator");
 
     /// <summary>
@@ -185,6 +186,7 @@ public sealed partial class ComputeDevice : IDisposable
         new(kind, d.Name, kind == DeviceKind.IlgpuCpu ? GC.GetGCMemoryInfo().TotalAvailableMemoryBytes : d.MemorySize,
             d.NumMultiprocessors, d.WarpSize);
 
+    /// <summary>Closes the accelerator and the ILGPU context (nothing for <see cref="DeviceKind.Cpu"/>).</summary>
     public void Dispose()
     {
         Accelerator?.Dispose();

@@ -9,15 +9,19 @@ public enum DeviceKind
     Cpu,
     /// <summary>ILGPU's CPU accelerator running the GPU kernels (an emulator: for correctness, not speed).</summary>
     IlgpuCpu,
+    /// <summary>An NVIDIA GPU through CUDA (the first one).</summary>
     Cuda,
+    /// <summary>A GPU through OpenCL 2.0 (the first one).</summary>
     OpenCl,
 }
 
 /// <summary>The command-line names of <see cref="DeviceKind"/>: <c>auto|cpu|ilgpu-cpu|cuda|opencl</c>.</summary>
 public static class DeviceKindNames
 {
+    /// <summary>The accepted names, separated by '|', for messages and help texts.</summary>
     public const string All = "auto|cpu|ilgpu-cpu|cuda|opencl";
 
+    /// <summary>Parses a device name (case and surrounding spaces ignored); false for an unknown or null one.</summary>
     public static bool TryParse(string? text, out DeviceKind kind)
     {
         switch (text?.Trim().ToLowerInvariant())
@@ -37,6 +41,7 @@ public static class DeviceKindNames
             ? kind
             : throw new ArgumentException($"unknown device '{text}' (expected {All})", nameof(text));
 
+    /// <summary>The command-line name of <paramref name="kind"/>.</summary>
     public static string ToName(this DeviceKind kind) => kind switch
     {
         DeviceKind.Auto => "auto",
@@ -51,8 +56,10 @@ public static class DeviceKindNames
 /// <summary>An explicitly requested device is not present on this machine.</summary>
 public sealed class DeviceUnavailableException : Exception
 {
+    /// <summary>The kind that was asked for.</summary>
     public DeviceKind Kind { get; }
 
+    /// <summary><paramref name="kind"/> is missing; <paramref name="detail"/> says why, <paramref name="inner"/> is the driver's error if any.</summary>
     public DeviceUnavailableException(DeviceKind kind, string? detail = null, Exception? inner = null)
         : base($"device '{kind.ToName()}' is not available on this machine{(detail is null ? "" : ": " + detail)}", inner)
     {

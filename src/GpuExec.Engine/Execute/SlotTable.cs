@@ -12,7 +12,7 @@ namespace GpuExec.Engine.Execute;
 /// that record's slot.
 /// After execution <see cref="WriteBack"/> stores the changed values into the state.
 /// </summary>
-public sealed class SlotTable
+internal sealed class SlotTable
 {
     /// <summary>A slot credited at least this many times in a block gets per-lane credit accumulators in lanes mode.</summary>
     public const int HotCredits = 64;
@@ -218,7 +218,7 @@ public sealed class SlotTable
 
 /// <summary>A <see cref="Pool"/> alone on two cache lines (128 bytes, so the adjacent-line prefetcher does not pair it with a neighbour).</summary>
 [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit, Size = 128)]
-public struct PaddedPool
+internal struct PaddedPool
 {
     [System.Runtime.InteropServices.FieldOffset(0)]
     public Pool Value;

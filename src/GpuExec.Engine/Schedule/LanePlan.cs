@@ -8,7 +8,7 @@ namespace GpuExec.Engine.Schedule;
 /// its first <c>c</c> transactions. Dependencies on the own lane hold by order. Built by
 /// <see cref="LaneScheduler"/>.
 /// </summary>
-public sealed class LanePlan
+internal sealed class LanePlan
 {
     internal LanePlan(int[] level, int[] laneStart, int[] laneTxs, int[] waitStart, int[] waits, int scheduled, int criticalPath, int crossWaits, long makespan)
     {

@@ -18,7 +18,7 @@ namespace GpuExec.Engine.Schedule;
 /// the levels, hence the critical path.
 /// </para>
 /// </summary>
-public static class LaneScheduler
+internal static class LaneScheduler
 {
     /// <summary>The default extra simulated time a cross-lane dependency costs (in transfer units).</summary>
     public const int DefaultSlack = 64;

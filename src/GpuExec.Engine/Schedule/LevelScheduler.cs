@@ -9,7 +9,7 @@ namespace GpuExec.Engine.Schedule;
 /// predecessor run is computed once and cached by the run's first sorted position, which keeps the
 /// pass linear in the number of records even when a Write follows thousands of credits.
 /// </summary>
-public static class LevelScheduler
+internal static class LevelScheduler
 {
     /// <summary>Per transaction its level (-1 when not scheduled); <paramref name="count"/>: the number of levels, i.e. the critical path.</summary>
     public static int[] Levels(AccessSets sets, ConflictGraph graph, out int count)

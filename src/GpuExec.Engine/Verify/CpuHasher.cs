@@ -6,7 +6,7 @@ using GpuExec.Kernels.Verify;
 namespace GpuExec.Engine.Verify;
 
 /// <summary>Host hashing: <see cref="SHA256.HashData(ReadOnlySpan{byte}, Span{byte})"/> and <see cref="KeccakReference"/>, no allocation per item.</summary>
-public sealed unsafe class CpuHasher : IHasher
+internal sealed unsafe class CpuHasher : IHasher
 {
     /// <summary>Below this many items one thread is faster than handing work out.</summary>
     private const int ParallelThreshold = 4096;

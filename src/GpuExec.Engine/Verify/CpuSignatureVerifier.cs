@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Verify;
 /// libsodium's <c>crypto_sign_ed25519_verify_detached</c> on all cores (the <c>cpu</c> device,
 /// and the oracle the kernels are tested against). No allocation per item.
 /// </summary>
-public sealed unsafe class CpuSignatureVerifier : ISignatureVerifier
+internal sealed unsafe class CpuSignatureVerifier : ISignatureVerifier
 {
     private const int Chunk = 64;
     private readonly ParallelOptions _options;

@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Verify;
 /// Keccak-256 (Ethereum's, padding 0x01) and the RFC 6962 Merkle root (SPEC section 6).
 /// Implementations: <see cref="CpuHasher"/> and <see cref="IlgpuHasher"/>.
 /// </summary>
-public interface IHasher
+internal interface IHasher
 {
     /// <summary>digests[32 i .. 32 i + 32] = SHA-256(message i).</summary>
     void Sha256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests);
@@ -20,7 +20,7 @@ public interface IHasher
 }
 
 /// <summary>Hash jobs: range checks, and the jobs of a block's records.</summary>
-public static class HashJobs
+internal static class HashJobs
 {
     /// <summary>One job per transaction record of <paramref name="block"/>, in place in <see cref="Wire.Block.Data"/>.</summary>
     public static HashJob[] ForRecords(Wire.Block block)

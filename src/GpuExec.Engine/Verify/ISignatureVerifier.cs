@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Verify;
 /// Implementations: <see cref="CpuSignatureVerifier"/> (libsodium, all cores) and
 /// <see cref="IlgpuSignatureVerifier"/> (the kernel in <c>kernels/GpuExec.Kernels/Verify</c>).
 /// </summary>
-public interface ISignatureVerifier
+internal interface ISignatureVerifier
 {
     /// <summary>
     /// valid[i] = the verdict for jobs[i], whose message, key and signature are read from
@@ -18,7 +18,7 @@ public interface ISignatureVerifier
 }
 
 /// <summary>Checks shared by the verifiers.</summary>
-public static class SignatureJobs
+internal static class SignatureJobs
 {
     /// <summary>Whether the job is marked invalid (a negative offset or length: wrong-length inputs).</summary>
     public static bool IsMarkedInvalid(in SignatureJob j) =>

@@ -8,7 +8,7 @@ namespace GpuExec.Engine.Verify;
 /// Hashing on an ILGPU accelerator with the kernels of <see cref="VerifyKernelSet"/> (loaded once
 /// per accelerator); device buffers are reused and grown. Not thread-safe.
 /// </summary>
-public sealed class IlgpuHasher : IHasher, IDisposable
+internal sealed class IlgpuHasher : IHasher, IDisposable
 {
     private readonly VerifyKernelSet _kernels;
     private readonly GrowableBuffer<byte> _arena;

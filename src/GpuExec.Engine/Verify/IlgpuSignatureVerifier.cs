@@ -14,7 +14,7 @@ namespace GpuExec.Engine.Verify;
 /// read in place: only the jobs travel. Device and host buffers are reused and grown; the kernel is loaded once per
 /// accelerator by <see cref="VerifyKernelSet"/>. Not thread-safe: one verifier per stream of work.
 /// </summary>
-public sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
+internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
 {
     private const int Streams = 2;
 

@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Verify;
 /// Keccak-256 as Ethereum uses it (the original Keccak padding 0x01, not SHA3-256's 0x06), a
 /// plain host implementation: the CPU path and the oracle of the Keccak kernel.
 /// </summary>
-public static class KeccakReference
+internal static class KeccakReference
 {
     private const int Rate = 136;
 

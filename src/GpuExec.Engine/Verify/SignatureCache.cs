@@ -190,7 +190,7 @@ public sealed class SignatureCache
     /// <param name="verdicts">n verdicts, written for every transaction.</param>
     /// <returns>The counts, and the indices (ascending) of the Ok transactions the cache did not know.</returns>
     /// <exception cref="ArgumentException">The lengths do not agree.</exception>
-    public SignatureCacheLookup Lookup(ReadOnlySpan<byte> txids, ReadOnlySpan<TxStatus> statuses, Span<bool> verdicts)
+    internal SignatureCacheLookup Lookup(ReadOnlySpan<byte> txids, ReadOnlySpan<TxStatus> statuses, Span<bool> verdicts)
     {
         var result = Probe(txids, statuses, verdicts);
         if (result.Hits + result.Misses.Length > 0)

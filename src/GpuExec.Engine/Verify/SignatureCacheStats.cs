@@ -11,7 +11,7 @@ public readonly record struct SignatureCacheStats(long Hits, long Misses, long E
 /// <summary>What <see cref="SignatureCache.Lookup"/> found for one block.</summary>
 /// <param name="Hits">Transactions whose verdict came from the cache.</param>
 /// <param name="Misses">Indices (ascending) of the transactions still to verify.</param>
-public readonly record struct SignatureCacheLookup(int Hits, int[] Misses)
+internal readonly record struct SignatureCacheLookup(int Hits, int[] Misses)
 {
     /// <summary>How many transactions are still to verify.</summary>
     public int MissCount => Misses.Length;

@@ -16,7 +16,7 @@ namespace GpuExec.Engine.Verify;
 /// pre-verify at once. <see cref="CpuSignatureVerifier"/> and <see cref="CpuHasher"/> allow that;
 /// the ILGPU ones are not thread-safe, so give each stream of calls its own or serialize the calls.
 /// </remarks>
-public sealed class SignatureCacheVerifier
+internal sealed class SignatureCacheVerifier
 {
     /// <summary>Verifies through <paramref name="cache"/> with <paramref name="verifier"/>; txids by <paramref name="hasher"/> (default <see cref="CpuHasher.Instance"/>).</summary>
     public SignatureCacheVerifier(SignatureCache cache, ISignatureVerifier verifier, IHasher? hasher = null)

@@ -19,7 +19,7 @@ namespace GpuExec.Engine.Verify;
 /// start-up, not by the first block. On CUDA the PTX goes through <see cref="PtxRewrite"/> first.
 /// Launchers take the stream to run on; the plain ones use the default stream.
 /// </summary>
-public sealed partial class VerifyKernelSet : IDisposable
+internal sealed partial class VerifyKernelSet : IDisposable
 {
     private static readonly ConditionalWeakTable<Accelerator, VerifyKernelSet> Cache = new();
     private static readonly Lock CacheLock = new();
