@@ -14,7 +14,7 @@ namespace GpuExec.Engine.Verify;
 /// the small-order blocklist, canonical A) run first, per job; jobs that pass fill the lanes, and
 /// a short remainder goes to libsodium. Cores as <see cref="CpuSignatureVerifier"/>.
 /// </summary>
-public sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
+internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 {
     private const int Chunk = 256;
 

@@ -19,6 +19,7 @@ public static class VerifierSelection
     /// <summary>The names <c>--verifier</c> accepts, in <see cref="VerifierKind"/> order.</summary>
     public static readonly string[] Names = ["auto", "simd", "libsodium"];
 
+    /// <summary>The name <c>--verifier</c> uses for <paramref name="kind"/>.</summary>
     public static string ToName(this VerifierKind kind) => Names[(int)kind];
 
     /// <summary>The kind for a name of <see cref="Names"/> (case-insensitive).</summary>
@@ -50,7 +51,7 @@ public static class VerifierSelection
     }
 
     /// <summary>The verifier <paramref name="requested"/> resolves to, on <paramref name="threads"/> threads.</summary>
-    public static ISignatureVerifier Create(VerifierKind requested, int threads, out VerifierKind kind, out string reason)
+    internal static ISignatureVerifier Create(VerifierKind requested, int threads, out VerifierKind kind, out string reason)
     {
         (kind, reason) = Resolve(requested);
         return kind == VerifierKind.Simd ? new SimdSignatureVerifier(threads) : new CpuSignatureVerifier(threads);
