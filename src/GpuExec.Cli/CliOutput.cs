@@ -48,45 +48,9 @@ internal static class CliOutput
         return full;
     }
 
-    /// <summary>
-    /// Writes a file atomically: the content goes to a temporary file beside it, which is renamed
-    /// over the target only when complete, so a failure leaves the target as it was.
-    /// </summary>
-    public static void WriteAtomically(string path, Action<Stream> write) => WriteAllAtomically((path, write));
+    /// <summary>Writes a file atomically (<see cref="AtomicFile"/>): a failure leaves the target as it was.</summary>
+    public static void WriteAtomically(string path, Action<Stream> write) => AtomicFile.Write(path, write);
 
-    /// <summary>
-    /// Writes several files as a set: every temporary file is written and synced first, and only then
-    /// are they renamed over their targets. A failure while writing (a full disk, a target that is a
-    /// directory) leaves every target as it was.
-    /// </summary>
-    public static void WriteAllAtomically(params (string Path, Action<Stream> Write)[] files)
-    {
-        var temps = new List<(string Tmp, string Full)>();
-        try
-        {
-            foreach (var (path, write) in files)
-            {
-                string full = Path.GetFullPath(path);
-                string? dir = Path.GetDirectoryName(full);
-                if (dir is not null && !Directory.Exists(dir))
-                    throw new GpuExecException(ErrorKind.InvalidInput, $"{path}: the directory {dir} does not exist");
-                if (Directory.Exists(full))
-                    throw new IOException($"{path}: is a directory");
-                string tmp = full + ".tmp-" + Environment.ProcessId;
-                temps.Add((tmp, full));
-                using var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-                write(f);
-                f.Flush(true);
-            }
-            foreach (var (tmp, full) in temps) File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            foreach (var (tmp, _) in temps)
-            {
-                try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            }
-            throw;
-        }
-    }
+    /// <summary>Writes several files as a set (<see cref="AtomicFile.WriteAll"/>): a failure while writing leaves every target as it was.</summary>
+    public static void WriteAllAtomically(params (string Path, Action<Stream> Write)[] files) => AtomicFile.WriteAll(files);
 }

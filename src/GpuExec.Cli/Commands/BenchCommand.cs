@@ -1,5 +1,5 @@
 using System.CommandLine;
-using GpuExec.Cli.Bench;
+using GpuExec.Bench.Harness;
 using GpuExec.Engine;
 using GpuExec.Engine.Devices;
 using GpuExec.Generation;

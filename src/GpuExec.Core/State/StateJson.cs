@@ -273,23 +273,5 @@ public static class StateJson
     }
 
     /// <summary>Writes a dump to <paramref name="path"/> atomically: a temporary file, then a rename.</summary>
-    public static void WriteDumpFile(WorldState state, string path)
-    {
-        string full = Path.GetFullPath(path);
-        string tmp = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var f = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-            {
-                WriteDump(state, f);
-                f.Flush(true);
-            }
-            File.Move(tmp, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(tmp); } catch (IOException) { }
-            throw;
-        }
-    }
+    public static void WriteDumpFile(WorldState state, string path) => AtomicFile.Write(path, s => WriteDump(state, s));
 }

@@ -1,3 +1,4 @@
+using GpuExec;
 using System.Diagnostics;
 using System.Text.Json;
 using GpuExec.Engine.Execute;
@@ -8,7 +9,7 @@ using GpuExec.State;
 using GpuExec.Wire;
 using Spectre.Console;
 
-namespace GpuExec.Cli.Bench;
+namespace GpuExec.Bench.Harness;
 
 /// <summary>One point of the contention sweep: the execute stage of both executors on one block.</summary>
 internal sealed record ContentionPoint(
@@ -143,12 +144,12 @@ internal sealed class ContentionSweep(int threads, int runs)
         plt.YLabel("sequential apply / execute stage");
         plt.ShowLegend();
         plt.Axes.SetLimitsY(0, points.Max(p => Math.Max(p.Ratio, p.Target)) * 1.1);
-        CliOutput.WriteAtomically(path, s => s.Write(plt.GetImageBytes(900, 540, ScottPlot.ImageFormat.Png)));
+        AtomicFile.Write(path, s => s.Write(plt.GetImageBytes(900, 540, ScottPlot.ImageFormat.Png)));
     }
 
     public static void WriteJson(string path, IReadOnlyList<ContentionPoint> points)
     {
-        CliOutput.WriteAtomically(path, s =>
+        AtomicFile.Write(path, s =>
         {
             using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();

@@ -1,3 +1,4 @@
+using GpuExec;
 using System.Diagnostics;
 using System.Text.Json;
 using GpuExec.Engine;
@@ -8,7 +9,7 @@ using GpuExec.Storage;
 using GpuExec.Wire;
 using Spectre.Console;
 
-namespace GpuExec.Cli.Bench;
+namespace GpuExec.Bench.Harness;
 
 /// <summary>One block of a chain run: its stage times and, with a store, the commit.</summary>
 internal sealed record ChainBlockTimes(ulong Height, IReadOnlyDictionary<string, double> Stages, double CommitMs);
@@ -192,7 +193,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
 
     public static void WriteJson(string path, StreamPoint p, BenchMachine machine)
     {
-        CliOutput.WriteAtomically(path, s =>
+        AtomicFile.Write(path, s =>
         {
             using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
             w.WriteStartObject();

@@ -1,9 +1,10 @@
+using GpuExec;
 using System.Text.Json;
 using GpuExec.Engine;
 using ScottPlot;
 using Spectre.Console;
 
-namespace GpuExec.Cli.Bench;
+namespace GpuExec.Bench.Harness;
 
 /// <summary>Prints, writes and plots benchmark points.</summary>
 internal static class BenchReport
@@ -81,7 +82,7 @@ internal static class BenchReport
 
     public static void WriteJson(string path, IReadOnlyList<BenchPoint> points, bool sweep, BenchMachine machine)
     {
-        CliOutput.WriteAtomically(path, s =>
+        AtomicFile.Write(path, s =>
         {
             using var w = new Utf8JsonWriter(s, new JsonWriterOptions { Indented = true });
             if (sweep)
@@ -194,7 +195,7 @@ internal static class BenchReport
             plt.YLabel("milliseconds");
             plt.Axes.Margins(bottom: 0);
         }
-        CliOutput.WriteAtomically(path, s =>
+        AtomicFile.Write(path, s =>
         {
             var bytes = plt.GetImageBytes(900, 540, ImageFormat.Png);
             s.Write(bytes);

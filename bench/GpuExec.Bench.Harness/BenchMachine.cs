@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 using System.Text.Json;
 
-namespace GpuExec.Cli.Bench;
+namespace GpuExec.Bench.Harness;
 
 /// <summary>
 /// Where and when a benchmark ran, so that a figure can be traced: the build (version and commit),

@@ -7,7 +7,7 @@ using GpuExec.Generation;
 using GpuExec.State;
 using GpuExec.Wire;
 
-namespace GpuExec.Cli.Bench;
+namespace GpuExec.Bench.Harness;
 
 /// <summary>What one benchmark point measured; the JSON field names are the README's.</summary>
 internal sealed record BenchPoint
