@@ -14,6 +14,7 @@
 #   verify-*.log                                     gpuexec verify: cold (CUDA_CACHE_DISABLE, the driver JITs the PTX),
 #                                                    warm (JIT cache filled), and a large input for throughput
 #   bench-100k.json, bench-1m.json                   gpuexec bench on CUDA: 100k and 1M transactions
+#   chain.json                                       4 blocks of 100k, one at a time against streamed
 #   sweep-skew.json/.png, contention.json/.png       the skew sweep and the contention sweep on 16 threads
 #   summary.json                                     step status and times, kernel load (JIT) times, verify throughput
 set -uo pipefail
@@ -110,6 +111,7 @@ fi
 if have gpuexec; then
   step bench-100k 90 bash .device/run.sh gpuexec bench --txs 100000 --device cuda --repeat 3 --json "$OUT/bench-100k.json"
   step bench-1m 150 bash .device/run.sh gpuexec bench --txs 1000000 --accounts 1000000 --device cuda --repeat 1 --json "$OUT/bench-1m.json"
+  step chain 90 bash .device/run.sh gpuexec bench --blocks 4 --txs 100000 --device cuda --repeat 1 --json "$OUT/chain.json"
   step contention 120 bash .device/run.sh gpuexec bench --sweep contention --device cuda --threads 16 --repeat 1 --json "$OUT/contention.json" --plot "$OUT/contention.png"
   step sweep-skew 90 bash .device/run.sh gpuexec bench --sweep skew --txs 100000 --device cuda --repeat 1 --json "$OUT/sweep-skew.json" --plot "$OUT/sweep-skew.png"
 else

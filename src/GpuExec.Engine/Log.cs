@@ -23,7 +23,7 @@ internal static partial class Log
     [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Block {Height} cancelled before stage {Stage}; the state is unchanged")]
     public static partial void Cancelled(ILogger logger, ulong height, string stage);
 
-    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads, execute mode {Mode}")]
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Pipeline ready on {Device} with {Threads} worker threads, apply mode {Mode}")]
     public static partial void Ready(ILogger logger, string device, int threads, string mode);
 
     [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Signature verifier: {Verifier} ({Reason})")]
