@@ -12,8 +12,7 @@ internal static class CliOutput
     /// <summary><paramref name="message"/> as one line of at most <see cref="MaxErrorLength"/> characters.</summary>
     public static string OneLine(string message)
     {
-        var line = message.ReplaceLineEndings(" ");
-        return line.Length <= MaxErrorLength ? line : string.Concat(line.AsSpan(0, MaxErrorLength), $"... ({line.Length} characters)");
+        return Wire.InputLimits.Excerpt(message.ReplaceLineEndings(" "), MaxErrorLength);
     }
 
     /// <summary>

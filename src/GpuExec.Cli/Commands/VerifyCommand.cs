@@ -99,26 +99,16 @@ internal static class VerifyCommand
         }
         sw.Stop();
 
-        string full = Path.GetFullPath(outPath);
-        string tmp = Path.Combine(Path.GetDirectoryName(full) ?? ".", "." + Path.GetFileName(full) + "." + Environment.ProcessId + ".tmp");
-        try
+        CliOutput.WriteAtomically(outPath, s =>
         {
-            using (var w = new StreamWriter(tmp, false, new UTF8Encoding(false)))
+            using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+            for (int i = 0; i < valid.Length; i++)
             {
-                for (int i = 0; i < valid.Length; i++)
-                {
-                    w.Write("{\"index\":");
-                    w.Write(i);
-                    w.Write(valid[i] ? ",\"valid\":true}\n" : ",\"valid\":false}\n");
-                }
+                w.Write("{\"index\":");
+                w.Write(i);
+                w.Write(valid[i] ? ",\"valid\":true}\n" : ",\"valid\":false}\n");
             }
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp))
-                File.Delete(tmp);
-        }
+        });
         LogDone(logger, valid.Length, dev.Kind.ToName(), sw.Elapsed.TotalMilliseconds);
         return Ok;
     }

@@ -49,11 +49,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
         HashJobs.Check(jobs, arena.Length, digests.Length, 32);
         if (jobs.Length == 0)
             return;
-        var j = UploadJobs(jobs);
-        var o = _out.Get(32L * jobs.Length).SubView(0, 32L * jobs.Length);
-        _kernels.Sha256(j.IntLength, arena.View, j, _kernels.Sha256K.View, o);
-        _kernels.Accelerator.Synchronize();
-        o.CopyToCPU(digests[..(jobs.Length * 32)]);
+        Launch(arena.View, UploadJobs(jobs), digests, 32, (a, j, o) => _kernels.Sha256(j.IntLength, a, j, _kernels.Sha256K.View, o));
     }
 
     /// <summary>SHA-512 of each message (64-byte digests): Ed25519's hash, exposed for tests.</summary>
@@ -70,10 +66,17 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
         if (jobs.Length == 0)
             return;
         var (a, j) = Upload(arena, jobs);
-        var o = _out.Get((long)jobs.Length * size).SubView(0, (long)jobs.Length * size);
+        Launch(a, j, digests, size, launch);
+    }
+
+    /// <summary>Runs a digest kernel over jobs and an arena already on the device, and reads the digests back.</summary>
+    private void Launch(ArrayView<byte> a, ArrayView<HashJob> j, Span<byte> digests, int size,
+                        Action<ArrayView<byte>, ArrayView<HashJob>, ArrayView<byte>> launch)
+    {
+        var o = _out.Get((long)j.Length * size).SubView(0, (long)j.Length * size);
         launch(a, j, o);
         _kernels.Accelerator.Synchronize();
-        o.CopyToCPU(digests[..(jobs.Length * size)]);
+        o.CopyToCPU(digests[..(j.IntLength * size)]);
     }
 
     public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)

@@ -118,8 +118,7 @@ internal sealed class VerifyStage : IDisposable
         clock.End();
 
         clock.Begin(StageTimings.SigVerify);
-        var statuses = new TxStatus[n];
-        for (int i = 0; i < n; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
+        var statuses = Precheck(block, chainId);
         var verdicts = new bool[n];
         VerifyStats stats;
         if (_cached.Cache.Count == 0)
@@ -142,6 +141,14 @@ internal sealed class VerifyStage : IDisposable
         return new VerifiedBlock(block, txRoot, txids, statuses, clock, stats);
     }
 
+    /// <summary>Rules 1-2 (malformed, wrong chain); <see cref="TxStatus.Ok"/> for the rest.</summary>
+    private static TxStatus[] Precheck(Block block, uint chainId)
+    {
+        var statuses = new TxStatus[block.Count];
+        for (int i = 0; i < statuses.Length; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
+        return statuses;
+    }
+
     private static void ApplyVerdicts(ReadOnlySpan<bool> verdicts, Span<TxStatus> statuses)
     {
         for (int i = 0; i < statuses.Length; i++)
@@ -151,10 +158,8 @@ internal sealed class VerifyStage : IDisposable
     /// <summary>Each transaction's status after rules 1-3: <see cref="TxStatus.Ok"/> where the stateful rules still have to run.</summary>
     public static TxStatus[] Statuses(Block block, uint chainId, ISignatureVerifier verifier)
     {
-        int n = block.Count;
-        var statuses = new TxStatus[n];
-        for (int i = 0; i < n; i++) statuses[i] = TxRules.Precheck(block.Record(i), chainId);
-        var verdicts = new bool[n];
+        var statuses = Precheck(block, chainId);
+        var verdicts = new bool[block.Count];
         verifier.Verify(block.Data, SignatureJobs.ForBlock(block, statuses), verdicts);
         ApplyVerdicts(verdicts, statuses);
         return statuses;
