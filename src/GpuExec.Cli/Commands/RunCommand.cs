@@ -66,9 +66,10 @@ internal static class RunCommand
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var logging = CliLogging.Create(verbose, quiet);
-        // The sequential executor runs on the host alone, but an explicit device must still be there.
+        // The sequential executor runs on the host alone, but an explicit device must still be there
+        // (checked without compiling its kernels, which only the pipeline would use).
         if (exec == ExecutorKind.Sequential && options.Device is not (DeviceKind.Auto or DeviceKind.Cpu))
-            ComputeDevice.Open(options.Device).Dispose();
+            ComputeDevice.EnsureAvailable(options.Device);
         using var pipeline = exec == ExecutorKind.Parallel
             ? new BlockPipeline(options, logging.CreateLogger<BlockPipeline>())
             : null;

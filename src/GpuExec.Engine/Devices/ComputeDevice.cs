@@ -77,6 +77,12 @@ public sealed partial class ComputeDevice : IDisposable
         }
     }
 
+    /// <summary>
+    /// Throws <see cref="DeviceUnavailableException"/> unless <paramref name="kind"/> can be opened,
+    /// without loading its kernels (for callers that only need to know the device is there).
+    /// </summary>
+    internal static void EnsureAvailable(DeviceKind kind) => OpenUnloaded(kind, NullLogger.Instance).Dispose();
+
     private static ComputeDevice OpenUnloaded(DeviceKind kind, ILogger logger)
     {
         switch (kind)
