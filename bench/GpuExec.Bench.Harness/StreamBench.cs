@@ -29,6 +29,12 @@ internal sealed record StreamPoint
     /// <summary>Wall time of the whole chain, median of the runs (min and max beside it).</summary>
     public required double SerialMs { get; init; }
     public required double StreamedMs { get; init; }
+    /// <summary>CPU time of the whole process over the median run of each mode (all threads).</summary>
+    public required double SerialCpuMs { get; init; }
+    public required double StreamedCpuMs { get; init; }
+    /// <summary>The share of the machine's cores the median run kept busy: CPU time over wall time times cores.</summary>
+    public double SerialCoreUse => SerialCpuMs / (SerialMs * Cores);
+    public double StreamedCoreUse => StreamedCpuMs / (StreamedMs * Cores);
     public required (double Min, double Max) SerialRange { get; init; }
     public required (double Min, double Max) StreamedRange { get; init; }
     public double SerialTps => (double)Blocks * TxsPerBlock / (SerialMs / 1000);
@@ -58,8 +64,8 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         var chain = new List<byte[]>(blocks);
         for (int b = 0; b < blocks; b++) chain.Add(gen.NextBlock());
 
-        var serial = new List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)>();
-        var streamed = new List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)>();
+        var serial = new List<ChainRun>();
+        var streamed = new List<ChainRun>();
         for (int r = 0; r < repeat; r++)
         {
             phase?.Invoke($"one block at a time, run {r + 1}/{repeat}");
@@ -83,6 +89,8 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             Seed = options.Seed,
             SerialMs = s.Ms,
             StreamedMs = t.Ms,
+            SerialCpuMs = s.CpuMs,
+            StreamedCpuMs = t.CpuMs,
             SerialRange = (serial.Min(x => x.Ms), serial.Max(x => x.Ms)),
             StreamedRange = (streamed.Min(x => x.Ms), streamed.Max(x => x.Ms)),
             SerialBlocks = Times(s.Blocks),
@@ -91,7 +99,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         };
     }
 
-    private (double Ms, List<(BlockExecution Run, double CommitMs)> Blocks) RunChain(WorldState genesis, List<byte[]> chain, bool store, bool streamedMode)
+    private ChainRun RunChain(WorldState genesis, List<byte[]> chain, bool store, bool streamedMode)
     {
         string? dir = store ? Path.Combine(Path.GetTempPath(), "gpuexec-bench-" + Guid.NewGuid().ToString("N")[..12]) : null;
         IStateStore? db = null;
@@ -110,6 +118,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             GC.Collect();
             GC.WaitForPendingFinalizers();
             var results = new List<(BlockExecution, double)>(chain.Count);
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
             void Commit(BlockExecution run)
             {
@@ -120,7 +129,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             var blocks = chain.Select(bytes => BlockCodec.Decode(bytes));
             if (streamedMode) StreamAll(blocks, state, Commit);
             else foreach (var block in blocks) Commit(pipeline.Execute(block, state));
-            return (sw.Elapsed.TotalMilliseconds, results);
+            return new ChainRun(sw.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds, results);
         }
         finally
         {
@@ -151,7 +160,10 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         }
     }
 
-    private static (double Ms, List<(BlockExecution Run, double CommitMs)> Blocks) Median(List<(double Ms, List<(BlockExecution Run, double CommitMs)> Blocks)> runs) =>
+    /// <summary>One run of the chain: its wall time, the process's CPU time over it, and each block.</summary>
+    private sealed record ChainRun(double Ms, double CpuMs, List<(BlockExecution Run, double CommitMs)> Blocks);
+
+    private static ChainRun Median(List<ChainRun> runs) =>
         runs.OrderBy(r => r.Ms).ElementAt(runs.Count / 2);
 
     private static List<ChainBlockTimes> Times(List<(BlockExecution Run, double CommitMs)> blocks) =>
@@ -164,11 +176,12 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         t.AddColumn("mode");
         t.AddColumn(new TableColumn("chain ms (median)").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
+        t.AddColumn(new TableColumn("cores busy").RightAligned());
         t.AddColumn(new TableColumn("TPS").RightAligned());
-        t.AddRow("one block at a time", p.SerialMs.ToString("F1"), $"{p.SerialRange.Min:F1} - {p.SerialRange.Max:F1}", p.SerialTps.ToString("N0"));
-        t.AddRow("streamed", p.StreamedMs.ToString("F1"), $"{p.StreamedRange.Min:F1} - {p.StreamedRange.Max:F1}", p.StreamedTps.ToString("N0"));
-        t.AddRow("[bold]streamed / one at a time[/]", "", "", $"{p.Speedup:F2}x");
-        t.Caption($"median of {p.Repeat} run(s) each, alternating, after a warm-up (not reported); results equal block by block: receipts, txids, roots. Streamed stage times overlap the previous block's.");
+        t.AddRow("one block at a time", p.SerialMs.ToString("F1"), $"{p.SerialRange.Min:F1} - {p.SerialRange.Max:F1}", p.SerialCoreUse.ToString("P0"), p.SerialTps.ToString("N0"));
+        t.AddRow("streamed", p.StreamedMs.ToString("F1"), $"{p.StreamedRange.Min:F1} - {p.StreamedRange.Max:F1}", p.StreamedCoreUse.ToString("P0"), p.StreamedTps.ToString("N0"));
+        t.AddRow("[bold]streamed / one at a time[/]", "", "", "", $"{p.Speedup:F2}x");
+        t.Caption($"median of {p.Repeat} run(s) each, alternating, after a warm-up (not reported); results equal block by block: receipts, txids, roots. Cores busy: this process's CPU time over wall time x {p.Cores} cores, what streaming can fill. Streamed stage times overlap the previous block's.");
         AnsiConsole.Write(t);
         foreach (var (what, min, max, median) in new[] { ("one block at a time", p.SerialRange.Min, p.SerialRange.Max, p.SerialMs), ("streamed", p.StreamedRange.Min, p.StreamedRange.Max, p.StreamedMs) })
             if (p.Repeat > 1 && (max - min) / median > Spread.WarnAbove)
@@ -217,6 +230,10 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
                 w.WriteNumber("max", range.Max);
                 w.WriteEndObject();
             }
+            w.WriteNumber("serial_cpu_ms", p.SerialCpuMs);
+            w.WriteNumber("streamed_cpu_ms", p.StreamedCpuMs);
+            w.WriteNumber("serial_cores_busy", p.SerialCoreUse);
+            w.WriteNumber("streamed_cores_busy", p.StreamedCoreUse);
             w.WriteNumber("serial_tps", p.SerialTps);
             w.WriteNumber("streamed_tps", p.StreamedTps);
             w.WriteNumber("streamed_speedup", p.Speedup);

@@ -56,16 +56,26 @@ internal static class LeafEncoding
         return size;
     }
 
+    /// <summary>Bytes of an account's leaf: <c>0x01 || address || body</c>.</summary>
+    public static int AccountLeafSize(Account a) => 1 + Address.Size + AccountBodySize(a);
+
+    /// <summary>Writes an account's leaf <c>0x01 || address || body</c> (without the RFC 6962 leaf prefix); returns its length.</summary>
+    public static int WriteAccountLeaf(Account a, Span<byte> dest)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        dest[0] = 1;
+        a.Address.WriteTo(dest[1..]);
+        return 1 + Address.Size + WriteAccountBody(a, dest[(1 + Address.Size)..]);
+    }
+
     /// <summary>The RFC 6962 leaf hash <c>H(0x00 || 0x01 || address || body)</c> of an account.</summary>
     public static void AccountLeafHash(Account a, Span<byte> hash)
     {
         ArgumentNullException.ThrowIfNull(a);
-        int size = 2 + Address.Size + AccountBodySize(a);
+        int size = 1 + AccountLeafSize(a);
         Span<byte> buf = size <= 1024 ? stackalloc byte[size] : new byte[size];
         buf[0] = 0; // RFC 6962 leaf prefix
-        buf[1] = 1;
-        a.Address.WriteTo(buf[2..]);
-        WriteAccountBody(a, buf[(2 + Address.Size)..]);
+        WriteAccountLeaf(a, buf[1..]);
         SHA256.HashData(buf, hash);
     }
 }

@@ -38,8 +38,9 @@ public static class Merkle
 
     /// <summary>
     /// Reduces <paramref name="count"/> leaf hashes, stored consecutively in <paramref name="leafHashes"/>,
-    /// to the root; the buffer is overwritten. Large levels are hashed on all cores into a second
-    /// buffer (in place, one chunk's writes would land on another chunk's inputs).
+    /// to the root; the buffer is overwritten. Each level's pairs are hashed many at a time
+    /// (<see cref="Sha256Lanes"/>); large levels on all cores into a second buffer (in place, one
+    /// chunk's writes would land on another chunk's inputs).
     /// </summary>
     public static void RootFromLeafHashes(byte[] leafHashes, int count, Span<byte> root)
     {
@@ -51,22 +52,15 @@ public static class Merkle
         {
             int pairs = n / 2;
             byte[] dst = src;
-            if (pairs >= ParallelThreshold)
+            bool parallel = pairs >= ParallelThreshold;
+            if (parallel)
             {
                 spare ??= ArrayPool<byte>.Shared.Rent(pairs * HashSize + HashSize);
                 dst = ReferenceEquals(src, leafHashes) ? spare : leafHashes;
-                byte[] from = src, to = dst;
-                Parallel.For(0, (pairs + 1023) / 1024, chunk =>
-                {
-                    int end = Math.Min(pairs, (chunk + 1) * 1024);
-                    for (int i = chunk * 1024; i < end; i++) HashPair(from, to, i);
-                });
             }
-            else
-            {
-                // In place is safe in order: node i reads slots 2i and 2i+1, which are >= i.
-                for (int i = 0; i < pairs; i++) HashPair(src, src, i);
-            }
+            // On one thread in place is safe: a group of pairs is read whole before its nodes, which
+            // land below every later group's pairs, are written.
+            HashPairs(src, pairs, dst, parallel);
             if ((n & 1) == 1)
                 src.AsSpan((n - 1) * HashSize, HashSize).CopyTo(dst.AsSpan(pairs * HashSize));
             src = dst;
@@ -78,35 +72,22 @@ public static class Merkle
 
     private const int ParallelThreshold = 4096;
 
-    private static void HashPair(byte[] from, byte[] to, int i)
-    {
-        var pair = from.AsSpan(2 * i * HashSize, 2 * HashSize);
-        NodeHash(pair[..HashSize], pair[HashSize..], to.AsSpan(i * HashSize, HashSize));
-    }
+    /// <summary>Node i = <c>H(0x01 || pair i)</c> for the first <paramref name="pairs"/> adjacent pairs of <paramref name="level"/>.</summary>
+    internal static void HashPairs(byte[] level, int pairs, byte[] nodes, bool parallel) =>
+        Sha256Lanes.Hash(level.AsSpan(0, 2 * HashSize * pairs), new PairMessages(pairs), 1, nodes.AsSpan(0, HashSize * pairs), parallel: parallel);
 
     /// <summary>The block's <c>tx_root</c>: MTH over the raw transaction records in block order.</summary>
-    public static void TxRoot(byte[] data, ReadOnlySpan<int> offsets, ReadOnlySpan<ushort> lengths, Span<byte> root)
+    public static unsafe void TxRoot(byte[] data, ReadOnlySpan<int> offsets, ReadOnlySpan<ushort> lengths, Span<byte> root)
     {
         int n = offsets.Length;
+        if (lengths.Length != n)
+            throw new ArgumentException($"{n} record offsets but {lengths.Length} lengths", nameof(lengths));
         var leaves = ArrayPool<byte>.Shared.Rent(checked(Math.Max(1, n) * HashSize));
         try
         {
-            if (n >= 8192)
-            {
-                int[] offs = offsets.ToArray();
-                ushort[] lens = lengths.ToArray();
-                Parallel.For(0, (n + 2047) / 2048, chunk =>
-                {
-                    int end = Math.Min(n, (chunk + 1) * 2048);
-                    for (int i = chunk * 2048; i < end; i++)
-                        LeafHash(data.AsSpan(offs[i], lens[i]), leaves.AsSpan(i * HashSize, HashSize));
-                });
-            }
-            else
-            {
-                for (int i = 0; i < n; i++)
-                    LeafHash(data.AsSpan(offsets[i], lengths[i]), leaves.AsSpan(i * HashSize, HashSize));
-            }
+            fixed (int* o = offsets)
+            fixed (ushort* l = lengths)
+                Sha256Lanes.Hash(data, new RecordMessages(o, l, n), 0, leaves.AsSpan(0, n * HashSize));
             RootFromLeafHashes(leaves, n, root);
         }
         finally { ArrayPool<byte>.Shared.Return(leaves); }

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using GpuExec.Model;
 using GpuExec.State;
@@ -77,22 +79,10 @@ internal sealed class StateRootCache
         if (_changed.Length < accounts.Count) _changed = new byte[accounts.Count + accounts.Count / 4 + 16];
         var changed = _changed;
         int flips = 0;
-        Parallel.For(0, (accounts.Count + 4095) / 4096, chunk =>
+        Parallel.For(0, (accounts.Count + LeafChunk - 1) / LeafChunk, chunk =>
         {
-            int end = Math.Min(accounts.Count, (chunk + 1) * 4096);
-            int localFlips = 0;
-            for (int i = chunk * 4096; i < end; i++)
-            {
-                var a = accounts[i];
-                changed[i] = 0;
-                if (!a.Dirty) continue;
-                bool has = !a.IsEmpty;
-                if (has != a.HasLeaf || (has && a.LeafIndex < 0)) localFlips++;
-                a.HasLeaf = has;
-                if (has) LeafEncoding.AccountLeafHash(a, a.LeafHash ??= new byte[Merkle.HashSize]);
-                a.Dirty = false;
-                changed[i] = 1;
-            }
+            int end = Math.Min(accounts.Count, (chunk + 1) * LeafChunk);
+            int localFlips = RefreshLeaves(accounts, chunk * LeafChunk, end, changed);
             if (localFlips > 0) Interlocked.Add(ref flips, localFlips);
         });
         structural |= flips > 0;
@@ -137,14 +127,8 @@ internal sealed class StateRootCache
             int len = _levelLengths[k], next = (len + 1) / 2;
             var src = _levels[k];
             var dst = Level(k + 1, next);
-            if (next >= 4096)
-                Parallel.For(0, (next + 1023) / 1024, c =>
-                {
-                    int end = Math.Min(next, (c + 1) * 1024);
-                    for (int i = c * 1024; i < end; i++) Node(src, len, dst, i);
-                });
-            else
-                for (int i = 0; i < next; i++) Node(src, len, dst, i);
+            Merkle.HashPairs(src, len / 2, dst, parallel: next >= 4096);
+            if ((len & 1) == 1) Node(src, len, dst, next - 1);
             _levelLengths.Add(next);
             k++;
         }
@@ -186,20 +170,86 @@ internal sealed class StateRootCache
             var src = _levels[k];
             var dst = _levels[k + 1];
             int len = _levelLengths[k];
-            if (dirty.Count >= 4096)
+            HashChosenPairs(src, len, dst, dirty);
+        }
+    }
+
+    /// <summary>The nodes <paramref name="parents"/> (sorted) of the next level: their pairs hashed many at a time, an odd last node carried up.</summary>
+    private static unsafe void HashChosenPairs(byte[] src, int len, byte[] dst, List<int> parents)
+    {
+        var idx = CollectionsMarshal.AsSpan(parents);
+        int pairs = idx.Length;
+        if (pairs > 0 && 2 * idx[^1] + 1 >= len)
+        {
+            Node(src, len, dst, idx[^1]);
+            pairs--;
+        }
+        if (pairs == 0) return;
+        byte[] nodes = ArrayPool<byte>.Shared.Rent(Merkle.HashSize * pairs);
+        fixed (int* p = idx)
+            Sha256Lanes.Hash(src.AsSpan(0, 2 * Merkle.HashSize * (len / 2)), new ChosenPairMessages(p, pairs), 1, nodes, parallel: pairs >= 4096);
+        for (int i = 0; i < pairs; i++)
+            nodes.AsSpan(Merkle.HashSize * i, Merkle.HashSize).CopyTo(dst.AsSpan(Merkle.HashSize * idx[i]));
+        ArrayPool<byte>.Shared.Return(nodes);
+    }
+
+    private const int LeafChunk = 4096;
+
+    /// <summary>
+    /// Refreshes the leaf hashes of the changed accounts in [<paramref name="from"/>, <paramref name="to"/>):
+    /// their leaves encoded one after another, then hashed many at a time. Marks them in
+    /// <paramref name="changed"/>; returns how many gained or lost a leaf (positions shift then).
+    /// </summary>
+    private static unsafe int RefreshLeaves(List<Account> accounts, int from, int to, byte[] changed)
+    {
+        int flips = 0, dirty = 0, bytes = 0;
+        for (int i = from; i < to; i++)
+        {
+            var a = accounts[i];
+            changed[i] = 0;
+            if (!a.Dirty) continue;
+            bool has = !a.IsEmpty;
+            if (has != a.HasLeaf || (has && a.LeafIndex < 0)) flips++;
+            a.HasLeaf = has;
+            a.Dirty = false;
+            changed[i] = 1;
+            if (!has) continue;
+            dirty++;
+            bytes += LeafEncoding.AccountLeafSize(a);
+        }
+        if (dirty == 0) return flips;
+        byte[] arena = ArrayPool<byte>.Shared.Rent(bytes);
+        int[] offsets = ArrayPool<int>.Shared.Rent(2 * dirty);
+        byte[] digests = ArrayPool<byte>.Shared.Rent(Merkle.HashSize * dirty);
+        try
+        {
+            int k = 0, pos = 0;
+            for (int i = from; i < to; i++)
             {
-                var idx = dirty.ToArray();
-                Parallel.For(0, (idx.Length + 1023) / 1024, c =>
-                {
-                    int end = Math.Min(idx.Length, (c + 1) * 1024);
-                    for (int i = c * 1024; i < end; i++) Node(src, len, dst, idx[i]);
-                });
+                if (changed[i] == 0 || !accounts[i].HasLeaf) continue;
+                int size = LeafEncoding.WriteAccountLeaf(accounts[i], arena.AsSpan(pos));
+                offsets[k] = pos;
+                offsets[dirty + k] = size;
+                pos += size;
+                k++;
             }
-            else
+            fixed (int* o = offsets)
+                Sha256Lanes.Hash(arena.AsSpan(0, pos), new SpanMessages(o, o + dirty, dirty), 0, digests, parallel: false);
+            k = 0;
+            for (int i = from; i < to; i++)
             {
-                foreach (int i in dirty) Node(src, len, dst, i);
+                var a = accounts[i];
+                if (changed[i] == 0 || !a.HasLeaf) continue;
+                digests.AsSpan(Merkle.HashSize * k++, Merkle.HashSize).CopyTo(a.LeafHash ??= new byte[Merkle.HashSize]);
             }
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(arena);
+            ArrayPool<int>.Shared.Return(offsets);
+            ArrayPool<byte>.Shared.Return(digests);
+        }
+        return flips;
     }
 
     /// <summary>Node i of the next level: the hash of children 2i and 2i+1, or child 2i carried up.</summary>

@@ -182,7 +182,7 @@ public sealed partial class ComputeDevice : IDisposable
 
     private static DeviceInfo HostInfo() => new(
         DeviceKind.Cpu,
-        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " host (SIMD or libsodium verification, .NET hashing)",
+        System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture + " host (SIMD or libsodium verification, SIMD SHA-256)",
         GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
         Environment.ProcessorCount,
         1);

@@ -5,7 +5,7 @@ public enum DeviceKind
 {
     /// <summary>CUDA if present, else OpenCL, else <see cref="Cpu"/>.</summary>
     Auto,
-    /// <summary>No ILGPU: the host code paths (the SIMD verifier or libsodium, see <see cref="GpuExecOptions.Verifier"/>; .NET hashing) on all cores.</summary>
+    /// <summary>No ILGPU: the host code paths (the SIMD verifier or libsodium, see <see cref="GpuExecOptions.Verifier"/>; SHA-256 many messages at a time in vector lanes) on all cores.</summary>
     Cpu,
     /// <summary>ILGPU's CPU accelerator running the GPU kernels (an emulator: for correctness, not speed).</summary>
     IlgpuCpu,

@@ -5,7 +5,7 @@ using GpuExec.Kernels.Verify;
 
 namespace GpuExec.Engine.Verify;
 
-/// <summary>Host hashing: <see cref="SHA256.HashData(ReadOnlySpan{byte}, Span{byte})"/> and <see cref="KeccakReference"/>, no allocation per item.</summary>
+/// <summary>Host hashing: SHA-256 many messages at a time (<see cref="Sha256Lanes"/>) and <see cref="KeccakReference"/>, no allocation per item.</summary>
 internal sealed unsafe class CpuHasher : IHasher
 {
     /// <summary>Below this many items one thread is faster than handing work out.</summary>
@@ -17,7 +17,8 @@ internal sealed unsafe class CpuHasher : IHasher
     public void Sha256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests)
     {
         HashJobs.Check(jobs, arena.Length, digests.Length, 32);
-        ForEach(arena, jobs, digests, static (data, digest) => SHA256.HashData(data, digest));
+        fixed (HashJob* j = jobs)
+            Sha256Lanes.Hash(arena, new JobMessages(j, jobs.Length), Sha256Lanes.NoPrefix, digests);
     }
 
     public void Keccak256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests)
@@ -26,7 +27,7 @@ internal sealed unsafe class CpuHasher : IHasher
         ForEach(arena, jobs, digests, static (data, digest) => KeccakReference.Hash(data, digest));
     }
 
-    /// <summary>RFC 6962 root: leaf hashes on all cores, then <see cref="Merkle.RootFromLeafHashes"/>.</summary>
+    /// <summary>RFC 6962 root: leaf hashes many at a time on all cores, then <see cref="Merkle.RootFromLeafHashes"/>.</summary>
     public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
         HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
@@ -35,7 +36,8 @@ internal sealed unsafe class CpuHasher : IHasher
         byte[] level = ArrayPool<byte>.Shared.Rent(32 * Math.Max(1, leaves.Length));
         try
         {
-            ForEach(arena, leaves, level.AsSpan(0, 32 * leaves.Length), static (data, digest) => Merkle.LeafHash(data, digest));
+            fixed (HashJob* j = leaves)
+                Sha256Lanes.Hash(arena, new JobMessages(j, leaves.Length), 0, level.AsSpan(0, 32 * leaves.Length));
             Merkle.RootFromLeafHashes(level, leaves.Length, root);
         }
         finally
@@ -70,4 +72,12 @@ internal sealed unsafe class CpuHasher : IHasher
             });
         }
     }
+}
+
+/// <summary>Hash jobs as the messages of <see cref="Sha256Lanes"/>.</summary>
+internal readonly unsafe struct JobMessages(HashJob* jobs, int count) : IMessageSet
+{
+    public int Count => count;
+    public int Offset(int i) => jobs[i].Offset;
+    public int Length(int i) => jobs[i].Length;
 }
