@@ -128,7 +128,7 @@ internal sealed class StateRootCache
             var src = _levels[k];
             var dst = Level(k + 1, next);
             Merkle.HashPairs(src, len / 2, dst, parallel: next >= 4096);
-            if ((len & 1) == 1) Node(src, len, dst, next - 1);
+            if ((len & 1) == 1) CarryUp(src, dst, next - 1);
             _levelLengths.Add(next);
             k++;
         }
@@ -181,7 +181,7 @@ internal sealed class StateRootCache
         int pairs = idx.Length;
         if (pairs > 0 && 2 * idx[^1] + 1 >= len)
         {
-            Node(src, len, dst, idx[^1]);
+            CarryUp(src, dst, idx[^1]);
             pairs--;
         }
         if (pairs == 0) return;
@@ -252,15 +252,9 @@ internal sealed class StateRootCache
         return flips;
     }
 
-    /// <summary>Node i of the next level: the hash of children 2i and 2i+1, or child 2i carried up.</summary>
-    private static void Node(byte[] src, int len, byte[] dst, int i)
-    {
-        var d = dst.AsSpan(i * Merkle.HashSize, Merkle.HashSize);
-        if (2 * i + 1 < len)
-            Merkle.NodeHash(src.AsSpan(2 * i * Merkle.HashSize, Merkle.HashSize), src.AsSpan((2 * i + 1) * Merkle.HashSize, Merkle.HashSize), d);
-        else
-            src.AsSpan(2 * i * Merkle.HashSize, Merkle.HashSize).CopyTo(d);
-    }
+    /// <summary>Node i of the next level when it has one child, 2i (the last of an odd level): that child, carried up.</summary>
+    private static void CarryUp(byte[] src, byte[] dst, int i) =>
+        src.AsSpan(2 * i * Merkle.HashSize, Merkle.HashSize).CopyTo(dst.AsSpan(i * Merkle.HashSize, Merkle.HashSize));
 
     private byte[] Level(int k, int nodes)
     {
