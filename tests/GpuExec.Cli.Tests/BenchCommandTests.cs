@@ -84,6 +84,16 @@ public class BenchCommandTests
         double serial = root.GetProperty("serial_tps").GetDouble(), streamed = root.GetProperty("streamed_tps").GetDouble();
         Assert.True(serial > 0 && streamed > 0);
         Assert.Equal(streamed / serial, root.GetProperty("streamed_speedup").GetDouble(), 3);
+        // Cores busy is the process's CPU time over wall time times cores: positive, and within what
+        // the cores can give (a little over 1 from timer granularity at most).
+        int cores = root.GetProperty("cores").GetInt32();
+        foreach (var mode in new[] { "serial", "streamed" })
+        {
+            double cpu = root.GetProperty(mode + "_cpu_ms").GetDouble(), busy = root.GetProperty(mode + "_cores_busy").GetDouble();
+            Assert.True(cpu > 0, mode);
+            Assert.InRange(busy, 0.01, 1.1);
+            Assert.Equal(cpu / (root.GetProperty(mode + "_ms").GetDouble() * cores), busy, 6);
+        }
         foreach (var mode in new[] { "serial_blocks", "streamed_blocks" })
         {
             var blocks = root.GetProperty(mode).EnumerateArray().ToList();
