@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using GpuExec.Commitments;
 using GpuExec.Kernels.Verify;
 
