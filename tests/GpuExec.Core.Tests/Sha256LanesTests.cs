@@ -36,15 +36,19 @@ public class Sha256LanesTests
         }
     }
 
-    /// <summary>Every length across the padding boundaries (55/56 and 119/120 bytes with the prefix), up to four blocks, mixed in one group.</summary>
+    /// <summary>
+    /// Every length across every padding boundary (55/56, 119/120 ... bytes with the prefix) to ten
+    /// blocks, mixed in groups: through the lanes up to <see cref="Sha256Lanes.MaxLaneBlocks"/> blocks
+    /// and by the platform beyond, in one batch.
+    /// </summary>
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Every_length_to_four_blocks_equals_SHA256_HashData(int lanes)
+    public void Every_length_to_ten_blocks_equals_SHA256_HashData(int lanes)
     {
         var data = new byte[4096];
         new Random(lanes).NextBytes(data);
-        var lengths = Enumerable.Range(0, 260).ToArray();
-        var offsets = lengths.Select(l => (l * 7) % (data.Length - 300)).ToArray();
+        var lengths = Enumerable.Range(0, 640).ToArray();
+        var offsets = lengths.Select(l => (l * 7) % (data.Length - 700)).ToArray();
         foreach (int prefix in new[] { Sha256Lanes.NoPrefix, 0, 1, 0xff })
             AssertEach(data, offsets, lengths, prefix, Lanes(data, offsets, lengths, prefix, lanes));
     }

@@ -92,6 +92,13 @@ internal static unsafe class Sha256Lanes
         }
     }
 
+    /// <summary>
+    /// Longest message that goes into a lane: 8 blocks with its padding. Longer ones are hashed by the
+    /// platform, whose call overhead is small beside their compression, so that a group's schedule
+    /// always fits on the stack and a long message never holds 15 short ones for its blocks.
+    /// </summary>
+    internal const int MaxLaneBlocks = 8;
+
     private static void Range<T>(byte* data, T messages, int prefix, byte* digests, int from, int to, int lanes)
         where T : struct, IMessageSet
     {
@@ -104,49 +111,38 @@ internal static unsafe class Sha256Lanes
         int pre = prefix < 0 ? 0 : 1;
         int* blocks = stackalloc int[16];
         byte** src = stackalloc byte*[16];
+        byte** dst = stackalloc byte*[16];
         int* lens = stackalloc int[16];
         byte* tail = stackalloc byte[128];
-        uint[]? rented = null;
-        Span<uint> small = stackalloc uint[16 * 16 * 8];
-        for (int g = from; g < to; g += lanes)
+        // The message words of a group, transposed: word t of block b of lane j at (16 b + t) lanes + j.
+        uint* w = stackalloc uint[16 * MaxLaneBlocks * 16];
+        int next = from;
+        while (next < to)
         {
-            int count = Math.Min(lanes, to - g), max = 0;
-            for (int j = 0; j < lanes; j++)
+            int count = 0, max = 0;
+            for (; next < to && count < lanes; next++)
             {
-                if (j < count)
+                int len = messages.Length(next);
+                int b = (pre + len + 8) / 64 + 1;
+                if (b > MaxLaneBlocks)
                 {
-                    src[j] = data + messages.Offset(g + j);
-                    lens[j] = messages.Length(g + j);
-                    blocks[j] = (pre + lens[j] + 8) / 64 + 1;
+                    One(data + messages.Offset(next), len, prefix, digests + 32 * next);
+                    continue;
                 }
-                else
-                {
-                    blocks[j] = 0;
-                }
-                max = Math.Max(max, blocks[j]);
+                src[count] = data + messages.Offset(next);
+                dst[count] = digests + 32 * next;
+                lens[count] = len;
+                blocks[count] = b;
+                max = Math.Max(max, b);
+                count++;
             }
-            // The message words of the group, transposed: word t of block b of lane j at (16 b + t) lanes + j.
-            int words = 16 * max * lanes;
-            Span<uint> schedule = words <= small.Length ? small : Rent(ref rented, words);
-            fixed (uint* w = schedule)
-            {
-                for (int j = 0; j < count; j++)
-                    Transpose(src[j], lens[j], prefix, blocks[j], tail, w + j, lanes);
-                if (lanes == 16) Compress<V16>(w, blocks, max, digests + 32 * g, count);
-                else Compress<V8>(w, blocks, max, digests + 32 * g, count);
-            }
+            if (count == 0) break;
+            for (int j = count; j < lanes; j++) blocks[j] = 0;
+            for (int j = 0; j < count; j++)
+                Transpose(src[j], lens[j], prefix, blocks[j], tail, w + j, lanes);
+            if (lanes == 16) Compress<V16>(w, blocks, max, dst, count);
+            else Compress<V8>(w, blocks, max, dst, count);
         }
-        if (rented is not null) ArrayPool<uint>.Shared.Return(rented);
-    }
-
-    private static Span<uint> Rent(ref uint[]? rented, int words)
-    {
-        if (rented is null || rented.Length < words)
-        {
-            if (rented is not null) ArrayPool<uint>.Shared.Return(rented);
-            rented = ArrayPool<uint>.Shared.Rent(words);
-        }
-        return rented;
     }
 
     /// <summary>
@@ -197,7 +193,7 @@ internal static unsafe class Sha256Lanes
             w[t * lanes] = BinaryPrimitives.ReverseEndianness(Unsafe.ReadUnaligned<uint>(s + t));
     }
 
-    private static void Compress<TV>(uint* w, int* blocks, int max, byte* digests, int count)
+    private static void Compress<TV>(uint* w, int* blocks, int max, byte** digests, int count)
         where TV : unmanaged, ISha256Vector<TV>
     {
         int lanes = TV.Lanes;
@@ -239,7 +235,7 @@ internal static unsafe class Sha256Lanes
         TV.Store(st + 4 * lanes, e); TV.Store(st + 5 * lanes, f); TV.Store(st + 6 * lanes, g); TV.Store(st + 7 * lanes, h);
         for (int j = 0; j < count; j++)
         {
-            uint* dst = (uint*)(digests + 32 * j);
+            uint* dst = (uint*)digests[j];
             for (int i = 0; i < 8; i++)
                 dst[i] = BinaryPrimitives.ReverseEndianness(st[i * lanes + j]);
         }
