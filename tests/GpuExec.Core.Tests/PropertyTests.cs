@@ -167,17 +167,15 @@ public class IncrementalStateRootTests
         var leaves = new List<byte[]>();
         foreach (var a in state.Accounts.Where(a => !a.IsEmpty).OrderBy(a => a.Address))
         {
-            var h = new byte[32];
-            LeafEncoding.AccountLeafHash(a, h);
-            leaves.Add(h);
+            var leaf = new byte[LeafEncoding.AccountLeafSize(a)];
+            LeafEncoding.WriteAccountLeaf(a, leaf);
+            leaves.Add(System.Security.Cryptography.SHA256.HashData([0, .. leaf]));
         }
-        var leaf = new byte[LeafEncoding.PoolLeafSize];
+        var poolLeaf = new byte[LeafEncoding.PoolLeafSize];
         foreach (var p in state.Pools.OrderBy(p => p.Id))
         {
-            LeafEncoding.WritePoolLeaf(p, leaf);
-            var h = new byte[32];
-            Merkle.LeafHash(leaf, h);
-            leaves.Add(h);
+            LeafEncoding.WritePoolLeaf(p, poolLeaf);
+            leaves.Add(System.Security.Cryptography.SHA256.HashData([0, .. poolLeaf]));
         }
         return new Hash32(ReferenceTree(leaves, 0, leaves.Count));
     }

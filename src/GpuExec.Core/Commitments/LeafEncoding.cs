@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using GpuExec.Model;
 using GpuExec.State;
 
@@ -66,16 +65,5 @@ internal static class LeafEncoding
         dest[0] = 1;
         a.Address.WriteTo(dest[1..]);
         return 1 + Address.Size + WriteAccountBody(a, dest[(1 + Address.Size)..]);
-    }
-
-    /// <summary>The RFC 6962 leaf hash <c>H(0x00 || 0x01 || address || body)</c> of an account.</summary>
-    public static void AccountLeafHash(Account a, Span<byte> hash)
-    {
-        ArgumentNullException.ThrowIfNull(a);
-        int size = 1 + AccountLeafSize(a);
-        Span<byte> buf = size <= 1024 ? stackalloc byte[size] : new byte[size];
-        buf[0] = 0; // RFC 6962 leaf prefix
-        WriteAccountLeaf(a, buf[1..]);
-        SHA256.HashData(buf, hash);
     }
 }

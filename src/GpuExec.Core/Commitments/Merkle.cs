@@ -15,16 +15,7 @@ public static class Merkle
     public const int HashSize = 32;
 
     /// <summary><c>H(0x00 || data)</c> into <paramref name="dest"/>.</summary>
-    public static void LeafHash(ReadOnlySpan<byte> data, Span<byte> dest)
-    {
-        int n = data.Length + 1;
-        byte[]? rented = null;
-        Span<byte> buf = n <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(n));
-        buf[0] = 0;
-        data.CopyTo(buf[1..]);
-        SHA256.HashData(buf[..n], dest);
-        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-    }
+    public static void LeafHash(ReadOnlySpan<byte> data, Span<byte> dest) => Sha256Lanes.HashOne(data, 0, dest);
 
     /// <summary><c>H(0x01 || left || right)</c> into <paramref name="dest"/> (which may alias either input).</summary>
     public static void NodeHash(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> dest)
@@ -82,14 +73,21 @@ public static class Merkle
         int n = offsets.Length;
         if (lengths.Length != n)
             throw new ArgumentException($"{n} record offsets but {lengths.Length} lengths", nameof(lengths));
-        var leaves = ArrayPool<byte>.Shared.Rent(checked(Math.Max(1, n) * HashSize));
+        fixed (int* o = offsets)
+        fixed (ushort* l = lengths)
+            RootOf(data, new RecordMessages(o, l, n), root);
+    }
+
+    /// <summary>MTH over <paramref name="leaves"/>: their leaf hashes many at a time (on all cores when many), then <see cref="RootFromLeafHashes"/>.</summary>
+    internal static void RootOf<T>(ReadOnlySpan<byte> data, T leaves, Span<byte> root) where T : struct, IMessageSet
+    {
+        int n = leaves.Count;
+        var level = ArrayPool<byte>.Shared.Rent(checked(Math.Max(1, n) * HashSize));
         try
         {
-            fixed (int* o = offsets)
-            fixed (ushort* l = lengths)
-                Sha256Lanes.Hash(data, new RecordMessages(o, l, n), 0, leaves.AsSpan(0, n * HashSize));
-            RootFromLeafHashes(leaves, n, root);
+            Sha256Lanes.Hash(data, leaves, 0, level.AsSpan(0, n * HashSize));
+            RootFromLeafHashes(level, n, root);
         }
-        finally { ArrayPool<byte>.Shared.Return(leaves); }
+        finally { ArrayPool<byte>.Shared.Return(level); }
     }
 }

@@ -241,22 +241,27 @@ internal static unsafe class Sha256Lanes
         }
     }
 
-    /// <summary>The one-lane path: the prefixed message assembled on the stack (or rented when long) and hashed by the platform.</summary>
-    private static void One(byte* msg, int len, int prefix, byte* digest)
+    private static void One(byte* msg, int len, int prefix, byte* digest) =>
+        HashOne(new ReadOnlySpan<byte>(msg, len), prefix, new Span<byte>(digest, 32));
+
+    /// <summary>
+    /// SHA-256(<paramref name="prefix"/> || <paramref name="message"/>) of one message by the platform,
+    /// the prefixed message assembled on the stack (rented when long); what the one-lane path and long
+    /// messages use.
+    /// </summary>
+    public static void HashOne(ReadOnlySpan<byte> message, int prefix, Span<byte> digest)
     {
-        var source = new ReadOnlySpan<byte>(msg, len);
-        var dest = new Span<byte>(digest, 32);
         if (prefix < 0)
         {
-            SHA256.HashData(source, dest);
+            SHA256.HashData(message, digest);
             return;
         }
-        int total = len + 1;
+        int total = message.Length + 1;
         byte[]? rented = null;
         Span<byte> buf = total <= 512 ? stackalloc byte[512] : (rented = ArrayPool<byte>.Shared.Rent(total));
         buf[0] = (byte)prefix;
-        source.CopyTo(buf[1..]);
-        SHA256.HashData(buf[..total], dest);
+        message.CopyTo(buf[1..]);
+        SHA256.HashData(buf[..total], digest);
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 }

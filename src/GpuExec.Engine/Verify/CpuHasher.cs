@@ -1,4 +1,3 @@
-using System.Buffers;
 using GpuExec.Commitments;
 using GpuExec.Kernels.Verify;
 
@@ -26,23 +25,14 @@ internal sealed unsafe class CpuHasher : IHasher
         ForEach(arena, jobs, digests, static (data, digest) => KeccakReference.Hash(data, digest));
     }
 
-    /// <summary>RFC 6962 root: leaf hashes many at a time on all cores, then <see cref="Merkle.RootFromLeafHashes"/>.</summary>
+    /// <summary>RFC 6962 root of the jobs as leaves (<see cref="Merkle.RootOf{T}"/>).</summary>
     public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
         HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
         if (root.Length < 32)
             throw new ArgumentException("a root is 32 bytes", nameof(root));
-        byte[] level = ArrayPool<byte>.Shared.Rent(32 * Math.Max(1, leaves.Length));
-        try
-        {
-            fixed (HashJob* j = leaves)
-                Sha256Lanes.Hash(arena, new JobMessages(j, leaves.Length), 0, level.AsSpan(0, 32 * leaves.Length));
-            Merkle.RootFromLeafHashes(level, leaves.Length, root);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(level);
-        }
+        fixed (HashJob* j = leaves)
+            Merkle.RootOf(arena, new JobMessages(j, leaves.Length), root);
     }
 
     private delegate void HashOne(ReadOnlySpan<byte> data, Span<byte> digest);
