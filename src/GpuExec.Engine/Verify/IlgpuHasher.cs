@@ -81,14 +81,8 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
 
     public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
-        HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
-        if (root.Length < 32)
-            throw new ArgumentException("a root is 32 bytes", nameof(root));
-        if (leaves.Length == 0)
-        {
-            System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
+        if (EmptyOrChecked(arena.Length, leaves, root))
             return;
-        }
         var (a, j) = Upload(arena, leaves);
         Root(a, j, leaves.Length, root);
     }
@@ -96,15 +90,21 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     /// <summary>The Merkle root of leaves in an arena already on the device.</summary>
     internal void MerkleRoot(DeviceArena arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
-        HashJobs.Check(leaves, arena.Length, int.MaxValue, 0);
+        if (EmptyOrChecked(arena.Length, leaves, root))
+            return;
+        Root(arena.View, UploadJobs(leaves), leaves.Length, root);
+    }
+
+    /// <summary>Checks a root's arguments; with no leaves writes the empty tree's root and returns true (nothing to launch).</summary>
+    private static bool EmptyOrChecked(int arenaLength, ReadOnlySpan<HashJob> leaves, Span<byte> root)
+    {
+        HashJobs.Check(leaves, arenaLength, int.MaxValue, 0);
         if (root.Length < 32)
             throw new ArgumentException("a root is 32 bytes", nameof(root));
-        if (leaves.Length == 0)
-        {
-            System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
-            return;
-        }
-        Root(arena.View, UploadJobs(leaves), leaves.Length, root);
+        if (leaves.Length > 0)
+            return false;
+        System.Security.Cryptography.SHA256.HashData(ReadOnlySpan<byte>.Empty, root);
+        return true;
     }
 
     private void Root(ArrayView<byte> a, ArrayView<HashJob> j, int n, Span<byte> root)
