@@ -116,6 +116,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     /// </summary>
     public SignatureCache SignatureCache => _verify.Cache;
 
+    /// <summary>Drops what the verifier remembers of public keys (benchmarks start each run cold).</summary>
+    internal void ForgetKeyTables() => _verify.ForgetKeyTables();
+
     /// <summary>
     /// Verifies transaction records as they arrive (a mempool), on this pipeline's verifier, and
     /// remembers each verdict by txid (SHA-256 of the whole record, signature included, so a hit is

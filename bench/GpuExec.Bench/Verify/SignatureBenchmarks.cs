@@ -12,11 +12,18 @@ namespace GpuExec.Bench.Verify;
 /// AVX-512F, 4 lanes: AVX2) and on all cores, and the ILGPU kernel on each GPU present. ILGPU's CPU accelerator is an
 /// emulator (tens of verifications per second) and is left out. On a shared machine compare Min
 /// (the least disturbed iteration) as well as Mean.
+/// The SIMD verifier runs three ways: <c>plain</c> without key tables, <c>new-keys</c> meeting every
+/// signer for the first time in the call (each key's table built, then used for each of its
+/// signatures), <c>known-keys</c> with every table already held.
 /// </summary>
 [MemoryDiagnoser, MinColumn, MedianColumn]
 public class SignatureBenchmarks
 {
     private const int Count = 16_384;
+
+    /// <summary>Signers of the 16,384 signatures: 1,024 (16 each; their tables, 3.75 MiB, stay in cache) or 16,384 (one each; 60 MiB of tables, read from memory).</summary>
+    [Params(1_024, 16_384)]
+    public int Signers { get; set; } = 1_024;
     private byte[] _arena = [];
     private SignatureJob[] _jobs = [];
     private bool[] _valid = [];
@@ -27,9 +34,12 @@ public class SignatureBenchmarks
     {
         yield return "libsodium-1-core";
         yield return "libsodium-all-cores";
-        if (SimdSignatureVerifier.IsSupported(8)) yield return "simd8-1-core";
-        if (SimdSignatureVerifier.IsSupported(4)) yield return "simd4-1-core";
-        yield return "simd-all-cores";
+        foreach (string keys in new[] { "plain", "new-keys", "known-keys" })
+        {
+            if (SimdSignatureVerifier.IsSupported(8)) yield return "simd8-1-core-" + keys;
+            if (SimdSignatureVerifier.IsSupported(4)) yield return "simd4-1-core-" + keys;
+            yield return "simd-all-cores-" + keys;
+        }
         foreach (var d in ComputeDevice.List())
             if (d.Kind is DeviceKind.Cuda or DeviceKind.OpenCl) yield return d.Kind.ToName();
     }
@@ -40,13 +50,13 @@ public class SignatureBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var signer = new Signer(1);
-        var to = new Signer(2).Address;
+        var signers = Enumerable.Range(0, Signers).Select(i => new Signer((ulong)i + 1)).ToArray();
+        var to = new Signer((ulong)Signers + 1).Address;
         var arena = new List<byte>();
         var jobs = new List<SignatureJob>();
         for (int i = 0; i < Count; i++)
         {
-            var rec = signer.Transfer(1, (ulong)i, 1, to, 0, (ulong)i);
+            var rec = signers[i % Signers].Transfer(1, (ulong)(i / Signers), 1, to, 0, (ulong)i);
             jobs.Add(SignatureJobs.Append(arena, rec.AsSpan(6, 32), rec.AsSpan(0, rec.Length - 64), rec.AsSpan(rec.Length - 64)));
         }
         _arena = arena.ToArray();
@@ -56,12 +66,23 @@ public class SignatureBenchmarks
         {
             "libsodium-1-core" => new CpuSignatureVerifier(1),
             "libsodium-all-cores" => new CpuSignatureVerifier(),
-            "simd8-1-core" => new SimdSignatureVerifier(1, 8),
-            "simd4-1-core" => new SimdSignatureVerifier(1, 4),
-            "simd-all-cores" => new SimdSignatureVerifier(),
+            _ when Verifier.StartsWith("simd", StringComparison.Ordinal) => Simd(Verifier),
             _ => new IlgpuSignatureVerifier((_device = ComputeDevice.Open(DeviceKindNames.Parse(Verifier))).RequireAccelerator()),
         };
     }
+
+    private SimdSignatureVerifier Simd(string name)
+    {
+        int threads = name.Contains("-1-core", StringComparison.Ordinal) ? 1 : -1;
+        int lanes = name.StartsWith("simd8", StringComparison.Ordinal) ? 8 : name.StartsWith("simd4", StringComparison.Ordinal) ? 4 : 0;
+        var v = new SimdSignatureVerifier(threads, lanes, name.EndsWith("-plain", StringComparison.Ordinal) ? 0 : SimdSignatureVerifier.DefaultKeyTables);
+        _forget = name.EndsWith("-new-keys", StringComparison.Ordinal);
+        if (name.EndsWith("-known-keys", StringComparison.Ordinal))
+            v.Verify(_arena, _jobs, _valid);
+        return v;
+    }
+
+    private bool _forget;
 
     [GlobalCleanup]
     public void Cleanup()
@@ -73,6 +94,8 @@ public class SignatureBenchmarks
     [Benchmark(OperationsPerInvoke = Count)]
     public bool Verify()
     {
+        if (_forget)
+            ((SimdSignatureVerifier)_verifier).ForgetKeyTables();
         _verifier.Verify(_arena, _jobs, _valid);
         return _valid[^1];
     }

@@ -24,8 +24,11 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 (default) for all cores, 1 for the calling thread only.</param>
     /// <param name="lanes">Signatures per batch: 0 (default) for the widest supported, 8 (AVX-512F), 4 (AVX2) or 1 (libsodium alone).</param>
-    public SimdSignatureVerifier(int maxDegreeOfParallelism = -1, int lanes = 0)
+    /// <param name="keyTables">Public keys whose tables are kept (<see cref="KeyTableCache"/>, 3,840 bytes each); 0 verifies every signature the plain way.</param>
+    public SimdSignatureVerifier(int maxDegreeOfParallelism = -1, int lanes = 0, int keyTables = DefaultKeyTables)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(keyTables);
+        _keyTables = keyTables;
         if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism));
         if (lanes == 0)
@@ -38,7 +41,36 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
         _options = new ParallelOptions { MaxDegreeOfParallelism = maxDegreeOfParallelism };
     }
 
+    /// <summary>Keys whose tables a verifier keeps by default: 32,768 (120 MiB at most, allocated as keys arrive).</summary>
+    public const int DefaultKeyTables = 1 << 15;
+
+    private readonly int _keyTables;
+    private KeyTableCache? _keys;
+
     public int MaxDegreeOfParallelism => _options.MaxDegreeOfParallelism;
+
+    /// <summary>Keys whose tables are held now.</summary>
+    public int KeyTablesHeld => Volatile.Read(ref _keys)?.Count ?? 0;
+
+    /// <summary>Drops every key table: the next signatures verify as a fresh verifier's would (benchmarks start cold).</summary>
+    public void ForgetKeyTables() => Volatile.Write(ref _keys, null);
+
+    /// <summary>
+    /// The key tables for this call: a new cache once the current one is full, so that keys keep
+    /// arriving (the hot ones are built again at their next signature). A call keeps the cache it
+    /// started with.
+    /// </summary>
+    private KeyTableCache? CurrentKeys()
+    {
+        if (_keyTables == 0 || Lanes == 1)
+            return null;
+        var k = Volatile.Read(ref _keys);
+        if (k is not null && !k.IsFull)
+            return k;
+        var fresh = new KeyTableCache(_keyTables);
+        var seen = Interlocked.CompareExchange(ref _keys, fresh, k);
+        return seen == k ? fresh : seen;
+    }
 
     /// <summary>Signatures per batch (1: libsodium alone).</summary>
     public int Lanes { get; }
@@ -65,7 +97,7 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
         fixed (SignatureJob* j = jobs)
         fixed (bool* v = valid)
         {
-            var state = new State((nint)a, arena.Length, (nint)j, jobs.Length, (nint)v, Lanes);
+            var state = new State((nint)a, arena.Length, (nint)j, jobs.Length, (nint)v, Lanes, CurrentKeys());
             if (_options.MaxDegreeOfParallelism == 1 || jobs.Length <= Chunk)
             {
                 state.Run(0, jobs.Length);
@@ -84,6 +116,13 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
         public readonly byte* Batch256 = (byte*)NativeMemory.AlignedAlloc((nuint)(2 * sizeof(Lanes256.Batch)), 64);
         public readonly int* Blocks = (int*)NativeMemory.AlignedAlloc(8 * sizeof(int), 64);
         public readonly byte* Digests = (byte*)NativeMemory.AlignedAlloc(8 * 64, 64);
+        public readonly byte* KeyBuild = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(sizeof(Lanes512.KeyBuild), sizeof(Lanes256.KeyBuild)), 64);
+        private byte* _keyScratch512, _keyScratch256;
+
+        /// <summary>Scratch of a key-table build (80 KB with 8 lanes), allocated when a width first builds.</summary>
+        public byte* KeyScratch512 => _keyScratch512 != null ? _keyScratch512 : _keyScratch512 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes512.KeyScratch), 64);
+
+        public byte* KeyScratch256 => _keyScratch256 != null ? _keyScratch256 : _keyScratch256 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes256.KeyScratch), 64);
         public int Stride = 512;
         public byte* Messages = (byte*)NativeMemory.AlignedAlloc(8 * 512, 64);
 
@@ -107,6 +146,9 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             NativeMemory.AlignedFree(Batch256);
             NativeMemory.AlignedFree(Blocks);
             NativeMemory.AlignedFree(Digests);
+            NativeMemory.AlignedFree(KeyBuild);
+            NativeMemory.AlignedFree(_keyScratch512);
+            NativeMemory.AlignedFree(_keyScratch256);
             NativeMemory.AlignedFree(Messages);
         }
     }
@@ -114,26 +156,41 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
     [ThreadStatic]
     private static Workspace? t_workspace;
 
-    private sealed class State(nint arena, int arenaLength, nint jobs, int count, nint valid, int lanes)
+    private sealed class State(nint arena, int arenaLength, nint jobs, int count, nint valid, int lanes, KeyTableCache? keys)
     {
         public void RunChunk(int c) => Run(c * Chunk, Math.Min(count, (c + 1) * Chunk));
 
         public void Run(int from, int to)
         {
-            var a = new ReadOnlySpan<byte>((byte*)arena, arenaLength);
-            var js = new ReadOnlySpan<SignatureJob>((SignatureJob*)jobs, count);
-            var v = new Span<bool>((bool*)valid, count);
             if (lanes == 1)
             {
+                var a = new ReadOnlySpan<byte>((byte*)arena, arenaLength);
+                var js = new ReadOnlySpan<SignatureJob>((SignatureJob*)jobs, count);
+                var v = new Span<bool>((bool*)valid, count);
                 for (int i = from; i < to; i++)
                     v[i] = Libsodium(a, js[i]);
                 return;
             }
+            for (int part = from; part < to; part += Chunk)
+                RunPart(part, Math.Min(to, part + Chunk));
+        }
+
+        /// <summary>
+        /// At most <see cref="Chunk"/> jobs: the encoding checks, then the keys' tables (found, or
+        /// built here for the keys this part meets first), then keyed batches and plain batches.
+        /// </summary>
+        private void RunPart(int from, int to)
+        {
+            var a = new ReadOnlySpan<byte>((byte*)arena, arenaLength);
+            var js = new ReadOnlySpan<SignatureJob>((SignatureJob*)jobs, count);
+            var v = new Span<bool>((bool*)valid, count);
             var ws = t_workspace ??= new Workspace();
-            // Lanes of batch 0 then batch 1: batch 0, once computed, waits for batch 1 to share its inversion.
-            Span<int> laneJob = stackalloc int[16];
-            int cur = 0, n = 0;
-            bool waiting = false;
+            Span<int> plain = stackalloc int[Chunk];
+            Span<int> keyed = stackalloc int[Chunk];
+            Span<int> keyedSlot = stackalloc int[Chunk];
+            Span<int> own = stackalloc int[Chunk];
+            Span<int> ownJob = stackalloc int[Chunk];
+            int np = 0, nk = 0, no = 0;
             for (int i = from; i < to; i++)
             {
                 ref readonly var j = ref js[i];
@@ -147,11 +204,114 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                     v[i] = Libsodium(a, j);
                     continue;
                 }
-                Fill(ws, a, j, n);
-                laneJob[8 * cur + n++] = i;
-                if (n < lanes)
+                if (keys is null)
+                {
+                    plain[np++] = i;
                     continue;
-                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), cur);
+                }
+                switch (keys.Find(a.Slice(j.PublicKeyOffset, 32), out int slot))
+                {
+                    case KeyTableCache.Found.Ready:
+                        keyed[nk] = i;
+                        keyedSlot[nk++] = slot;
+                        break;
+                    case KeyTableCache.Found.NotAPoint:
+                        v[i] = false;
+                        break;
+                    case KeyTableCache.Found.Claimed:
+                        own[no] = slot;
+                        ownJob[no++] = i;
+                        keyed[nk] = i;
+                        keyedSlot[nk++] = slot;
+                        break;
+                    case KeyTableCache.Found.Building when own[..no].Contains(slot):
+                        keyed[nk] = i;
+                        keyedSlot[nk++] = slot;
+                        break;
+                    default:  // met for the first time, another thread is building it, or the cache is full
+                        plain[np++] = i;
+                        break;
+                }
+            }
+            if (no > 0)
+            {
+                BuildKeys(ws, a, js, own[..no], ownJob[..no]);
+                // A key built here may have turned out not to be a point.
+                int kept = 0;
+                for (int k = 0; k < nk; k++)
+                {
+                    if (keys!.IsReady(keyedSlot[k]))
+                    {
+                        keyed[kept] = keyed[k];
+                        keyedSlot[kept++] = keyedSlot[k];
+                    }
+                    else
+                    {
+                        v[keyed[k]] = false;
+                    }
+                }
+                nk = kept;
+            }
+            RunBatches(ws, a, js, v, keyed[..nk], keyedSlot[..nk], isKeyed: true);
+            RunBatches(ws, a, js, v, plain[..np], default, isKeyed: false);
+        }
+
+        /// <summary>Builds and publishes the tables of the slots this part claimed, a key per lane.</summary>
+        private void BuildKeys(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> slots, ReadOnlySpan<int> jobOf)
+        {
+            for (int g = 0; g < slots.Length; g += lanes)
+            {
+                int n = Math.Min(lanes, slots.Length - g);
+                for (int k = 0; k < lanes; k++)
+                {
+                    // Spare lanes repeat the group's first key into its own table.
+                    int x = g + (k < n ? k : 0);
+                    var pk = a.Slice(js[jobOf[x]].PublicKeyOffset, 32);
+                    int* dest = keys!.Table(slots[x]);
+                    if (lanes == 8)
+                        Lanes512.SetKey((Lanes512.KeyBuild*)ws.KeyBuild, k, pk, dest);
+                    else
+                        Lanes256.SetKey((Lanes256.KeyBuild*)ws.KeyBuild, k, pk, dest);
+                }
+                byte* ok;
+                if (lanes == 8)
+                {
+                    Lanes512.BuildKeys((Lanes512.KeyBuild*)ws.KeyBuild, (Lanes512.KeyScratch*)ws.KeyScratch512);
+                    ok = ((Lanes512.KeyBuild*)ws.KeyBuild)->Ok;
+                }
+                else
+                {
+                    Lanes256.BuildKeys((Lanes256.KeyBuild*)ws.KeyBuild, (Lanes256.KeyScratch*)ws.KeyScratch256);
+                    ok = ((Lanes256.KeyBuild*)ws.KeyBuild)->Ok;
+                }
+                for (int k = 0; k < n; k++)
+                    keys!.Publish(slots[g + k], ok[k] != 0);
+            }
+        }
+
+        /// <summary>
+        /// The jobs of <paramref name="list"/> in batches of <c>lanes</c>, keyed (each job's key table
+        /// in <paramref name="slots"/>) or plain: batch 0, once computed, waits for batch 1 to share its
+        /// inversion.
+        /// </summary>
+        private void RunBatches(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, Span<bool> v,
+            ReadOnlySpan<int> list, ReadOnlySpan<int> slots, bool isKeyed)
+        {
+            if (list.IsEmpty)
+                return;
+            Span<int> laneJob = stackalloc int[16];
+            Span<int> laneSlot = stackalloc int[16];
+            int cur = 0, n = 0;
+            bool waiting = false;
+            for (int x = 0; x < list.Length; x++)
+            {
+                Fill(ws, a, js[list[x]], n);
+                laneJob[8 * cur + n] = list[x];
+                if (isKeyed)
+                    laneSlot[8 * cur + n] = slots[x];
+                if (++n < lanes)
+                    continue;
+                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), laneSlot.Slice(8 * cur, lanes), isKeyed, cur);
                 if (cur == 0)
                 {
                     waiting = true;
@@ -165,15 +325,17 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 }
                 n = 0;
             }
-            // A batch costs about as much as two and a half libsodium calls per lane it has.
-            if (n > 0 && n * 5 >= lanes * 2)
+            // A plain batch costs about as much as two and a half libsodium calls per lane it has, a
+            // keyed one about half that.
+            if (n > 0 && n * 5 >= lanes * (isKeyed ? 1 : 2))
             {
                 for (int k = n; k < lanes; k++)
                 {
                     Fill(ws, a, js[laneJob[8 * cur]], k);
                     laneJob[8 * cur + k] = laneJob[8 * cur];
+                    laneSlot[8 * cur + k] = laneSlot[8 * cur];
                 }
-                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), cur);
+                Compute(ws, a, js, laneJob.Slice(8 * cur, lanes), laneSlot.Slice(8 * cur, lanes), isKeyed, cur);
                 if (cur == 1)
                 {
                     CompletePair(ws, laneJob, lanes, n, v);
@@ -223,7 +385,8 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             lanes == 8 ? ws.Batch512 + which * sizeof(Lanes512.Batch) : ws.Batch256 + which * sizeof(Lanes256.Batch);
 
         /// <summary>Hashes the lanes' messages and fills and computes batch <paramref name="which"/>, all but its final inversion.</summary>
-        private void Compute(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> laneJob, int which)
+        private void Compute(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, ReadOnlySpan<int> laneJob,
+            ReadOnlySpan<int> laneSlot, bool isKeyed, int which)
         {
             if (lanes == 8)
                 Lanes512.Sha512(ws.Messages, ws.Stride, ws.Blocks, ws.Digests);
@@ -235,17 +398,37 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             {
                 ref readonly var j = ref js[laneJob[k]];
                 var sig = a.Slice(j.SignatureOffset, 64);
-                var pk = a.Slice(j.PublicKeyOffset, 32);
                 Ed25519Scalar.ReduceDigest(new ReadOnlySpan<byte>(ws.Digests + 64 * k, 64), h);
+                if (isKeyed)
+                {
+                    int* table = keys!.Table(laneSlot[k]);
+                    if (lanes == 8)
+                        Lanes512.SetLaneKeyed((Lanes512.Batch*)b, k, table, sig, h);
+                    else
+                        Lanes256.SetLaneKeyed((Lanes256.Batch*)b, k, table, sig, h);
+                    continue;
+                }
+                var pk = a.Slice(j.PublicKeyOffset, 32);
                 if (lanes == 8)
                     Lanes512.SetLane((Lanes512.Batch*)b, k, pk, sig, h);
                 else
                     Lanes256.SetLane((Lanes256.Batch*)b, k, pk, sig, h);
             }
             if (lanes == 8)
-                Lanes512.Compute((Lanes512.Batch*)b);
+            {
+                if (isKeyed)
+                    Lanes512.ComputeKeyed((Lanes512.Batch*)b);
+                else
+                    Lanes512.Compute((Lanes512.Batch*)b);
+            }
+            else if (isKeyed)
+            {
+                Lanes256.ComputeKeyed((Lanes256.Batch*)b);
+            }
             else
+            {
                 Lanes256.Compute((Lanes256.Batch*)b);
+            }
         }
 
         /// <summary>Finishes batches 0 and 1 together; verdicts for all lanes of batch 0 and the first <paramref name="n1"/> of batch 1.</summary>

@@ -62,6 +62,13 @@ internal sealed class VerifyStage : IDisposable
     /// <summary>The verdicts remembered for transactions seen before their block (see <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>).</summary>
     public SignatureCache Cache => _cached.Cache;
 
+    /// <summary>Drops the SIMD verifier's key tables, if it has any: the next block verifies as on a fresh node.</summary>
+    public void ForgetKeyTables()
+    {
+        if (_verifier is SimdSignatureVerifier simd)
+            simd.ForgetKeyTables();
+    }
+
     /// <summary>Verifies records ahead of their block (a mempool) and remembers the verdicts by txid.</summary>
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId) => _cached.PreVerify(records, chainId);
 

@@ -16,27 +16,40 @@ namespace GpuExec.Engine.Tests.Verify;
 /// </summary>
 public class SimdVerifierTests
 {
-    public static TheoryData<int> Widths => [8, 4, 1];
+    /// <summary>Each width with the key tables (the default) and without (every signature the plain way).</summary>
+    public static TheoryData<int, int> Widths => new()
+    {
+        { 8, SimdSignatureVerifier.DefaultKeyTables }, { 8, 0 },
+        { 4, SimdSignatureVerifier.DefaultKeyTables }, { 4, 0 },
+        { 1, 0 },
+    };
 
-    private static SimdSignatureVerifier Make(int lanes, int dop = 1)
+    private static SimdSignatureVerifier Make(int lanes, int dop = 1, int keyTables = SimdSignatureVerifier.DefaultKeyTables)
     {
         if (!SimdSignatureVerifier.IsSupported(lanes))
             Assert.Skip($"{lanes} lanes are not supported here");
-        return new SimdSignatureVerifier(dop, lanes);
+        return new SimdSignatureVerifier(dop, lanes, keyTables);
     }
 
     private static bool[] Libsodium(IReadOnlyList<SigVector> cases) =>
         cases.Select(c => GpuExec.Crypto.Libsodium.Ed25519Verify(c.PublicKey, c.Message, c.Signature)).ToArray();
 
+    /// <summary>
+    /// Twice on the same verifier: with key tables, the first call meets each key once (plain
+    /// lanes) and the second verifies every key met before from its table.
+    /// </summary>
     private static void AssertAgree(ISignatureVerifier v, IReadOnlyList<SigVector> cases)
     {
-        var got = Vectors.Run(v, cases);
         var want = Libsodium(cases);
         var failures = new List<string>();
-        for (int i = 0; i < cases.Count; i++)
+        for (int call = 0; call < 2; call++)
         {
-            if (got[i] != want[i])
-                failures.Add($"{cases[i].Source}/{cases[i].Id} (position {i}): simd {got[i]}, libsodium {want[i]}");
+            var got = Vectors.Run(v, cases);
+            for (int i = 0; i < cases.Count; i++)
+            {
+                if (got[i] != want[i])
+                    failures.Add($"call {call + 1}: {cases[i].Source}/{cases[i].Id} (position {i}): simd {got[i]}, libsodium {want[i]}");
+            }
         }
         Assert.True(failures.Count == 0, $"{failures.Count} disagreements of {cases.Count}:\n" + string.Join("\n", failures.Take(20)));
     }
@@ -71,21 +84,27 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Shared_vectors_get_libsodiums_verdict(int lanes)
+    public void Shared_vectors_get_libsodiums_verdict(int lanes, int keyTables)
     {
         var cases = Vectors.LibsodiumVerdicts;
         Assert.True(cases.Count > 1000);
-        var got = Vectors.Run(Make(lanes, dop: -1), cases);
-        for (int i = 0; i < cases.Count; i++)
-            Assert.True(got[i] == cases[i].Valid, $"{cases[i].Source}/{cases[i].Id}");
-        AssertAgree(Make(lanes, dop: -1), cases);
+        var v = Make(lanes, dop: -1, keyTables);
+        for (int call = 0; call < 2; call++)
+        {
+            var got = Vectors.Run(v, cases);
+            for (int i = 0; i < cases.Count; i++)
+                Assert.True(got[i] == cases[i].Valid, $"call {call + 1}: {cases[i].Source}/{cases[i].Id}");
+        }
+        if (keyTables > 0 && lanes > 1)
+            Assert.InRange(v.KeyTablesHeld, 1, cases.Select(c => Convert.ToHexString(c.PublicKey)).Distinct().Count());
+        AssertAgree(Make(lanes, dop: -1, keyTables), cases);
     }
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Rfc8032_and_adversarial_cases_match_libsodium(int lanes)
+    public void Rfc8032_and_adversarial_cases_match_libsodium(int lanes, int keyTables)
     {
-        var v = Make(lanes);
+        var v = Make(lanes, keyTables: keyTables);
         AssertAgree(v, Rfc8032.Cases());
         var constructed = Adversarial.Constructed();
         Assert.Contains(constructed, c => c.Id.StartsWith("mixed-A-", StringComparison.Ordinal) && c.Valid);
@@ -95,11 +114,11 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Random_valid_signatures_verify(int lanes)
+    public void Random_valid_signatures_verify(int lanes, int keyTables)
     {
         var r = new Random(20_000 + lanes);
         var cases = Enumerable.Range(0, 20_000).Select(i => Valid(r, i, i % 300)).ToList();
-        var got = Vectors.Run(Make(lanes, dop: -1), cases);
+        var got = Vectors.Run(Make(lanes, dop: -1, keyTables), cases);
         Assert.All(got, Assert.True);
     }
 
@@ -119,7 +138,7 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Every_bit_flip_of_key_signature_and_message_matches_libsodium(int lanes)
+    public void Every_bit_flip_of_key_signature_and_message_matches_libsodium(int lanes, int keyTables)
     {
         var r = new Random(5);
         var baseCase = Valid(r, 0, 40);
@@ -143,17 +162,17 @@ public class SimdVerifierTests
             cases.Add(baseCase with { Id = $"M-bit{bit}", Message = msg });
         }
         cases.Add(baseCase);
-        AssertAgree(Make(lanes), cases);
+        AssertAgree(Make(lanes, keyTables: keyTables), cases);
     }
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void A_lanes_verdict_does_not_depend_on_its_neighbours(int lanes)
+    public void A_lanes_verdict_does_not_depend_on_its_neighbours(int lanes, int keyTables)
     {
         var r = new Random(9);
         var valids = Enumerable.Range(0, 16).Select(i => Valid(r, i, 10 + i)).ToList();
         var odd = Mixed();
-        var v = Make(lanes);
+        var v = Make(lanes, keyTables: keyTables);
         int w = Math.Max(lanes, 1);
         // Every odd case in every position of a batch of valid ones.
         for (int pos = 0; pos < w; pos++)
@@ -177,11 +196,11 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Ragged_batches_of_every_size_match_libsodium(int lanes)
+    public void Ragged_batches_of_every_size_match_libsodium(int lanes, int keyTables)
     {
         var r = new Random(17);
         var odd = Mixed();
-        var v = Make(lanes);
+        var v = Make(lanes, keyTables: keyTables);
         for (int n = 0; n <= 17; n++)
         {
             for (int round = 0; round < 3; round++)
@@ -196,7 +215,7 @@ public class SimdVerifierTests
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Long_messages_among_short_ones_match_libsodium(int lanes)
+    public void Long_messages_among_short_ones_match_libsodium(int lanes, int keyTables)
     {
         var r = new Random(23);
         var cases = new List<SigVector>();
@@ -208,14 +227,14 @@ public class SimdVerifierTests
             if (bad.Length > 0) bad[^1] ^= 1;
             cases.Add(c with { Id = c.Id + "-M", Message = bad });
         }
-        AssertAgree(Make(lanes), cases);
+        AssertAgree(Make(lanes, keyTables: keyTables), cases);
     }
 
     [Theory]
     [MemberData(nameof(Widths))]
-    public void Marked_invalid_jobs_are_false_and_ranges_are_checked(int lanes)
+    public void Marked_invalid_jobs_are_false_and_ranges_are_checked(int lanes, int keyTables)
     {
-        var v = Make(lanes);
+        var v = Make(lanes, keyTables: keyTables);
         var arena = new byte[100];
         var valid = new bool[1];
         v.Verify(arena, [new SignatureJob(0, 0, -1, -1)], valid);

@@ -74,6 +74,38 @@ internal static unsafe partial class Lanes512
         public Fe X, Y, Z; // R' = [h](-A) + [S]B, projective, between Compute and Finish
         public V Ok;       // all-ones where A decompressed
         public fixed byte Valid[8];
+        public fixed long Keys[8]; // a keyed batch: each lane's key table (KeyTableCache), as an int*
+    }
+
+    /// <summary>
+    /// Key tables for up to one key per lane, built by <see cref="BuildKeys"/>: the lanes' keys in,
+    /// and where each lane's table goes (<see cref="KeyTableCache.TableInts"/> ints).
+    /// </summary>
+    public struct KeyBuild
+    {
+        public Fe YA;
+        public V SignA;
+        public fixed long Dest[8];  // int*
+        public fixed byte Ok[8];    // 1 where the key decompressed (its table is written), else 0
+    }
+
+    /// <summary>Scratch of <see cref="BuildKeys"/>: every multiple, then their Z prefix products.</summary>
+    public struct KeyScratch
+    {
+        public KeyPoints Points;
+        public KeyProducts Products;
+    }
+
+    [InlineArray(KeyTableCache.Chunks * KeyTableCache.Multiples)]
+    public struct KeyPoints
+    {
+        private P3 _e;
+    }
+
+    [InlineArray(KeyTableCache.Chunks * KeyTableCache.Multiples)]
+    public struct KeyProducts
+    {
+        private Fe _e;
     }
 
     private static readonly Constants* C;
@@ -81,17 +113,29 @@ internal static unsafe partial class Lanes512
     /// <summary>Limbs per precomputed point: (y + x, y - x, 2dxy), ten each.</summary>
     private const int PrecompLimbs = 30;
 
+    /// <summary>Entries per chunk of <see cref="BaseTable"/>: 0..128.</summary>
+    private const int BaseEntries = 129;
+
     /// <summary>
-    /// kB for k = 0..128 (0: the identity), affine, as plain limbs (entry k at k * 30): the table of
-    /// S's signed radix-256 digits. A lane's entry is copied in by scalar loads, which costs less
-    /// than selecting one of 129 entries with vector blends.
+    /// k (2^(64 c) B) for k = 0..128 (0: the identity) and chunks c = 0..3, affine, as plain limbs
+    /// (entry k of chunk c at (c * 129 + k) * 30): the tables of S's signed radix-256 digits. The
+    /// plain verification reads chunk 0 only; a keyed one adds each digit at its place within a
+    /// 64-bit chunk. A lane's entry is copied in by scalar loads, which costs less than selecting
+    /// one of 129 entries with vector blends.
     /// </summary>
     private static readonly long* BaseTable;
+
+    /// <summary>The identity as a key-table entry (y + x = 1, y - x = 1, 2dxy = 0): digit 0 of a keyed lookup.</summary>
+    private static readonly int* KeyIdentity;
 
     static Lanes512()
     {
         C = (Constants*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)sizeof(Constants), 64);
-        BaseTable = (long*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(129 * PrecompLimbs * sizeof(long), 64);
+        BaseTable = (long*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(KeyTableCache.Chunks * BaseEntries * PrecompLimbs * sizeof(long), 64);
+        KeyIdentity = (int*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc(KeyTableCache.EntryInts * sizeof(int), 64);
+        new Span<int>(KeyIdentity, KeyTableCache.EntryInts).Clear();
+        KeyIdentity[0] = 1;
+        KeyIdentity[10] = 1;
         FillConstants(C, BaseTable);
     }
 
@@ -121,37 +165,55 @@ internal static unsafe partial class Lanes512
         c->D = Broadcast(d);
         c->D2 = Broadcast(2 * d % p);
         c->SqrtM1 = Broadcast(BigInteger.ModPow(2, (p - 1) / 4, p));
-        // 1B..128B, affine, computed with the lanes' own arithmetic from B's encoding (y = 4/5, x even).
+        // 1B..128B of B, 2^64 B, 2^128 B and 2^192 B, affine, computed with the lanes' own arithmetic
+        // from B's encoding (y = 4/5, x even).
         Unsafe.SkipInit(out P3 b);
         b.Y = Broadcast(4 * BigInteger.ModPow(5, p - 2, p) % p);
         if (!DecodeNegated(ref b, Vector512<long>.Zero))
             throw new InvalidOperationException("the base point failed to decode");
         Neg(out b.X, in b.X);
         Neg(out b.T, in b.T);
-        ToCached(out Cached bc, in b);
-        P3 acc = b;
-        new Span<long>(table, PrecompLimbs).Clear();
-        table[0] = 1;  // identity: y + x = 1, y - x = 1, 2dxy = 0
-        table[10] = 1;
-        for (int k = 1; k <= 128; k++)
+        for (int chunk = 0; chunk < KeyTableCache.Chunks; chunk++)
         {
-            if (k > 1)
+            if (chunk > 0)
             {
-                AddCached(out P1P1 t, in acc, in bc);
-                ToP3(out acc, in t);
+                for (int n = 0; n < 64; n++)
+                {
+                    Double(out P1P1 t2, in b);
+                    ToP3(out b, in t2);
+                }
             }
-            Invert(out Fe zi, in acc.Z);
-            Mul(out Fe x, in acc.X, in zi);
-            Mul(out Fe y, in acc.Y, in zi);
-            Precomp e;
-            Add(out e.YpX, in y, in x);
-            Sub(out e.YmX, in y, in x);
-            Mul(out Fe xy, in x, in y);
-            Mul(out e.XY2d, in xy, in c->D2);
-            long* lanes = (long*)&e;
-            for (int l = 0; l < PrecompLimbs; l++)
-                table[k * PrecompLimbs + l] = lanes[l * Width];
+            long* tab = table + chunk * BaseEntries * PrecompLimbs;
+            ToCached(out Cached bc, in b);
+            P3 acc = b;
+            new Span<long>(tab, PrecompLimbs).Clear();
+            tab[0] = 1;  // identity: y + x = 1, y - x = 1, 2dxy = 0
+            tab[10] = 1;
+            for (int k = 1; k < BaseEntries; k++)
+            {
+                if (k > 1)
+                {
+                    AddCached(out P1P1 t, in acc, in bc);
+                    ToP3(out acc, in t);
+                }
+                Invert(out Fe zi, in acc.Z);
+                ToPrecomp(out Precomp e, in acc, in zi);
+                long* lanes = (long*)&e;
+                for (int l = 0; l < PrecompLimbs; l++)
+                    tab[k * PrecompLimbs + l] = lanes[l * Width];
+            }
         }
+    }
+
+    /// <summary>p as (y + x, y - x, 2dxy), affine, given <paramref name="zi"/> = 1 / p.Z.</summary>
+    private static void ToPrecomp(out Precomp e, in P3 p, in Fe zi)
+    {
+        Mul(out Fe x, in p.X, in zi);
+        Mul(out Fe y, in p.Y, in zi);
+        Add(out e.YpX, in y, in x);
+        Sub(out e.YmX, in y, in x);
+        Mul(out Fe xy, in x, in y);
+        Mul(out e.XY2d, in xy, in C->D2);
     }
 
     // ---- field ----
@@ -416,8 +478,29 @@ internal static unsafe partial class Lanes512
         }
     }
 
-    /// <summary>r = |digit| B from <see cref="BaseTable"/>, lane by lane, negated where the digit is negative.</summary>
-    private static void LookupBase(out Precomp r, ref V abs, V neg)
+    /// <summary>r = |digit| 2^(64 chunk) B from <see cref="BaseTable"/>, lane by lane, negated where the digit is negative.</summary>
+    private static void LookupBase(out Precomp r, int chunk, ref V abs, V neg)
+    {
+        Unsafe.SkipInit(out r);
+        long* o = (long*)Unsafe.AsPointer(ref r);
+        long* a = (long*)Unsafe.AsPointer(ref abs);
+        long* table = BaseTable + chunk * BaseEntries * PrecompLimbs;
+        int w = Width;
+        for (int j = 0; j < w; j++)
+        {
+            long* src = table + a[j] * PrecompLimbs;
+            long* dst = o + j;
+            for (int l = 0; l < PrecompLimbs; l++)
+                dst[l * w] = src[l];
+        }
+        NegateWhere(ref r, neg);
+    }
+
+    /// <summary>
+    /// r = |digit| 2^(64 chunk) (-A) from each lane's own key table (<see cref="Batch.Keys"/>),
+    /// negated where the digit is negative.
+    /// </summary>
+    private static void LookupKey(out Precomp r, long* keys, int chunk, ref V abs, V neg)
     {
         Unsafe.SkipInit(out r);
         long* o = (long*)Unsafe.AsPointer(ref r);
@@ -425,12 +508,21 @@ internal static unsafe partial class Lanes512
         int w = Width;
         for (int j = 0; j < w; j++)
         {
-            long* src = BaseTable + a[j] * PrecompLimbs;
+            long d = a[j];
+            int* src = d == 0
+                ? KeyIdentity
+                : (int*)keys[j] + (chunk * KeyTableCache.Multiples + (int)d - 1) * KeyTableCache.EntryInts;
             long* dst = o + j;
             for (int l = 0; l < PrecompLimbs; l++)
                 dst[l * w] = src[l];
         }
-        V* ov = (V*)o;
+        NegateWhere(ref r, neg);
+    }
+
+    /// <summary>-q = (y - x, y + x, -2dxy) in the lanes where neg is set.</summary>
+    private static void NegateWhere(ref Precomp q, V neg)
+    {
+        V* ov = (V*)Unsafe.AsPointer(ref q);
         for (int l = 0; l < 10; l++)
         {
             V p = ov[l], m = ov[10 + l], d = ov[20 + l];
@@ -455,6 +547,162 @@ internal static unsafe partial class Lanes512
         Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
         Ed25519Scalar.FeFromBytes(sig[..32], (long*)&b->YR + j, w);
         ((long*)&b->SignR)[j] = sig[31] >> 7;
+    }
+
+    /// <summary>
+    /// Fills lane <paramref name="j"/> of a keyed batch: the key's table <paramref name="keyTable"/>
+    /// (from <see cref="BuildKeys"/>, so the key decompressed), signature <paramref name="sig"/>
+    /// (R not small order, S canonical), and h = SHA-512(R || A || M) mod L.
+    /// </summary>
+    public static void SetLaneKeyed(Batch* b, int j, int* keyTable, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> h)
+    {
+        int w = Width;
+        b->Keys[j] = (long)keyTable;
+        Ed25519Scalar.Radix16(h, (long*)Unsafe.AsPointer(ref b->HAbs) + j, (long*)Unsafe.AsPointer(ref b->HNeg) + j, w);
+        Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
+        Ed25519Scalar.FeFromBytes(sig[..32], (long*)&b->YR + j, w);
+        ((long*)&b->SignR)[j] = sig[31] >> 7;
+    }
+
+    /// <summary>
+    /// <see cref="Compute"/> for a keyed batch: the same R' = [h](-A) + [S]B, with h and S cut into
+    /// four 64-bit chunks. Chunk c's digits are added as multiples of 2^(64 c) (-A) (the lane's key
+    /// table) and 2^(64 c) B (<see cref="BaseTable"/>), so the four chunks share 60 doublings
+    /// instead of 252, and the key is not decompressed again.
+    /// </summary>
+    public static void ComputeKeyed(Batch* b)
+    {
+        long* keys = b->Keys;
+        const int chunks = KeyTableCache.Chunks;
+        P3 r;
+        r.X = default;
+        r.Y = C->One;
+        r.Z = C->One;
+        r.T = default;
+        P1P1 t;
+        for (int i = 15; i >= 0; i--)
+        {
+            if (i != 15)
+            {
+                Double(out t, in r);
+                ToP2(ref r, in t);
+                Double(out t, in r);
+                ToP2(ref r, in t);
+                Double(out t, in r);
+                ToP2(ref r, in t);
+                Double(out t, in r);
+                ToP3(out r, in t);
+            }
+            // h's digit i of each chunk, then (at even i) S's digit i / 2 of each chunk. The last
+            // addition before a doubling or the encoding needs no T.
+            bool withS = (i & 1) == 0;
+            for (int c = 0; c < chunks; c++)
+            {
+                LookupKey(out Precomp q, keys, c, ref b->HAbs[16 * c + i], b->HNeg[16 * c + i]);
+                AddPrecomp(out t, in r, in q);
+                if (!withS && c == chunks - 1)
+                    ToP2(ref r, in t);
+                else
+                    ToP3(out r, in t);
+            }
+            if (!withS)
+                continue;
+            for (int c = 0; c < chunks; c++)
+            {
+                LookupBase(out Precomp q, c, ref b->SAbs[8 * c + (i >> 1)], b->SNeg[8 * c + (i >> 1)]);
+                AddPrecomp(out t, in r, in q);
+                if (c == chunks - 1)
+                    ToP2(ref r, in t);
+                else
+                    ToP3(out r, in t);
+            }
+        }
+        b->X = r.X;
+        b->Y = r.Y;
+        b->Z = r.Z;
+        b->Ok = Vector512<long>.AllBitsSet;
+    }
+
+    /// <summary>Lane <paramref name="j"/> of a key build: key <paramref name="a"/> (canonical, not small order), its table at <paramref name="dest"/>.</summary>
+    public static void SetKey(KeyBuild* kb, int j, ReadOnlySpan<byte> a, int* dest)
+    {
+        Ed25519Scalar.FeFromBytes(a, (long*)&kb->YA + j, Width);
+        ((long*)&kb->SignA)[j] = a[31] >> 7;
+        kb->Dest[j] = (long)dest;
+    }
+
+    /// <summary>
+    /// Builds the key table of each lane's key (as <see cref="KeyBuild.Dest"/>): decompression of -A
+    /// as <see cref="Compute"/> does it, then k 2^(64 c) (-A) for k = 1..8 and c = 0..3, made affine
+    /// with one shared inversion, as (y + x, y - x, 2dxy) in 32-bit limbs (a carried limb and the
+    /// sum of two fit). Ok[j] = 0 where the key does not decompress; its table is not written.
+    /// </summary>
+    public static void BuildKeys(KeyBuild* kb, KeyScratch* s)
+    {
+        const int multiples = KeyTableCache.Multiples;
+        const int n = KeyTableCache.Chunks * multiples;
+        Unsafe.SkipInit(out P3 a);
+        a.Y = kb->YA;
+        DecodeNegated(ref a, kb->SignA, out V ok);
+        ref KeyPoints pts = ref s->Points;
+        P1P1 t;
+        for (int c = 0; c < KeyTableCache.Chunks; c++)
+        {
+            if (c > 0)
+            {
+                for (int d = 0; d < 63; d++)
+                {
+                    Double(out t, in a);
+                    ToP2(ref a, in t);
+                }
+                Double(out t, in a);
+                ToP3(out a, in t);
+            }
+            int at = c * multiples;
+            pts[at] = a;
+            ToCached(out Cached ac, in a);
+            Double(out t, in a);
+            ToP3(out pts[at + 1], in t);
+            for (int k = 2; k < multiples; k++)
+            {
+                AddCached(out t, in pts[at + k - 1], in ac);
+                ToP3(out pts[at + k], in t);
+            }
+        }
+        // Montgomery's trick: one inversion for all 32 Z. A lane whose key did not decompress may
+        // hold a Z of 0; that spoils only its own lane, whose table is not written.
+        ref KeyProducts pre = ref s->Products;
+        pre[0] = pts[0].Z;
+        for (int i = 1; i < n; i++)
+            Mul(out pre[i], in pre[i - 1], in pts[i].Z);
+        Invert(out Fe inv, in pre[n - 1]);
+        int w = Width;
+        long* okl = (long*)&ok;
+        for (int i = n - 1; i >= 0; i--)
+        {
+            Fe zi;
+            if (i > 0)
+            {
+                Mul(out zi, in inv, in pre[i - 1]);
+                Mul(out inv, in inv, in pts[i].Z);
+            }
+            else
+            {
+                zi = inv;
+            }
+            ToPrecomp(out Precomp e, in pts[i], in zi);
+            long* limbs = (long*)&e;
+            for (int j = 0; j < w; j++)
+            {
+                if (okl[j] == 0)
+                    continue;
+                int* dst = (int*)kb->Dest[j] + i * KeyTableCache.EntryInts;
+                for (int l = 0; l < PrecompLimbs; l++)
+                    dst[l] = (int)limbs[l * w + j];
+            }
+        }
+        for (int j = 0; j < w; j++)
+            kb->Ok[j] = okl[j] != 0 ? (byte)1 : (byte)0;
     }
 
     /// <summary>Verifies the batch's lanes: b->Valid[j] = 1 where lane j's signature holds, else 0.</summary>
@@ -541,7 +789,7 @@ internal static unsafe partial class Lanes512
                 continue;
             }
             ToP3(out r, in t);
-            LookupBase(out Precomp pc, ref b->SAbs[i >> 1], b->SNeg[i >> 1]);
+            LookupBase(out Precomp pc, 0, ref b->SAbs[i >> 1], b->SNeg[i >> 1]);
             AddPrecomp(out t, in r, in pc);
             ToP2(ref r, in t);
         }
