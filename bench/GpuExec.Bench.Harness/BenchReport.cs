@@ -14,7 +14,7 @@ internal static class BenchReport
 
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}, verifier {p.Verifier}");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("median ms").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
@@ -132,6 +132,7 @@ internal static class BenchReport
         w.WriteString("device", p.Device);
         w.WriteString("device_name", p.DeviceName);
         w.WriteString("verifier", p.Verifier);
+        w.WriteNumber("key_tables", p.KeyTables);
         w.WriteNumber("cores", p.Cores);
         w.WriteNumber("threads", p.Threads);
         w.WriteString("apply", p.ApplyMode);

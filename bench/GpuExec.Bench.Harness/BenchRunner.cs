@@ -16,6 +16,8 @@ internal sealed record BenchPoint
     public required string DeviceName { get; init; }
     /// <summary>The pipeline's signature verifier: simd or libsodium on the cpu device, kernel on ILGPU devices.</summary>
     public string Verifier { get; init; } = "kernel";
+    /// <summary>Keys whose tables the SIMD verifier keeps at most (0: none).</summary>
+    public int KeyTables { get; init; }
     public required int Cores { get; init; }
     public required int Threads { get; init; }
     /// <summary>How the pipeline applied the block: Parallel or InOrder.</summary>
@@ -120,6 +122,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
             Device = pipeline.DeviceKind.ToName(),
             DeviceName = pipeline.DeviceDescription,
             Verifier = pipeline.VerifierKind is { } vk ? vk.ToName() : "kernel",
+            KeyTables = pipeline.KeyTables,
             Cores = Environment.ProcessorCount,
             Threads = threads,
             ApplyMode = pipeline.Mode.ToString(),

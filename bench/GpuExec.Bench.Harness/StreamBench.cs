@@ -2,6 +2,7 @@ using GpuExec;
 using System.Diagnostics;
 using System.Text.Json;
 using GpuExec.Engine;
+using GpuExec.Engine.Verify;
 using GpuExec.Execution;
 using GpuExec.Generation;
 using GpuExec.State;
@@ -21,6 +22,10 @@ internal sealed record StreamPoint
     public required int Cores { get; init; }
     public required int Threads { get; init; }
     public required string ApplyMode { get; init; }
+    /// <summary>The host verifier (simd or libsodium), or "kernel" on an ILGPU device.</summary>
+    public required string Verifier { get; init; }
+    /// <summary>Keys whose tables the SIMD verifier keeps at most (0: none).</summary>
+    public required int KeyTables { get; init; }
     public required int Blocks { get; init; }
     public required int TxsPerBlock { get; init; }
     public required bool Store { get; init; }
@@ -82,6 +87,8 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             Cores = Environment.ProcessorCount,
             Threads = threads,
             ApplyMode = pipeline.Mode.ToString(),
+            Verifier = pipeline.VerifierKind is { } vk ? vk.ToName() : "kernel",
+            KeyTables = pipeline.KeyTables,
             Blocks = blocks,
             TxsPerBlock = options.TxsPerBlock,
             Store = store,
@@ -174,7 +181,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
 
     public static void Print(StreamPoint p)
     {
-        var t = new Table().Title($"GpuExec bench, a chain of {p.Blocks} blocks x {p.TxsPerBlock:N0} txs on {p.Device}, {p.Threads} threads, {(p.Store ? "RocksDB store" : "in memory")}");
+        var t = new Table().Title($"GpuExec bench, a chain of {p.Blocks} blocks x {p.TxsPerBlock:N0} txs on {p.Device}, {p.Threads} threads, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}, {(p.Store ? "RocksDB store" : "in memory")}");
         t.AddColumn("mode");
         t.AddColumn(new TableColumn("chain ms (median)").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
@@ -218,6 +225,8 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             w.WriteNumber("cores", p.Cores);
             w.WriteNumber("threads", p.Threads);
             w.WriteString("apply", p.ApplyMode);
+            w.WriteString("verifier", p.Verifier);
+            w.WriteNumber("key_tables", p.KeyTables);
             w.WriteNumber("blocks", p.Blocks);
             w.WriteNumber("txs_per_block", p.TxsPerBlock);
             w.WriteBoolean("store", p.Store);

@@ -116,6 +116,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     /// </summary>
     public SignatureCache SignatureCache => _verify.Cache;
 
+    /// <summary>Keys whose tables the verifier keeps at most (<see cref="GpuExecOptions.KeyTables"/>; 0 but for the SIMD verifier).</summary>
+    internal int KeyTables => _verify.KeyTables;
+
     /// <summary>Drops what the verifier remembers of public keys (benchmarks start each run cold).</summary>
     internal void ForgetKeyTables() => _verify.ForgetKeyTables();
 

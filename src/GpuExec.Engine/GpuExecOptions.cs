@@ -29,6 +29,15 @@ public sealed class GpuExecOptions
     public int Lanes { get; set; }
 
     /// <summary>
+    /// Public keys whose precomputed tables the SIMD verifier of the <c>cpu</c> device keeps, so
+    /// that a signer met again is verified in about 0.6 of the time (the verdict is the same);
+    /// 3,840 bytes each, allocated as signers arrive: 32,768 (default) is 120 MiB at most. A key
+    /// gets its table the second time it signs; once every table is taken, the verifier starts
+    /// afresh. 0 verifies every signature without tables.
+    /// </summary>
+    public int KeyTables { get; set; } = 1 << 15;
+
+    /// <summary>
     /// Bounds of the signature cache (<see cref="BlockPipeline.PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>):
     /// entries and bytes, the oldest evicted first; 0 in either disables it.
     /// </summary>
@@ -40,6 +49,7 @@ public sealed class GpuExecOptions
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
+        if (KeyTables is < 0 or > 1 << 24) throw new ArgumentOutOfRangeException(nameof(KeyTables), KeyTables, "0 (none) to 16777216 keys");
         if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
         if (!Enum.IsDefined(Verifier)) throw new ArgumentOutOfRangeException(nameof(Verifier), Verifier, "unknown verifier");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");

@@ -6,17 +6,33 @@ namespace GpuExec.Cli.Tests;
 public class BenchCommandTests
 {
     [Theory]
-    [InlineData("libsodium")]
-    [InlineData("simd")]
-    public void Bench_json_names_the_verifier(string verifier)
+    [InlineData("libsodium", null)]
+    [InlineData("simd", null)]
+    [InlineData("simd", "0")]
+    [InlineData("simd", "5")]
+    public void Bench_json_names_the_verifier_and_its_key_tables(string verifier, string? keyTables)
     {
         var json = Path.Combine(Cli.TempDir(), "bench.json");
-        var (code, _, err) = Cli.Run("bench", "--txs", "300", "--accounts", "40", "--pools", "2", "--repeat", "1", "--device", "cpu",
-            "--verifier", verifier, "--json", json);
+        string[] args = ["bench", "--txs", "300", "--accounts", "40", "--pools", "2", "--repeat", "1", "--device", "cpu",
+            "--verifier", verifier, "--json", json];
+        var (code, _, err) = Cli.Run(keyTables is null ? args : [.. args, "--key-tables", keyTables]);
         Assert.True(code == 0, err);
         using var doc = JsonDocument.Parse(File.ReadAllText(json));
-        string want = verifier == "simd" && GpuExec.Engine.Verify.SimdSignatureVerifier.BestLanes == 1 ? "libsodium" : verifier;
-        Assert.Equal(want, doc.RootElement.GetProperty("verifier").GetString());
+        bool simd = verifier == "simd" && GpuExec.Engine.Verify.SimdSignatureVerifier.BestLanes > 1;
+        Assert.Equal(simd ? "simd" : "libsodium", doc.RootElement.GetProperty("verifier").GetString());
+        int want = !simd ? 0 : keyTables is null ? GpuExec.Engine.Verify.SimdSignatureVerifier.DefaultKeyTables : int.Parse(keyTables);
+        Assert.Equal(want, doc.RootElement.GetProperty("key_tables").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("16777217")]
+    [InlineData("many")]
+    public void Key_tables_out_of_range_are_a_usage_error(string keyTables)
+    {
+        var (code, _, err) = Cli.Run("bench", "--txs", "10", "--key-tables", keyTables);
+        Assert.Equal(2, code);
+        Assert.Contains("--key-tables", err);
     }
 
     [Fact]
@@ -81,6 +97,8 @@ public class BenchCommandTests
         var root = doc.RootElement;
         Assert.Equal(3, root.GetProperty("blocks").GetInt32());
         Assert.True(root.GetProperty("store").GetBoolean());
+        Assert.Contains(root.GetProperty("verifier").GetString(), new[] { "simd", "libsodium" });
+        Assert.True(root.GetProperty("key_tables").GetInt32() >= 0);
         double serial = root.GetProperty("serial_tps").GetDouble(), streamed = root.GetProperty("streamed_tps").GetDouble();
         Assert.True(serial > 0 && streamed > 0);
         Assert.Equal(streamed / serial, root.GetProperty("streamed_speedup").GetDouble(), 3);

@@ -46,10 +46,11 @@ internal static class BenchCommand
         var apply = Options.Apply();
         var lanes = Options.Lanes();
         var verifier = Options.Verifier();
+        var keyTables = Options.KeyTables();
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verifier, verbose,
+            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verifier, keyTables, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -94,7 +95,7 @@ internal static class BenchCommand
             var pipelineOptions = new GpuExecOptions
             {
                 Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes),
-                Verifier = Options.ParseVerifier(parse.GetValue(verifier)),
+                Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables),
             };
             if (k > 1)
                 return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));

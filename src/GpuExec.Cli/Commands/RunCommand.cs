@@ -28,11 +28,12 @@ internal static class RunCommand
         var apply = Options.Apply();
         var lanes = Options.Lanes();
         var verifier = Options.Verifier();
+        var keyTables = Options.KeyTables();
         var verbose = Options.Verbose();
         var quiet = Options.Quiet();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verifier, verbose, quiet,
+            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verifier, keyTables, verbose, quiet,
         };
         cmd.SetAction(parse =>
         {
@@ -47,7 +48,7 @@ internal static class RunCommand
             if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)) };
+            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables) };
             return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet));
         });
         return cmd;

@@ -49,6 +49,9 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
     public int MaxDegreeOfParallelism => _options.MaxDegreeOfParallelism;
 
+    /// <summary>Keys whose tables it keeps at most (0: none, also with 1 lane).</summary>
+    public int KeyTableCapacity => Lanes == 1 ? 0 : _keyTables;
+
     /// <summary>Keys whose tables are held now.</summary>
     public int KeyTablesHeld => Volatile.Read(ref _keys)?.Count ?? 0;
 

@@ -51,9 +51,11 @@ public static class VerifierSelection
     }
 
     /// <summary>The verifier <paramref name="requested"/> resolves to, on <paramref name="threads"/> threads.</summary>
-    internal static ISignatureVerifier Create(VerifierKind requested, int threads, out VerifierKind kind, out string reason)
+    /// <param name="keyTables">Keys whose tables the SIMD verifier keeps (<see cref="GpuExecOptions.KeyTables"/>).</param>
+    internal static ISignatureVerifier Create(VerifierKind requested, int threads, out VerifierKind kind, out string reason,
+        int keyTables = SimdSignatureVerifier.DefaultKeyTables)
     {
         (kind, reason) = Resolve(requested);
-        return kind == VerifierKind.Simd ? new SimdSignatureVerifier(threads) : new CpuSignatureVerifier(threads);
+        return kind == VerifierKind.Simd ? new SimdSignatureVerifier(threads, keyTables: keyTables) : new CpuSignatureVerifier(threads);
     }
 }

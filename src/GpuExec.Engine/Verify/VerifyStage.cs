@@ -62,6 +62,9 @@ internal sealed class VerifyStage : IDisposable
     /// <summary>The verdicts remembered for transactions seen before their block (see <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>).</summary>
     public SignatureCache Cache => _cached.Cache;
 
+    /// <summary>Keys whose tables the verifier keeps at most: 0 but for the SIMD verifier.</summary>
+    public int KeyTables => _verifier is SimdSignatureVerifier simd ? simd.KeyTableCapacity : 0;
+
     /// <summary>Drops the SIMD verifier's key tables, if it has any: the next block verifies as on a fresh node.</summary>
     public void ForgetKeyTables()
     {
@@ -85,7 +88,7 @@ internal sealed class VerifyStage : IDisposable
         if (device.Accelerator is not { } acc)
         {
             if (signatures is not null) return new VerifyStage(signatures, CpuHasher.Instance, ownsVerifier: false, cache);
-            var chosen = VerifierSelection.Create(options.Verifier, options.Threads, out var kind, out string reason);
+            var chosen = VerifierSelection.Create(options.Verifier, options.Threads, out var kind, out string reason, options.KeyTables);
             return new VerifyStage(chosen, CpuHasher.Instance, ownsVerifier: true, cache) { VerifierKind = kind, VerifierReason = reason };
         }
         var verifier = signatures ?? new IlgpuSignatureVerifier(acc, options.VerifyChunkSize);
