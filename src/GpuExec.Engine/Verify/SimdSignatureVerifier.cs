@@ -12,7 +12,9 @@ namespace GpuExec.Engine.Verify;
 /// 4 with AVX2, else libsodium itself. Each lane checks its own signature with the whole rule (no
 /// batch equation), so a verdict never depends on the other jobs. The encoding checks (canonical S,
 /// the small-order blocklist, canonical A) run first, per job; jobs that pass fill the lanes, and
-/// a short remainder goes to libsodium. Cores as <see cref="CpuSignatureVerifier"/>.
+/// a short remainder goes to libsodium. A signer met before is verified from its key table
+/// (<see cref="KeyTableCache"/>: no decompression, a quarter of the doublings), in batches of its
+/// own; the verdict is the same. Cores as <see cref="CpuSignatureVerifier"/>.
 /// </summary>
 internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 {

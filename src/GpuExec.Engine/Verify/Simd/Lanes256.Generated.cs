@@ -14,7 +14,9 @@ namespace GpuExec.Engine.Verify.Simd;
 /// digits (h in radix 16 with a table of 1..8 (-A) per lane, S in radix 256 with a fixed table of
 /// 0..128 B), sharing the doublings, and the encoding of
 /// the result, compared with R byte for byte. Every lane takes the same path; a lane whose A does
-/// not decompress computes on and its verdict is masked. <c>Lanes256.Generated.cs</c> is this file
+/// not decompress computes on and its verdict is masked. A keyed batch (<see cref="ComputeKeyed"/>)
+/// computes the same R' from each lane's key table (<see cref="BuildKeys"/>, held by
+/// <see cref="KeyTableCache"/>), in 60 doublings instead of 252. <c>Lanes256.Generated.cs</c> is this file
 /// for <see cref="Vector256{T}"/> (tools/gen-simd-verifier.py).
 /// </summary>
 [SkipLocalsInit]
