@@ -34,18 +34,25 @@ public static partial class VerifierCpuTimeProbe
         {
             var r = new Random(3);
             var cases = new List<SigVector>();
-            var signer = new GpuExec.Generation.Signer(1);
-            var to = new GpuExec.Generation.Signer(2).Address;
+            // 256 signers, 16 signatures each, interleaved.
+            var signers = Enumerable.Range(0, 256).Select(i => new GpuExec.Generation.Signer((ulong)i + 1)).ToArray();
+            var to = new GpuExec.Generation.Signer(1000).Address;
             for (int i = 0; i < 4096; i++)
             {
-                var rec = signer.Transfer(1, (ulong)i, 1, to, 0, (ulong)i);
+                var rec = signers[i % signers.Length].Transfer(1, (ulong)(i / signers.Length), 1, to, 0, (ulong)i);
                 cases.Add(new SigVector("bench", $"{i}", rec.AsSpan(6, 32).ToArray(), rec[..^64], rec[^64..], true));
             }
             var (arena, jobs) = Vectors.Pack(cases);
             var valid = new bool[jobs.Length];
             var verifiers = new List<(string Name, ISignatureVerifier V)> { ("libsodium", new CpuSignatureVerifier(1)) };
-            if (SimdSignatureVerifier.IsSupported(8)) verifiers.Add(("simd8", new SimdSignatureVerifier(1, 8)));
-            if (SimdSignatureVerifier.IsSupported(4)) verifiers.Add(("simd4", new SimdSignatureVerifier(1, 4)));
+            // Without key tables; meeting every signer anew in each call (tables dropped before it); with every table held.
+            foreach (int w in new[] { 8, 4 })
+            {
+                if (!SimdSignatureVerifier.IsSupported(w)) continue;
+                verifiers.Add(($"simd{w}-plain", new SimdSignatureVerifier(1, w, keyTables: 0)));
+                verifiers.Add(($"simd{w}-new-keys", new SimdSignatureVerifier(1, w)));
+                verifiers.Add(($"simd{w}-known-keys", new SimdSignatureVerifier(1, w)));
+            }
             var best = verifiers.ToDictionary(v => v.Name, _ => double.MaxValue);
             var total = verifiers.ToDictionary(v => v.Name, _ => 0.0);
             var wall = verifiers.ToDictionary(v => v.Name, _ => 0.0);
@@ -54,6 +61,7 @@ public static partial class VerifierCpuTimeProbe
             {
                 foreach (var (name, v) in verifiers)
                 {
+                    if (name.EndsWith("-new-keys", StringComparison.Ordinal)) ((SimdSignatureVerifier)v).ForgetKeyTables();
                     double t0 = ThreadCpuSeconds();
                     long w0 = System.Diagnostics.Stopwatch.GetTimestamp();
                     v.Verify(arena, jobs, valid);
