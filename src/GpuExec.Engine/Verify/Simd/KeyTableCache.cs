@@ -10,7 +10,7 @@ namespace GpuExec.Engine.Verify.Simd;
 /// Precomputed tables of public keys that signed before, for the SIMD verifier: a key that signs
 /// again is not decompressed again, and its signature's [h](-A) shares 60 doublings with [S]B
 /// instead of 252 (<see cref="Lanes512.ComputeKeyed"/>). The verdict is the same either way; only
-/// the cost moves: a keyed signature costs about 0.6 of a plain one, and a table about 0.65 of a
+/// the cost moves: a keyed signature costs about 0.6 of a plain one, and a table about 0.7 of a
 /// plain verification to build. A key gets its table the second time it is met: the first time
 /// it is only noted (in a lossy table of fingerprints), so that a block of one-off signers costs
 /// what it costs without tables, while senders that sign again and again on a chain pay for one
