@@ -21,15 +21,7 @@ public class KeyTableTests
         return new SimdSignatureVerifier(dop, lanes, keyTables);
     }
 
-    private static (byte[] Pk, byte[] Sk) Key(Random r)
-    {
-        var seed = new byte[32];
-        r.NextBytes(seed);
-        var pk = new byte[32];
-        var sk = new byte[64];
-        GpuExec.Crypto.Libsodium.Ed25519KeyPairFromSeed(seed, pk, sk);
-        return (pk, sk);
-    }
+    private static (byte[] Pk, byte[] Sk) Key(Random r) => SimdVerifierTests.Key(r);
 
     private static SigVector Judge(string id, byte[] pk, byte[] msg, byte[] sig) =>
         new("keyed", id, pk, msg, sig, GpuExec.Crypto.Libsodium.Ed25519Verify(pk, msg, sig));

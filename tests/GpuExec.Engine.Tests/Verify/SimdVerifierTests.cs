@@ -54,7 +54,8 @@ public class SimdVerifierTests
         Assert.True(failures.Count == 0, $"{failures.Count} disagreements of {cases.Count}:\n" + string.Join("\n", failures.Take(20)));
     }
 
-    private static (byte[] Pk, byte[] Sk) Key(Random r)
+    /// <summary>A key pair from a seed drawn from <paramref name="r"/>.</summary>
+    internal static (byte[] Pk, byte[] Sk) Key(Random r)
     {
         var seed = new byte[32];
         r.NextBytes(seed);

@@ -179,11 +179,7 @@ internal static unsafe partial class Lanes512
         {
             if (chunk > 0)
             {
-                for (int n = 0; n < 64; n++)
-                {
-                    Double(out P1P1 t2, in b);
-                    ToP3(out b, in t2);
-                }
+                DoubleTimes(ref b, 64);
             }
             long* tab = table + chunk * BaseEntries * PrecompLimbs;
             ToCached(out Cached bc, in b);
@@ -375,6 +371,28 @@ internal static unsafe partial class Lanes512
         Sub(out r.Z, in yy, in xx);
         Sub(out r.X, in xy2, in r.Y);
         Sub(out r.T, in zz2, in r.Z);
+    }
+
+    /// <summary>r = 2^n r (n at least 1), T included; the doublings between read and write no T.</summary>
+    private static void DoubleTimes(ref P3 r, int n)
+    {
+        P1P1 t;
+        for (int k = 1; k < n; k++)
+        {
+            Double(out t, in r);
+            ToP2(ref r, in t);
+        }
+        Double(out t, in r);
+        ToP3(out r, in t);
+    }
+
+    /// <summary>The neutral point (0 : 1 : 1 : 0).</summary>
+    private static void Identity(out P3 r)
+    {
+        r.X = default;
+        r.Y = C->One;
+        r.Z = C->One;
+        r.T = default;
     }
 
     private static void AddCached(out P1P1 r, in P3 p, in Cached q)
@@ -576,24 +594,13 @@ internal static unsafe partial class Lanes512
     {
         long* keys = b->Keys;
         const int chunks = KeyTableCache.Chunks;
-        P3 r;
-        r.X = default;
-        r.Y = C->One;
-        r.Z = C->One;
-        r.T = default;
+        Identity(out P3 r);
         P1P1 t;
         for (int i = 15; i >= 0; i--)
         {
             if (i != 15)
             {
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP3(out r, in t);
+                DoubleTimes(ref r, 4);
             }
             // h's digit i of each chunk, then (at even i) S's digit i / 2 of each chunk. The last
             // addition before a doubling or the encoding needs no T.
@@ -651,15 +658,7 @@ internal static unsafe partial class Lanes512
         for (int c = 0; c < KeyTableCache.Chunks; c++)
         {
             if (c > 0)
-            {
-                for (int d = 0; d < 63; d++)
-                {
-                    Double(out t, in a);
-                    ToP2(ref a, in t);
-                }
-                Double(out t, in a);
-                ToP3(out a, in t);
-            }
+                DoubleTimes(ref a, 64);
             int at = c * multiples;
             pts[at] = a;
             ToCached(out Cached ac, in a);
@@ -763,23 +762,12 @@ internal static unsafe partial class Lanes512
             ToCached(out table[k], in acc);
         }
 
-        P3 r;
-        r.X = default;
-        r.Y = C->One;
-        r.Z = C->One;
-        r.T = default;
+        Identity(out P3 r);
         for (int i = 63; i >= 0; i--)
         {
             if (i != 63)
             {
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP2(ref r, in t);
-                Double(out t, in r);
-                ToP3(out r, in t);
+                DoubleTimes(ref r, 4);
             }
             SelectCached(out Cached c, ref table, b->HAbs[i], b->HNeg[i]);
             AddCached(out t, in r, in c);
