@@ -26,10 +26,11 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 (default) for all cores, 1 for the calling thread only.</param>
     /// <param name="lanes">Signatures per batch: 0 (default) for the widest supported, 8 (AVX-512F), 4 (AVX2) or 1 (libsodium alone).</param>
-    /// <param name="keyTables">Public keys whose tables are kept (<see cref="KeyTableCache"/>, 3,840 bytes each); 0 verifies every signature the plain way.</param>
+    /// <param name="keyTables">Public keys whose tables are kept (<see cref="KeyTableCache"/>, 3,840 bytes each), at most 2^24; 0 verifies every signature the plain way.</param>
     public SimdSignatureVerifier(int maxDegreeOfParallelism = -1, int lanes = 0, int keyTables = DefaultKeyTables)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keyTables);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(keyTables, 1 << 24);
         _keyTables = keyTables;
         if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism));
@@ -124,7 +125,7 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
         public readonly byte* KeyBuild = (byte*)NativeMemory.AlignedAlloc((nuint)Math.Max(sizeof(Lanes512.KeyBuild), sizeof(Lanes256.KeyBuild)), 64);
         private byte* _keyScratch512, _keyScratch256;
 
-        /// <summary>Scratch of a key-table build (80 KB with 8 lanes), allocated when a width first builds.</summary>
+        /// <summary>Scratch of a key-table build (100 KB with 8 lanes), allocated when a width first builds.</summary>
         public byte* KeyScratch512 => _keyScratch512 != null ? _keyScratch512 : _keyScratch512 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes512.KeyScratch), 64);
 
         public byte* KeyScratch256 => _keyScratch256 != null ? _keyScratch256 : _keyScratch256 = (byte*)NativeMemory.AlignedAlloc((nuint)sizeof(Lanes256.KeyScratch), 64);
@@ -182,7 +183,8 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
         /// <summary>
         /// At most <see cref="Chunk"/> jobs: the encoding checks, then the keys' tables (found, or
-        /// built here for the keys this part meets first), then keyed batches and plain batches.
+        /// built here for the keys this part claims at their second sighting), then keyed batches
+        /// and plain batches.
         /// </summary>
         private void RunPart(int from, int to)
         {
