@@ -91,7 +91,7 @@ internal static unsafe partial class Lanes512
         public fixed byte Ok[8];    // 1 where the key decompressed (its table is written), else 0
     }
 
-    /// <summary>Scratch of <see cref="BuildKeys"/>: every multiple, then their Z prefix products.</summary>
+    /// <summary>Scratch of <see cref="BuildKeys"/>: every multiple, then the inverses of their Z.</summary>
     public struct KeyScratch
     {
         public KeyPoints Points;
@@ -175,6 +175,9 @@ internal static unsafe partial class Lanes512
             throw new InvalidOperationException("the base point failed to decode");
         Neg(out b.X, in b.X);
         Neg(out b.T, in b.T);
+        // kB for k = 1..128, projective, then made affine with one inversion per chunk.
+        var pts = (P3*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((BaseEntries - 1) * sizeof(P3)), 64);
+        var zis = (Fe*)System.Runtime.InteropServices.NativeMemory.AlignedAlloc((nuint)((BaseEntries - 1) * sizeof(Fe)), 64);
         for (int chunk = 0; chunk < KeyTableCache.Chunks; chunk++)
         {
             if (chunk > 0)
@@ -183,24 +186,26 @@ internal static unsafe partial class Lanes512
             }
             long* tab = table + chunk * BaseEntries * PrecompLimbs;
             ToCached(out Cached bc, in b);
-            P3 acc = b;
+            pts[0] = b;
+            for (int k = 1; k < BaseEntries - 1; k++)
+            {
+                AddCached(out P1P1 t, in pts[k - 1], in bc);
+                ToP3(out pts[k], in t);
+            }
+            InvertZ(pts, zis, BaseEntries - 1);
             new Span<long>(tab, PrecompLimbs).Clear();
             tab[0] = 1;  // identity: y + x = 1, y - x = 1, 2dxy = 0
             tab[10] = 1;
             for (int k = 1; k < BaseEntries; k++)
             {
-                if (k > 1)
-                {
-                    AddCached(out P1P1 t, in acc, in bc);
-                    ToP3(out acc, in t);
-                }
-                Invert(out Fe zi, in acc.Z);
-                ToPrecomp(out Precomp e, in acc, in zi);
+                ToPrecomp(out Precomp e, in pts[k - 1], in zis[k - 1]);
                 long* lanes = (long*)&e;
                 for (int l = 0; l < PrecompLimbs; l++)
                     tab[k * PrecompLimbs + l] = lanes[l * Width];
             }
         }
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(pts);
+        System.Runtime.InteropServices.NativeMemory.AlignedFree(zis);
     }
 
     /// <summary>p as (y + x, y - x, 2dxy), affine, given <paramref name="zi"/> = 1 / p.Z.</summary>
@@ -371,6 +376,22 @@ internal static unsafe partial class Lanes512
         Sub(out r.Z, in yy, in xx);
         Sub(out r.X, in xy2, in r.Y);
         Sub(out r.T, in zz2, in r.Z);
+    }
+
+    /// <summary>zi[i] = 1 / p[i].Z for i below n (at least 1), with one inversion (Montgomery's trick).</summary>
+    private static void InvertZ(P3* p, Fe* zi, int n)
+    {
+        // zi holds the prefix products first; walking down, each is read once more, then replaced.
+        zi[0] = p[0].Z;
+        for (int i = 1; i < n; i++)
+            Mul(out zi[i], in zi[i - 1], in p[i].Z);
+        Invert(out Fe inv, in zi[n - 1]);
+        for (int i = n - 1; i > 0; i--)
+        {
+            Mul(out zi[i], in inv, in zi[i - 1]);
+            Mul(out inv, in inv, in p[i].Z);
+        }
+        zi[0] = inv;
     }
 
     /// <summary>r = 2^n r (n at least 1), T included; the doublings between read and write no T.</summary>
@@ -670,28 +691,15 @@ internal static unsafe partial class Lanes512
                 ToP3(out pts[at + k], in t);
             }
         }
-        // Montgomery's trick: one inversion for all 32 Z. A lane whose key did not decompress may
-        // hold a Z of 0; that spoils only its own lane, whose table is not written.
-        ref KeyProducts pre = ref s->Products;
-        pre[0] = pts[0].Z;
-        for (int i = 1; i < n; i++)
-            Mul(out pre[i], in pre[i - 1], in pts[i].Z);
-        Invert(out Fe inv, in pre[n - 1]);
+        // A lane whose key did not decompress may hold a Z of 0; that spoils only its own lane,
+        // whose table is not written.
+        Fe* zis = (Fe*)Unsafe.AsPointer(ref s->Products);
+        InvertZ((P3*)Unsafe.AsPointer(ref pts), zis, n);
         int w = Width;
         long* okl = (long*)&ok;
-        for (int i = n - 1; i >= 0; i--)
+        for (int i = 0; i < n; i++)
         {
-            Fe zi;
-            if (i > 0)
-            {
-                Mul(out zi, in inv, in pre[i - 1]);
-                Mul(out inv, in inv, in pts[i].Z);
-            }
-            else
-            {
-                zi = inv;
-            }
-            ToPrecomp(out Precomp e, in pts[i], in zi);
+            ToPrecomp(out Precomp e, in pts[i], in zis[i]);
             long* limbs = (long*)&e;
             for (int j = 0; j < w; j++)
             {
