@@ -259,8 +259,8 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 }
                 nk = kept;
             }
-            RunBatches(ws, a, js, v, keyed[..nk], keyedSlot[..nk], isKeyed: true);
-            RunBatches(ws, a, js, v, plain[..np], default, isKeyed: false);
+            RunBatches(ws, a, js, v, keyed[..nk], keyedSlot[..nk]);
+            RunBatches(ws, a, js, v, plain[..np], default);
         }
 
         /// <summary>Builds and publishes the tables of the slots this part claimed, a key per lane.</summary>
@@ -298,14 +298,15 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
         /// <summary>
         /// The jobs of <paramref name="list"/> in batches of <c>lanes</c>, keyed (each job's key table
-        /// in <paramref name="slots"/>) or plain: batch 0, once computed, waits for batch 1 to share its
-        /// inversion.
+        /// in <paramref name="slots"/>) or plain (no slots): batch 0, once computed, waits for batch 1
+        /// to share its inversion.
         /// </summary>
         private void RunBatches(Workspace ws, ReadOnlySpan<byte> a, ReadOnlySpan<SignatureJob> js, Span<bool> v,
-            ReadOnlySpan<int> list, ReadOnlySpan<int> slots, bool isKeyed)
+            ReadOnlySpan<int> list, ReadOnlySpan<int> slots)
         {
             if (list.IsEmpty)
                 return;
+            bool isKeyed = !slots.IsEmpty;
             Span<int> laneJob = stackalloc int[16];
             Span<int> laneSlot = stackalloc int[16];
             int cur = 0, n = 0;

@@ -581,13 +581,9 @@ internal static unsafe partial class Lanes512
     /// </summary>
     public static void SetLane(Batch* b, int j, ReadOnlySpan<byte> a, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> h)
     {
-        int w = Width;
-        Ed25519Scalar.FeFromBytes(a, (long*)&b->YA + j, w);
+        Ed25519Scalar.FeFromBytes(a, (long*)&b->YA + j, Width);
         ((long*)&b->SignA)[j] = a[31] >> 7;
-        Ed25519Scalar.Radix16(h, (long*)Unsafe.AsPointer(ref b->HAbs) + j, (long*)Unsafe.AsPointer(ref b->HNeg) + j, w);
-        Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
-        Ed25519Scalar.FeFromBytes(sig[..32], (long*)&b->YR + j, w);
-        ((long*)&b->SignR)[j] = sig[31] >> 7;
+        SetSignature(b, j, sig, h);
     }
 
     /// <summary>
@@ -597,8 +593,14 @@ internal static unsafe partial class Lanes512
     /// </summary>
     public static void SetLaneKeyed(Batch* b, int j, int* keyTable, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> h)
     {
-        int w = Width;
         b->Keys[j] = (long)keyTable;
+        SetSignature(b, j, sig, h);
+    }
+
+    /// <summary>Lane <paramref name="j"/>'s digits of h and S, and R's y and sign, for either kind of batch.</summary>
+    private static void SetSignature(Batch* b, int j, ReadOnlySpan<byte> sig, ReadOnlySpan<byte> h)
+    {
+        int w = Width;
         Ed25519Scalar.Radix16(h, (long*)Unsafe.AsPointer(ref b->HAbs) + j, (long*)Unsafe.AsPointer(ref b->HNeg) + j, w);
         Ed25519Scalar.Radix256(sig[32..], (long*)Unsafe.AsPointer(ref b->SAbs) + j, (long*)Unsafe.AsPointer(ref b->SNeg) + j, w);
         Ed25519Scalar.FeFromBytes(sig[..32], (long*)&b->YR + j, w);
@@ -616,7 +618,6 @@ internal static unsafe partial class Lanes512
         long* keys = b->Keys;
         const int chunks = KeyTableCache.Chunks;
         Identity(out P3 r);
-        P1P1 t;
         for (int i = 15; i >= 0; i--)
         {
             if (i != 15)
@@ -629,22 +630,14 @@ internal static unsafe partial class Lanes512
             for (int c = 0; c < chunks; c++)
             {
                 LookupKey(out Precomp q, keys, c, ref b->HAbs[16 * c + i], b->HNeg[16 * c + i]);
-                AddPrecomp(out t, in r, in q);
-                if (!withS && c == chunks - 1)
-                    ToP2(ref r, in t);
-                else
-                    ToP3(out r, in t);
+                Accumulate(ref r, in q, last: !withS && c == chunks - 1);
             }
             if (!withS)
                 continue;
             for (int c = 0; c < chunks; c++)
             {
                 LookupBase(out Precomp q, c, ref b->SAbs[8 * c + (i >> 1)], b->SNeg[8 * c + (i >> 1)]);
-                AddPrecomp(out t, in r, in q);
-                if (c == chunks - 1)
-                    ToP2(ref r, in t);
-                else
-                    ToP3(out r, in t);
+                Accumulate(ref r, in q, last: c == chunks - 1);
             }
         }
         b->X = r.X;
@@ -659,6 +652,16 @@ internal static unsafe partial class Lanes512
         Ed25519Scalar.FeFromBytes(a, (long*)&kb->YA + j, Width);
         ((long*)&kb->SignA)[j] = a[31] >> 7;
         kb->Dest[j] = (long)dest;
+    }
+
+    /// <summary>r += q; without r.T when <paramref name="last"/> (a doubling or the encoding comes next).</summary>
+    private static void Accumulate(ref P3 r, in Precomp q, bool last)
+    {
+        AddPrecomp(out P1P1 t, in r, in q);
+        if (last)
+            ToP2(ref r, in t);
+        else
+            ToP3(out r, in t);
     }
 
     /// <summary>
