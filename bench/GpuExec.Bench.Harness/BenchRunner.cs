@@ -81,7 +81,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
             phase?.Invoke($"sequential baseline, run {r + 1}/{repeat}");
             // A node has its current root from the previous block: compute it before the clock starts.
             var s1 = genesis.Clone();
-            s1.ComputeStateRoot();
+            _ = s1.StateRoot;
             var sw = Stopwatch.StartNew();
             var block = BlockCodec.Decode(bytes);
             seq = SequentialExecutor.Execute(s1, block);
@@ -89,7 +89,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
 
             phase?.Invoke($"pipeline on {pipeline.DeviceDescription}, run {r + 1}/{repeat}");
             var s2 = genesis.Clone();
-            s2.ComputeStateRoot();
+            _ = s2.StateRoot;
             pipeline.SignatureCache.Clear(); // cold: every signature verified in the block,
             pipeline.ForgetKeyTables();      // and every signer's key table built in it
             sw.Restart();
@@ -106,7 +106,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
             {
                 phase?.Invoke($"pipeline after pre-verification, run {r + 1}/{repeat}");
                 var s3 = genesis.Clone();
-                s3.ComputeStateRoot();
+                _ = s3.StateRoot;
                 pipeline.PreVerify(BlockCodec.Decode(bytes)); // as a node does with its mempool: not timed
                 sw.Restart();
                 var warm = pipeline.Execute(BlockCodec.Decode(bytes), s3);

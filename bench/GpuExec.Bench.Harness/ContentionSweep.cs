@@ -50,7 +50,7 @@ internal sealed class ContentionSweep(int threads, int runs)
         var gen = new BlockGenerator(options);
         var block = BlockCodec.Decode(gen.NextBlock());
         var genesis = gen.Genesis;
-        genesis.ComputeStateRoot();
+        _ = genesis.StateRoot;
         phase?.Invoke("verifying signatures (not timed)");
         var pre = Engine.Verify.VerifyStage.Statuses(block, genesis.ChainId, new Engine.Verify.CpuSignatureVerifier(threads));
 
@@ -61,15 +61,15 @@ internal sealed class ContentionSweep(int threads, int runs)
         {
             phase?.Invoke($"run {r + 1}/{runs + WarmUp}");
             var seqState = genesis.Clone();
-            seqState.ComputeStateRoot();
+            _ = seqState.StateRoot;
             var seqStatuses = (TxStatus[])pre.Clone();
             Settle();
             var sw = Stopwatch.StartNew();
-            SequentialExecutor.ApplyInOrder(seqState, block, seqStatuses);
+            var (seqChanges, _) = SequentialExecutor.ApplyInOrder(seqState, block, seqStatuses);
             double seqMs = sw.Elapsed.TotalMilliseconds;
 
             var parState = genesis.Clone();
-            parState.ComputeStateRoot();
+            _ = parState.StateRoot;
             var parStatuses = (TxStatus[])pre.Clone();
             Settle();
             sw.Restart();
@@ -79,12 +79,12 @@ internal sealed class ContentionSweep(int threads, int runs)
             double t1 = sw.Elapsed.TotalMilliseconds;
             var plan = executor.Plan(sets, graph);
             double t2 = sw.Elapsed.TotalMilliseconds;
-            executor.Execute(parState, block, sets, graph, plan, parStatuses);
+            var parChanges = executor.Execute(block, sets, graph, plan, parStatuses);
             double t3 = sw.Elapsed.TotalMilliseconds;
 
             if (!seqStatuses.AsSpan().SequenceEqual(parStatuses))
                 throw new ResultMismatchException($"receipts differ ({options.Accounts} accounts, skew {options.Skew})");
-            if (r == runs + WarmUp - 1 && seqState.ComputeStateRoot() != parState.ComputeStateRoot())
+            if (r == runs + WarmUp - 1 && seqState.Apply(seqChanges, 1) != parState.Apply(parChanges, 1))
                 throw new ResultMismatchException($"state roots differ ({options.Accounts} accounts, skew {options.Skew})");
             criticalPath = plan.CriticalPath;
             scheduled = plan.ScheduledCount;

@@ -121,7 +121,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             }
             else state = genesis.Clone();
             // A node has its current root from the previous block: compute it before the clock starts.
-            state.ComputeStateRoot();
+            _ = state.StateRoot;
             // A fresh node: no key tables yet, so each run builds them as its chain meets the signers.
             pipeline.ForgetKeyTables();
             GC.Collect();
@@ -132,7 +132,7 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             void Commit(BlockExecution run)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                db?.CommitBlock(state, run.Block, run.Result);
+                db?.CommitBlock(run.Block, run.Result);
                 results.Add((run, db is null ? 0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
             }
             var blocks = chain.Select(bytes => BlockCodec.Decode(bytes));

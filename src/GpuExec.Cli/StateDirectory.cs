@@ -68,7 +68,7 @@ internal static class StateDirectory
         ArgumentNullException.ThrowIfNull(executor);
         return Stream(executor, state, blockPaths, run =>
         {
-            store.CommitBlock(state, run.Block, run.Result);
+            store.CommitBlock(run.Block, run.Result);
             committed?.Invoke(run);
         });
     }

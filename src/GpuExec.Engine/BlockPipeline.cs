@@ -289,6 +289,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         int n = block.Count;
         if (checkFirst) Check(state, block, verified.TxRoot);
         ScheduleStats stats;
+        ChangeSet changes;
         if (_lanes is { } lanes)
         {
             clock.Begin(StageTimings.Conflicts);
@@ -300,8 +301,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.End();
 
             clock.Begin(StageTimings.Execute);
-            lanes.Execute(state, block, sets, graph, plan, statuses);
-            state.Height = block.Header.Height;
+            changes = lanes.Execute(block, sets, graph, plan, statuses);
             clock.End();
             stats = lanes.LastStats;
         }
@@ -311,19 +311,19 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.Skip(StageTimings.Conflicts);
             clock.Skip(StageTimings.Schedule);
             clock.Begin(StageTimings.Execute);
-            int applied = SequentialExecutor.ApplyInOrder(state, block, statuses);
-            state.Height = block.Header.Height;
+            (changes, int applied) = SequentialExecutor.ApplyInOrder(state, block, statuses);
             clock.End();
             stats = new ScheduleStats(n, applied, 0, 0, 0, Lanes: 1);
         }
 
+        // The state adopts the change set and its commitment computes the new root from it alone.
         clock.Begin(StageTimings.StateRoot);
-        var stateRoot = state.ComputeStateRoot();
+        var stateRoot = state.Apply(changes, block.Header.Height);
         clock.End();
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
-        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot), clock.Timings, stats) { Verify = verified.Stats };
+        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes }, clock.Timings, stats) { Verify = verified.Stats };
     }
 
     private void Enter()

@@ -57,11 +57,11 @@ try
     {
         // `state` now includes run.Block. Commit before asking for the next block, so the store
         // and the state stay in step; CommitBlock returns once the block is durable.
-        store?.CommitBlock(state, run.Block, run.Result);
+        store?.CommitBlock(run.Block, run.Result);
         int ok = run.Result.Statuses.Count(s => s == TxStatus.Ok);
         Console.WriteLine($"block {run.Block.Header.Height}: {ok}/{run.Block.Count} transactions ok, {run.Stages.TotalMs:F1} ms");
     }
-    Console.WriteLine($"state_root {state.ComputeStateRoot()}");
+    Console.WriteLine($"state_root {state.StateRoot}");
     return 0;
 }
 catch (GpuExecException e)

@@ -44,7 +44,6 @@ public sealed class RocksDbStateStore : IStateStore
     private readonly RocksDb _db;
     private readonly CommitRecord? _commits;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
-    private readonly Dictionary<uint, Pool> _storedPools = [];
     private byte[] _valueBuffer = new byte[256];
     private bool _disposed;
 
@@ -281,7 +280,7 @@ public sealed class RocksDbStateStore : IStateStore
         {
             if (genesis.ChainId != chainId)
                 throw Fail(dir, $"holds chain {chainId}, but the genesis is for chain {genesis.ChainId}");
-            var givenRoot = genesis.ComputeStateRoot();
+            var givenRoot = genesis.StateRoot;
             if (givenRoot != genesisRoot || genesis.Height != genesisHeight)
                 throw Fail(dir, $"was initialised from a different genesis (state root {genesisRoot} at height {genesisHeight}; the given genesis has {givenRoot} at height {genesis.Height})");
         }
@@ -367,7 +366,7 @@ public sealed class RocksDbStateStore : IStateStore
 
     private static RocksDbStateStore Initialise(RocksDb db, string dir, WorldState genesis, ref CommitRecord? commits)
     {
-        var root = genesis.ComputeStateRoot();
+        var root = genesis.StateRoot;
         using var batch = new WriteBatch();
         Span<byte> key = stackalloc byte[StoreLayout.AccountKeySize];
         var buffer = new byte[256];
@@ -433,7 +432,6 @@ public sealed class RocksDbStateStore : IStateStore
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var state = new WorldState(ChainId, Height);
-        _storedPools.Clear();
         var ro = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
         try
         {
@@ -447,13 +445,11 @@ public sealed class RocksDbStateStore : IStateStore
                 {
                     var a = StoreLayout.ReadAccount(k, v) ?? throw Corrupted(Directory, $"bad account record {Convert.ToHexStringLower(k)}");
                     state.AddAccount(a);
-                    a.Unsaved = false;
                 }
                 else if (k[0] == StoreLayout.PoolPrefix)
                 {
                     if (!StoreLayout.TryReadPool(k, v, out var p)) throw Corrupted(Directory, $"bad pool record {Convert.ToHexStringLower(k)}");
                     state.SetPool(p);
-                    _storedPools[p.Id] = p;
                 }
                 else throw Corrupted(Directory, $"unknown record {Convert.ToHexStringLower(k)}");
             }
@@ -463,42 +459,40 @@ public sealed class RocksDbStateStore : IStateStore
         {
             throw Translate(Directory, e, "cannot read the state store");
         }
-        var root = state.ComputeStateRoot();
+        var root = state.StateRoot;
         if (root != StateRoot)
             throw Corrupted(Directory, $"the stored state hashes to {root}, not to the stored state root {StateRoot} at height {Height}");
         return state;
     }
 
     /// <inheritdoc/>
-    /// <remarks>One <c>WriteBatch</c>, written with the WAL fsynced, then the commit record (fsynced):
-    /// the block is acknowledged when both are. The <see cref="Account.Unsaved"/> flags are cleared
-    /// only after RocksDB's write succeeded; when it fails nothing is stored and an
-    /// <see cref="IOException"/> names the directory. When only the commit record's write fails, the
-    /// block is in the store (<see cref="Height"/> says so) and the <see cref="IOException"/> says that.</remarks>
-    public void CommitBlock(WorldState stateAfter, Block block, BlockResult result)
+    /// <remarks>One <c>WriteBatch</c> holding exactly the block's change set (a put per account and
+    /// pool after the block, a delete per emptied account), the height, the root and the receipts,
+    /// written with the WAL fsynced, then the commit record (fsynced): the block is acknowledged
+    /// when both are. When RocksDB's write fails nothing is stored and an <see cref="IOException"/>
+    /// names the directory; the same commit may be retried. When only the commit record's write
+    /// fails, the block is in the store (<see cref="Height"/> says so) and the <see cref="IOException"/> says that.</remarks>
+    public void CommitBlock(Block block, BlockResult result)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_commits is null) throw new InvalidOperationException($"{Directory}: the state store was opened read-only");
-        StateStoreChecks.CheckCommit(this, stateAfter, block, result);
-        var changed = stateAfter.CollectUnsavedAccounts();
-        var changedPools = new List<Pool>();
+        StateStoreChecks.CheckCommit(this, block, result);
+        var changes = result.Changes!;
         using var batch = new WriteBatch();
         Span<byte> key = stackalloc byte[StoreLayout.AccountKeySize];
-        foreach (var a in changed)
+        foreach (ref readonly var c in changes.AccountSpan)
         {
-            StoreLayout.AccountKey(a.Address, key);
-            if (a.IsEmpty) { batch.Delete(key); continue; }
+            StoreLayout.AccountKey(c.Address, key);
+            if (c.After is not { } a) { batch.Delete(key); continue; }
             int len = StoreLayout.AccountValue(a, ref _valueBuffer);
             batch.Put(key, _valueBuffer.AsSpan(0, len));
         }
         Span<byte> pv = stackalloc byte[StoreLayout.PoolValueSize];
-        foreach (var p in stateAfter.Pools)
+        foreach (ref readonly var p in changes.PoolSpan)
         {
-            if (_storedPools.TryGetValue(p.Id, out var old) && StoreLayout.SamePool(old, p)) continue;
             StoreLayout.PoolKey(p.Id, key[..StoreLayout.PoolKeySize]);
-            StoreLayout.PoolValue(p, pv);
+            StoreLayout.PoolValue(p.After, pv);
             batch.Put(key[..StoreLayout.PoolKeySize], pv);
-            changedPools.Add(p);
         }
         ulong height = block.Header.Height;
         batch.Put(StoreLayout.HeightKey, U64(height));
@@ -513,8 +507,6 @@ public sealed class RocksDbStateStore : IStateStore
             string why = Translate(Directory, e, "commit").Message;
             throw new IOException($"{Directory}: commit of block {height} failed, the store stays at height {Height}: {why}", e);
         }
-        foreach (var a in changed) a.Unsaved = false;
-        foreach (var p in changedPools) _storedPools[p.Id] = p;
         Height = height;
         StateRoot = result.StateRoot;
         try

@@ -82,9 +82,7 @@ internal static class StoreLayout
             previous = token;
             a.SetBalance(token, amount);
         }
-        if (a.IsEmpty) return null;
-        a.Unsaved = false;
-        return a;
+        return a.IsEmpty ? null : a;
     }
 
     public static void PoolKey(uint id, Span<byte> key)
@@ -117,9 +115,6 @@ internal static class StoreLayout
         };
         return p.TokenA != p.TokenB && p.ReserveA > 0 && p.ReserveB > 0 && p.FeeBps <= Pool.MaxFeeBps;
     }
-
-    public static bool SamePool(in Pool x, in Pool y) =>
-        x.Id == y.Id && x.TokenA == y.TokenA && x.TokenB == y.TokenB && x.ReserveA == y.ReserveA && x.ReserveB == y.ReserveB && x.FeeBps == y.FeeBps;
 
     public static byte[] ReceiptsKey(ulong height)
     {

@@ -97,7 +97,7 @@ public class HostileInputTests
         var dir = Cli.TempDir();
         var g = Write(dir, "g.json", Encoding.UTF8.GetBytes("{\"chain_id\": 1, \"height\": 18446744073709551615, \"accounts\": [], \"pools\": []}"));
         var state = GpuExec.State.StateJson.ReadFile(g);
-        var block = Write(dir, "b.gxb", BlockCodec.Encode(1, 0, default, state.ComputeStateRoot(), []));
+        var block = Write(dir, "b.gxb", BlockCodec.Encode(1, 0, default, state.StateRoot, []));
         foreach (var extra in new[] { Array.Empty<string>(), ["--state", Path.Combine(dir, "store")] })
         {
             var (code, _, err) = Cli.Run(["run", "--genesis", g, "--block", block, "--out", Path.Combine(dir, "d.json"), .. extra]);

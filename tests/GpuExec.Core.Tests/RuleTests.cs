@@ -17,9 +17,9 @@ public class RuleTests
     private static WorldState NewState()
     {
         var s = new WorldState(Chain);
-        var a = s.GetOrCreateAccount(Alice.Address);
+        var a = s.GenesisAccount(Alice.Address);
         a.SetBalance(0, 1000); a.SetBalance(1, 500); a.SetBalance(2, 0);
-        var b = s.GetOrCreateAccount(Bob.Address);
+        var b = s.GenesisAccount(Bob.Address);
         b.SetBalance(0, 10);
         s.SetPool(new Pool { Id = 5, TokenA = 1, TokenB = 2, ReserveA = 1_000_000, ReserveB = 2_000_000, FeeBps = 30 });
         return s;
@@ -69,10 +69,10 @@ public class RuleTests
         foreach (var rec in bad)
         {
             var s = NewState();
-            var before = s.ComputeStateRoot();
+            var before = s.StateRoot;
             var (st, after) = RunOn(s, rec);
             Assert.Equal(TxStatus.Malformed, st);
-            Assert.Equal(before, after.ComputeStateRoot());
+            Assert.Equal(before, after.StateRoot);
         }
     }
 
@@ -203,13 +203,13 @@ public class RuleTests
     public void Block_refusals_name_the_reason_and_change_nothing()
     {
         var s = NewState();
-        var root = s.ComputeStateRoot();
+        var root = s.StateRoot;
         var rec = Alice.Transfer(Chain, 0, 1, Bob.Address, 1, 1);
         void Refused(byte[] block, string reason)
         {
             var e = Assert.Throws<BlockRejectedException>(() => SequentialExecutor.Execute(s, BlockCodec.Decode(block)));
             Assert.Contains(reason, e.Message);
-            Assert.Equal(root, s.ComputeStateRoot());
+            Assert.Equal(root, s.StateRoot);
             Assert.Equal(0UL, s.Height);
         }
         Refused(BlockCodec.Encode(Chain + 1, 1, Collector.Address, root, [rec]), "chain_id");
@@ -244,7 +244,7 @@ public class RuleTests
     public void An_empty_block_only_advances_the_height()
     {
         var s = NewState();
-        var root = s.ComputeStateRoot();
+        var root = s.StateRoot;
         var r = SequentialExecutor.Execute(s, BlockCodec.Decode(Signer.NextBlock(s, Collector.Address)));
         Assert.Equal(0, r.Count);
         Assert.Equal(root, r.StateRoot);

@@ -49,7 +49,7 @@ public class SafetyTests
         var alice = new Signer(1);
         var bob = new Signer(2);
         var state = new WorldState(1);
-        var a = state.GetOrCreateAccount(alice.Address);
+        var a = state.GenesisAccount(alice.Address);
         a.Nonce = ulong.MaxValue;
         a.SetBalance(0, 100);
         var block = BlockCodec.Decode(Signer.NextBlock(state, bob.Address,
@@ -64,7 +64,7 @@ public class SafetyTests
     public void No_block_follows_height_2_pow_64_minus_1()
     {
         var state = new WorldState(1, ulong.MaxValue);
-        var block = BlockCodec.Decode(BlockCodec.Encode(1, 0, new Signer(1).Address, state.ComputeStateRoot(), []));
+        var block = BlockCodec.Decode(BlockCodec.Encode(1, 0, new Signer(1).Address, state.StateRoot, []));
         var e = Assert.Throws<BlockRejectedException>(() => SequentialExecutor.Execute(state, block));
         Assert.Contains("no block can follow height 18446744073709551615", e.Message);
         Assert.Equal(ulong.MaxValue, state.Height);
@@ -75,7 +75,7 @@ public class SafetyTests
     {
         var collector = new Signer(0);
         var state = new WorldState(1);
-        state.GetOrCreateAccount(collector.Address).SetBalance(0, 10);
+        state.GenesisAccount(collector.Address).SetBalance(0, 10);
         var records = new List<byte[]>();
         for (int i = 0; i < 1000; i++)
         {

@@ -27,7 +27,7 @@ internal static class Blocks
         var state = new WorldState(Chain);
         foreach (var s in signers)
         {
-            var a = state.GetOrCreateAccount(s.Address);
+            var a = state.GenesisAccount(s.Address);
             for (uint t = 0; t <= tokens; t++) a.SetBalance(t, balance);
         }
         for (int p = 0; p < pools; p++)
@@ -40,7 +40,7 @@ internal static class Blocks
     }
 
     public static Block Encode(WorldState state, Address collector, List<byte[]> records) =>
-        BlockCodec.Decode(BlockCodec.Encode(state.ChainId, state.Height + 1, collector, state.ComputeStateRoot(), records));
+        BlockCodec.Decode(BlockCodec.Encode(state.ChainId, state.Height + 1, collector, state.StateRoot, records));
 
     public static string Dump(WorldState state)
     {
@@ -71,6 +71,7 @@ internal static class Blocks
     {
         var seqState = pre.Clone();
         var expected = SequentialExecutor.Execute(seqState, block);
+        ChangeSetAssert.IsDiff(pre, seqState, expected.Changes);
         string expectedDump = Dump(seqState);
         ScheduleStats stats = default;
         using var pipeline = Pipeline(threads, device, mode);
@@ -83,6 +84,7 @@ internal static class Blocks
             Assert.Equal(expected.StateRoot, got.Result.StateRoot);
             Assert.Equal(expectedDump, Dump(parState));
             Assert.Equal(seqState.AccountCount, parState.AccountCount);
+            ChangeSetAssert.Equal(expected.Changes, got.Result.Changes);
             stats = got.Schedule;
         }
         return stats;
@@ -101,7 +103,10 @@ internal static class Blocks
         await foreach (var run in pipeline.ExecuteStreamAsync(blocks, par, TestContext.Current.CancellationToken))
         {
             Assert.Same(blocks[i], run.Block);
+            var before = seq.Clone();
             var expected = SequentialExecutor.Execute(seq, blocks[i]);
+            ChangeSetAssert.IsDiff(before, seq, expected.Changes);
+            ChangeSetAssert.Equal(expected.Changes, run.Result.Changes);
             Assert.Equal(expected.Statuses, run.Result.Statuses);
             Assert.Equal(expected.TxIds, run.Result.TxIds);
             Assert.Equal(expected.StateRoot, run.Result.StateRoot);

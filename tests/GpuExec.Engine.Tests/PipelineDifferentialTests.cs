@@ -276,7 +276,7 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
     {
         var pre = Blocks.Genesis(S[..2]);
         var recs = new List<byte[]> { S[1].Transfer(Blocks.Chain, 0, 1, S[0].Address, 0, 5) };
-        var bytes = BlockCodec.Encode(pre.ChainId, pre.Height + 2, S[0].Address, pre.ComputeStateRoot(), recs); // wrong height
+        var bytes = BlockCodec.Encode(pre.ChainId, pre.Height + 2, S[0].Address, pre.StateRoot, recs); // wrong height
         var state = pre.Clone();
         string before = Blocks.Dump(state);
         using var pipeline = Blocks.Pipeline(2, null);

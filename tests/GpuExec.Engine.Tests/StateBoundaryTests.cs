@@ -74,7 +74,7 @@ public class StateBoundaryTests
     }
 
     private static (string dump, int accounts, Wire.Hash32 root, ulong height) Snapshot(WorldState s) =>
-        (Blocks.Dump(s), s.AccountCount, s.ComputeStateRoot(), s.Height);
+        (Blocks.Dump(s), s.AccountCount, s.StateRoot, s.Height);
 
     /// <summary>Cancels as each stage ends, in both modes: the next stage's check stops the block, and the whole state, account count included, is as before.</summary>
     [Theory]
@@ -135,8 +135,8 @@ public class StateBoundaryTests
     public void A_sender_at_nonce_2_pow_64_minus_1_can_send_nothing(ApplyMode mode)
     {
         var pre = Blocks.Genesis(Known);
-        pre.GetOrCreateAccount(Known[0].Address).Nonce = ulong.MaxValue;
-        pre.GetOrCreateAccount(Known[1].Address).Nonce = ulong.MaxValue - 1;
+        pre.GenesisAccount(Known[0].Address).Nonce = ulong.MaxValue;
+        pre.GenesisAccount(Known[1].Address).Nonce = ulong.MaxValue - 1;
         var records = new List<byte[]>
         {
             Known[0].Transfer(Blocks.Chain, ulong.MaxValue, 1, Known[2].Address, 0, 5),
@@ -165,7 +165,7 @@ public class StateBoundaryTests
         var pre = Blocks.Genesis(Known);
         pre.Height = ulong.MaxValue;
         // The block's own height field wraps to 0, as a naive "height + 1" would expect.
-        var bytes = BlockCodec.Encode(pre.ChainId, 0, Known[0].Address, pre.ComputeStateRoot(), [Known[0].Transfer(Blocks.Chain, 0, 1, Known[1].Address, 0, 1)]);
+        var bytes = BlockCodec.Encode(pre.ChainId, 0, Known[0].Address, pre.StateRoot, [Known[0].Transfer(Blocks.Chain, 0, 1, Known[1].Address, 0, 1)]);
         var block = BlockCodec.Decode(bytes);
         var e = Assert.Throws<BlockRejectedException>(() => SequentialExecutor.Execute(pre.Clone(), block));
         Assert.Contains("no block can follow height 18446744073709551615", e.Message);
@@ -190,7 +190,7 @@ public class StateBoundaryTests
     {
         var pre = Blocks.Genesis(Known);
         var collector = new Signer(77_777).Address;
-        pre.GetOrCreateAccount(collector).SetBalance(0, ulong.MaxValue - 3);
+        pre.GenesisAccount(collector).SetBalance(0, ulong.MaxValue - 3);
         var records = new List<byte[]>();
         for (int i = 0; i < 200; i++) records.Add(Known[i % Known.Length].Transfer(Blocks.Chain, (ulong)(i / Known.Length), 1, Known[(i + 1) % Known.Length].Address, 1, 1));
         var block = Blocks.Encode(pre, collector, records);

@@ -26,7 +26,7 @@ public class CliCrashTests
         var o = new GeneratorOptions { Accounts = 10_000, TxsPerBlock = 30_000, Blocks = 1, Pools = 4, Skew = 0.7, InvalidRatio = 0.02, Seed = 123 };
         var chain = TestChain.Get(o);
         var mem = chain.Genesis;
-        var root0 = mem.ComputeStateRoot();
+        var root0 = mem.StateRoot;
         var root1 = SequentialExecutor.Execute(mem, chain.Block(0)).StateRoot;
         var expectedDump = TestChain.Dump(mem);
 
@@ -65,7 +65,7 @@ public class CliCrashTests
             if (store.Height == 0)
             {
                 var b = chain.Block(0);
-                store.CommitBlock(state, b, SequentialExecutor.Execute(state, b));
+                store.CommitBlock(b, SequentialExecutor.Execute(state, b));
             }
             Assert.Equal(root1, store.StateRoot);
             Assert.Equal(expectedDump, TestChain.Dump(state));

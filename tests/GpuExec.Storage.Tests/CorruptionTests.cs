@@ -14,7 +14,7 @@ public class CorruptionTests
         for (int i = 0; i < 2; i++)
         {
             var b = chain.Block(i);
-            store.CommitBlock(state, b, SequentialExecutor.Execute(state, b));
+            store.CommitBlock(b, SequentialExecutor.Execute(state, b));
         }
     }
 

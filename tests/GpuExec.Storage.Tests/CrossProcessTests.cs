@@ -45,7 +45,7 @@ public class CrossProcessTests
         var chain = TestChain.Get(o);
         var roots = new List<Hash32>();
         var mem = chain.Genesis;
-        roots.Add(mem.ComputeStateRoot());
+        roots.Add(mem.StateRoot);
         for (int i = 0; i < chain.Blocks.Length; i++) roots.Add(SequentialExecutor.Execute(mem, chain.Block(i), verifySignatures: false).StateRoot);
         var expectedDump = TestChain.Dump(mem);
 
@@ -97,7 +97,7 @@ public class CrossProcessTests
                 for (int h = (int)store.Height; h < chain.Blocks.Length; h++)
                 {
                     var b = chain.Block(h);
-                    store.CommitBlock(state, b, SequentialExecutor.Execute(state, b, verifySignatures: false));
+                    store.CommitBlock(b, SequentialExecutor.Execute(state, b, verifySignatures: false));
                 }
                 Assert.Equal(roots[^1], store.StateRoot);
                 Assert.Equal(expectedDump, TestChain.Dump(state));

@@ -37,7 +37,7 @@ internal static class Program
             var r = SequentialExecutor.Execute(state, block, verifySignatures: false);
             Console.Out.WriteLine($"executed {block.Header.Height}");
             Console.Out.Flush();
-            store.CommitBlock(state, block, r);
+            store.CommitBlock(block, r);
             Console.Out.WriteLine($"committed {block.Header.Height}");
             Console.Out.Flush();
         }

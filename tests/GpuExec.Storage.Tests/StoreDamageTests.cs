@@ -313,7 +313,7 @@ public class StoreDamageTests
         using (var store = RocksDbStateStore.Open(dir, chain.Genesis))
         {
             var state = store.Load();
-            store.CommitBlock(state, chain.Block(0), SequentialExecutor.Execute(state, chain.Block(0)));
+            store.CommitBlock(chain.Block(0), SequentialExecutor.Execute(state, chain.Block(0)));
             using (var fill = new FileStream(Path.Combine(fs.Path, "fill"), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0))
             {
                 var chunk = new byte[64 << 10];
@@ -323,7 +323,7 @@ public class StoreDamageTests
             var e = Assert.Throws<IOException>(() =>
             {
                 for (int i = 1; i < chain.Blocks.Length; i++)
-                    store.CommitBlock(state, chain.Block(i), SequentialExecutor.Execute(state, chain.Block(i)));
+                    store.CommitBlock(chain.Block(i), SequentialExecutor.Execute(state, chain.Block(i)));
             });
             Assert.DoesNotContain("corrupted", e.Message, StringComparison.Ordinal);
         }

@@ -61,7 +61,7 @@ public class StoreCommitBenchmarks
     [Benchmark]
     public ulong CommitBlock()
     {
-        _store.CommitBlock(_state, _block, _result);
+        _store.CommitBlock(_block, _result);
         return _store.Height;
     }
 }

@@ -56,7 +56,7 @@ public class ContentionSweepBenchmarks : IDisposable
     public void Fresh()
     {
         _state = _genesis.Clone();
-        _state.ComputeStateRoot();
+        _ = _state.StateRoot;
         _statuses = (TxStatus[])_pre.Clone();
     }
 
@@ -69,12 +69,12 @@ public class ContentionSweepBenchmarks : IDisposable
     }
 
     [Benchmark(Baseline = true)]
-    public int SequentialApply() => SequentialExecutor.ApplyInOrder(_state, _block, _statuses);
+    public int SequentialApply() => SequentialExecutor.ApplyInOrder(_state, _block, _statuses).Applied;
 
     [Benchmark]
     public int ParallelExecuteStage()
     {
-        _executor.Execute(_state, _block, _sets, _graph, _plan, _statuses);
+        _executor.Execute(_block, _sets, _graph, _plan, _statuses);
         return _plan.CriticalPath;
     }
 
@@ -83,7 +83,7 @@ public class ContentionSweepBenchmarks : IDisposable
     {
         var (sets, graph) = _executor.DetectConflicts(_state, _block, _statuses);
         var plan = _executor.Plan(sets, graph);
-        _executor.Execute(_state, _block, sets, graph, plan, _statuses);
+        _executor.Execute(_block, sets, graph, plan, _statuses);
         return plan.CriticalPath;
     }
 

@@ -35,7 +35,7 @@ public class SequentialBenchmarks
     public void Fresh()
     {
         _state = _genesis.Clone();
-        _state.ComputeStateRoot();
+        _ = _state.StateRoot;
     }
 
     [Benchmark(Baseline = true)]

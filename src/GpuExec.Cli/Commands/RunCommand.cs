@@ -114,6 +114,6 @@ internal static class RunCommand
     {
         if (!logger.IsEnabled(LogLevel.Information)) return;
         logger.LogInformation("run: {Blocks} block(s), {Transactions} transactions in {Milliseconds:F1} ms on {Device}; height {Height}, state root {StateRoot}",
-            blocks, transactions, ms, device, state.Height, state.ComputeStateRoot().ToHex());
+            blocks, transactions, ms, device, state.Height, state.StateRoot.ToHex());
     }
 }

@@ -28,7 +28,7 @@ internal static class BlockChecks
     }
 
     /// <summary>Computes the block's tx_root on the CPU (<see cref="Merkle.TxRoot"/>), then checks as above.</summary>
-    public static void Check(WorldState state, Block block)
+    public static void Check(IStateReader state, Block block)
     {
         ArgumentNullException.ThrowIfNull(block);
         Span<byte> root = stackalloc byte[32];
@@ -36,9 +36,9 @@ internal static class BlockChecks
         Check(state, block, new Hash32(root));
     }
 
-    public static void Check(WorldState state, Block block, Hash32 computedTxRoot)
+    public static void Check(IStateReader state, Block block, Hash32 computedTxRoot)
     {
         ArgumentNullException.ThrowIfNull(state);
-        Check(state.ChainId, state.Height, state.ComputeStateRoot(), block, computedTxRoot);
+        Check(state.ChainId, state.Height, state.StateRoot, block, computedTxRoot);
     }
 }

@@ -20,6 +20,11 @@ public sealed class BlockResult
     public byte[] TxIds { get; }
     /// <summary>The state root after the block (SPEC section 6).</summary>
     public Hash32 StateRoot { get; }
+    /// <summary>
+    /// What the block changed in the state (accounts and pools, before and after); null for
+    /// receipts read back from a store, which keeps the state, not each block's changes.
+    /// </summary>
+    public State.ChangeSet? Changes { get; init; }
     /// <summary>Number of transactions.</summary>
     public int Count => Statuses.Length;
     /// <summary>The 32-byte txid of transaction <paramref name="i"/>.</summary>

@@ -43,35 +43,35 @@ public static class SequentialExecutor
                 if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
             }
         }
-        ApplyInOrder(state, block, statuses);
-        state.Height = block.Header.Height;
-        return new BlockResult(statuses, txids, state.ComputeStateRoot());
+        var (changes, _) = ApplyInOrder(state, block, statuses);
+        var root = state.Apply(changes, block.Header.Height);
+        return new BlockResult(statuses, txids, root) { Changes = changes };
     }
 
     /// <summary>
     /// Rules 4-7 in block order for the transactions whose status is still <see cref="TxStatus.Ok"/>
     /// after rules 1-3 (precheck and signatures, done elsewhere); fills in their statuses. The block
-    /// must already have passed <see cref="BlockChecks"/>; the height is not changed. Accounts this
-    /// creates that end the block empty are removed again (<see cref="WorldState.RemoveEmptyNewAccounts"/>).
+    /// must already have passed <see cref="BlockChecks"/>. The state is only read: the rules run on
+    /// a <see cref="WorkingSet"/> of copies, and what changed comes back as the block's change set.
     /// </summary>
-    /// <returns>How many transactions the rules were applied to.</returns>
-    internal static int ApplyInOrder(WorldState state, Block block, TxStatus[] statuses)
+    /// <returns>The block's changes, and how many transactions the rules were applied to.</returns>
+    internal static (ChangeSet Changes, int Applied) ApplyInOrder(IStateReader state, Block block, TxStatus[] statuses)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(statuses);
         if (statuses.Length != block.Count) throw new ArgumentException("one status per transaction", nameof(statuses));
-        var access = new WorldStateTxState(state, state.GetOrCreateAccount(block.Header.FeeCollector));
+        var set = new WorkingSet(state, Math.Min(2 * block.Count + 1, 1 << 20));
+        var access = new WorkingSetTxState(set, set.Account(block.Header.FeeCollector));
         int applied = 0;
         for (int i = 0; i < statuses.Length; i++)
         {
             if (statuses[i] != TxStatus.Ok) continue;
             var record = block.Record(i);
-            access.Sender = state.GetOrCreateAccount(new TransactionView(record).Sender);
+            access.Sender = set.Account(new TransactionView(record).Sender);
             statuses[i] = TxRules.Apply(ref access, record);
             applied++;
         }
-        state.RemoveEmptyNewAccounts();
-        return applied;
+        return (set.ToChangeSet(), applied);
     }
 }

@@ -4,54 +4,56 @@ using GpuExec.Model;
 namespace GpuExec.State;
 
 /// <summary>
-/// One account: nonce and per-token balances, kept sorted by token (the order the state root
-/// and dumps need). Most accounts hold a handful of tokens, so a linear scan beats a map.
-/// Every mutation marks the account dirty, so the state root rehashes only what changed.
+/// One account: nonce and per-token balances, kept sorted by token (the order leaf data and dumps
+/// need). Most accounts hold a handful of tokens, so a linear scan beats a map.
+/// <para>An account object is a value, not a place: once a state holds it, it is never changed.
+/// A block works on copies (<see cref="Clone"/>) and the state adopts the copies that changed,
+/// through the block's <see cref="ChangeSet"/>; so an object that a change set or a reader was
+/// handed keeps describing the state it was read from.</para>
 /// </summary>
 public sealed class Account
 {
-    private uint[] _tokens;
-    private ulong[] _amounts;
+    private Entry[] _entries;
     private int _count;
     private ulong _nonce;
+
+    private struct Entry
+    {
+        public uint Token;
+        public ulong Amount;
+    }
 
     /// <summary>An empty account (nonce 0, no balances) at <paramref name="address"/>.</summary>
     public Account(Address address)
     {
         Address = address;
-        _tokens = new uint[4];
-        _amounts = new ulong[4];
-        Dirty = Unsaved = true;
+        _entries = new Entry[4];
+    }
+
+    private Account(Address address, Entry[] entries, int count, ulong nonce)
+    {
+        Address = address;
+        _entries = entries;
+        _count = count;
+        _nonce = nonce;
     }
 
     /// <summary>The account's address.</summary>
     public Address Address { get; }
 
-    /// <summary>Set by every mutation; cleared by the state root once it has rehashed the leaf.</summary>
-    internal bool Dirty;
-    internal byte[]? LeafHash;
-
-    /// <summary>Set by every mutation; a persistent store clears it once the account is written.</summary>
-    internal bool Unsaved { get; set; }
-    internal bool HasLeaf;
-    /// <summary>Set when the state removed the account (it ended a block empty); the root cache drops it.</summary>
-    internal bool Removed;
-    /// <summary>Position of the account's leaf in the state tree; -1 until the tree is built.</summary>
-    internal int LeafIndex = -1;
-
     /// <summary>The nonce the account's next transaction must carry.</summary>
     public ulong Nonce
     {
         get => _nonce;
-        internal set { _nonce = value; Dirty = Unsaved = true; }
+        internal set => _nonce = value;
     }
 
     /// <summary>Number of token entries (zero balances may be among them).</summary>
     public int EntryCount => _count;
     /// <summary>Token of entry <paramref name="i"/> (0 to <see cref="EntryCount"/> - 1), in ascending token order.</summary>
-    public uint TokenAt(int i) => _tokens[i];
+    public uint TokenAt(int i) => _entries[i].Token;
     /// <summary>Amount of entry <paramref name="i"/>.</summary>
-    public ulong AmountAt(int i) => _amounts[i];
+    public ulong AmountAt(int i) => _entries[i].Amount;
 
     /// <summary>True when SPEC section 6 gives this account no leaf: nonce 0 and no non-zero balance.</summary>
     public bool IsEmpty
@@ -59,7 +61,7 @@ public sealed class Account
         get
         {
             if (_nonce != 0) return false;
-            for (int i = 0; i < _count; i++) if (_amounts[i] != 0) return false;
+            for (int i = 0; i < _count; i++) if (_entries[i].Amount != 0) return false;
             return true;
         }
     }
@@ -68,18 +70,19 @@ public sealed class Account
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong Balance(uint token)
     {
+        var e = _entries;
         for (int i = 0; i < _count; i++)
-            if (_tokens[i] == token) return _amounts[i];
+            if (e[i].Token == token) return e[i].Amount;
         return 0;
     }
 
     /// <summary>Sets the balance of <paramref name="token"/> (building a genesis state).</summary>
     public void SetBalance(uint token, ulong amount)
     {
-        Dirty = Unsaved = true;
+        var e = _entries;
         for (int i = 0; i < _count; i++)
         {
-            if (_tokens[i] == token) { _amounts[i] = amount; return; }
+            if (e[i].Token == token) { e[i].Amount = amount; return; }
         }
         if (amount == 0) return;
         Insert(token, amount);
@@ -89,10 +92,10 @@ public sealed class Account
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Credit(uint token, ulong amount)
     {
-        Dirty = Unsaved = true;
+        var e = _entries;
         for (int i = 0; i < _count; i++)
         {
-            if (_tokens[i] == token) { _amounts[i] = checked(_amounts[i] + amount); return; }
+            if (e[i].Token == token) { e[i].Amount = checked(e[i].Amount + amount); return; }
         }
         if (amount != 0) Insert(token, amount);
     }
@@ -101,39 +104,55 @@ public sealed class Account
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Debit(uint token, ulong amount)
     {
-        Dirty = Unsaved = true;
+        var e = _entries;
         for (int i = 0; i < _count; i++)
         {
-            if (_tokens[i] == token) { _amounts[i] = checked(_amounts[i] - amount); return; }
+            if (e[i].Token == token) { e[i].Amount = checked(e[i].Amount - amount); return; }
         }
         if (amount != 0) throw new InvalidOperationException($"debit of {amount} from an empty balance of token {token}");
     }
 
     private void Insert(uint token, ulong amount)
     {
-        if (_count == _tokens.Length)
-        {
-            Array.Resize(ref _tokens, _count * 2);
-            Array.Resize(ref _amounts, _count * 2);
-        }
+        if (_count == _entries.Length) Array.Resize(ref _entries, _count * 2);
+        var e = _entries;
         int pos = _count;
-        while (pos > 0 && _tokens[pos - 1] > token)
+        while (pos > 0 && e[pos - 1].Token > token)
         {
-            _tokens[pos] = _tokens[pos - 1];
-            _amounts[pos] = _amounts[pos - 1];
+            e[pos] = e[pos - 1];
             pos--;
         }
-        _tokens[pos] = token;
-        _amounts[pos] = amount;
+        e[pos] = new Entry { Token = token, Amount = amount };
         _count++;
     }
 
-    /// <summary>A deep copy (the copy is dirty, so its leaf is hashed afresh).</summary>
+    /// <summary>A deep copy.</summary>
     public Account Clone()
     {
-        var a = new Account(Address) { _nonce = _nonce, _count = _count };
-        a._tokens = (uint[])_tokens.Clone();
-        a._amounts = (ulong[])_amounts.Clone();
-        return a;
+        var entries = new Entry[Math.Max(4, _count)];
+        Array.Copy(_entries, entries, _count);
+        return new Account(Address, entries, _count, _nonce);
+    }
+
+    /// <summary>
+    /// Whether the two accounts have the same leaf data (SPEC section 6): the same address, nonce
+    /// and non-zero balances. Entries holding zero do not count.
+    /// </summary>
+    public bool SameLeaf(Account other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        if (Address != other.Address || _nonce != other._nonce) return false;
+        int i = 0, j = 0;
+        var a = _entries;
+        var b = other._entries;
+        while (true)
+        {
+            while (i < _count && a[i].Amount == 0) i++;
+            while (j < other._count && b[j].Amount == 0) j++;
+            if (i == _count || j == other._count) return i == _count && j == other._count;
+            if (a[i].Token != b[j].Token || a[i].Amount != b[j].Amount) return false;
+            i++;
+            j++;
+        }
     }
 }

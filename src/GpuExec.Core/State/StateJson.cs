@@ -119,7 +119,7 @@ public static class StateJson
             if (sr.ValueKind != JsonValueKind.String || Str(sr, src, "state_root") is not { Length: 64 } hex || !IsHex(hex))
                 throw Fail(src, "state_root", "must be 64 hex characters");
             var given = Hash32.FromHex(hex);
-            var computed = state.ComputeStateRoot();
+            var computed = state.StateRoot;
             if (given != computed)
                 throw Fail(src, "state_root", $"{hex} does not match the root of the file's contents ({computed})");
         }
@@ -225,7 +225,7 @@ public static class StateJson
     public static void WriteDump(WorldState state, Stream output)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var root = state.ComputeStateRoot();
+        var root = state.StateRoot;
         using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, IndentSize = 1, SkipValidation = true });
         w.WriteStartObject();
         w.WriteNumber("chain_id", state.ChainId);

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using GpuExec.Commitments;
 using GpuExec.Model;
@@ -7,16 +6,22 @@ using GpuExec.Wire;
 namespace GpuExec.State;
 
 /// <summary>
-/// The in-memory state of SPEC section 1: accounts by address, pools by id, the chain id and
-/// height. Not thread-safe for structural changes (new accounts); executors that run on many
-/// threads load what they touch first (see the engine's Execute stage).
+/// The in-memory state of SPEC section 1: accounts by address, pools by id, the chain id, the height
+/// and the state root.
+/// <para>Two phases. While a genesis is built, <see cref="AddAccount"/> and <see cref="SetPool"/>
+/// fill it. The first read of <see cref="StateRoot"/> (or the first block) makes it live: its
+/// commitment is computed from every leaf once, and from then on the state changes only by
+/// adopting a block's <see cref="ChangeSet"/> (<see cref="Apply"/>), which replaces the changed
+/// account objects (never changing one in place) and updates the root from the changes alone.
+/// So readers of a live state (a block's execute stage, a dump) never see an account change under
+/// them, and nothing scans the whole state per block.</para>
+/// Not thread-safe for <see cref="Apply"/>: one block at a time.
 /// </summary>
-public sealed class WorldState
+public sealed class WorldState : IStateReader
 {
     private readonly Dictionary<Address, Account> _accounts;
     private readonly Dictionary<uint, Pool> _pools;
-    private readonly StateRootCache _rootCache = new();
-    private readonly List<Account> _created = [];
+    private Rfc6962StateCommitment? _commitment;
 
     /// <summary>An empty state of chain <paramref name="chainId"/> at <paramref name="height"/>; <paramref name="capacity"/> presizes the account table.</summary>
     public WorldState(uint chainId, ulong height = 0, int capacity = 0)
@@ -41,83 +46,88 @@ public sealed class WorldState
     /// <summary>The pools, in no particular order.</summary>
     public IEnumerable<Pool> Pools => _pools.Values;
 
+    /// <summary>True once the root was computed: the state then changes only through <see cref="Apply"/>.</summary>
+    public bool IsLive => _commitment is not null;
+
     /// <summary>The account at <paramref name="address"/>, or null if it does not exist.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Account? TryGetAccount(Address address) => _accounts.TryGetValue(address, out var a) ? a : null;
 
-    /// <summary>The account at <paramref name="address"/>, created (nonce 0, no balances) if new.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Account GetOrCreateAccount(Address address)
-    {
-        ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_accounts, address, out bool exists);
-        if (!exists)
-        {
-            slot = new Account(address);
-            _rootCache.Added(slot);
-            _created.Add(slot);
-        }
-        return slot!;
-    }
-
-    /// <summary>
-    /// Removes the accounts <see cref="GetOrCreateAccount"/> created since the last call that are
-    /// still empty (nonce 0, no non-zero balance: no state leaf), and returns how many. Executors
-    /// call it when a block is applied, so a transaction from an unknown key that fails (bad nonce,
-    /// no fee) or a zero credit to a new address leaves nothing behind: otherwise such transactions
-    /// would grow the state for free. The root is unchanged, since empty accounts have no leaf.
-    /// </summary>
-    internal int RemoveEmptyNewAccounts()
-    {
-        int removed = 0;
-        foreach (var a in _created)
-        {
-            if (!a.IsEmpty) continue;
-            _accounts.Remove(a.Address);
-            _rootCache.Removed(a);
-            removed++;
-        }
-        _created.Clear();
-        return removed;
-    }
-
-    /// <summary>Adds an account object made elsewhere (genesis loading, stores). Fails on a duplicate.</summary>
+    /// <summary>Adds an account to a genesis being built. Fails on a duplicate, and on a live state.</summary>
     public void AddAccount(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);
+        ThrowIfLive();
         if (!_accounts.TryAdd(account.Address, account))
             throw new InvalidOperationException($"duplicate account {account.Address}");
-        _rootCache.Added(account);
     }
 
     /// <summary>Whether pool <paramref name="id"/> exists.</summary>
     public bool HasPool(uint id) => _pools.ContainsKey(id);
 
-    /// <summary>A reference to the pool, or a null reference when there is none (check with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>).</summary>
-    internal ref Pool PoolRef(uint id) => ref CollectionsMarshal.GetValueRefOrNullRef(_pools, id);
-
     /// <summary>Pool <paramref name="id"/>, if it exists.</summary>
     public bool TryGetPool(uint id, out Pool pool) => _pools.TryGetValue(id, out pool);
 
-    /// <summary>Adds or replaces a pool (building a genesis state).</summary>
-    public void SetPool(Pool pool) => _pools[pool.Id] = pool;
-
-    /// <summary>The state root of SPEC section 6, rehashing only accounts changed since the last call.</summary>
-    public Hash32 ComputeStateRoot() => _rootCache.Compute(this);
-
-    /// <summary>Accounts changed since their flag was last cleared (a store persists these, then clears them).</summary>
-    internal List<Account> CollectUnsavedAccounts()
+    /// <summary>Adds or replaces a pool of a genesis being built; fails on a live state.</summary>
+    public void SetPool(Pool pool)
     {
-        var list = new List<Account>();
-        foreach (var a in _accounts.Values) if (a.Unsaved) list.Add(a);
-        return list;
+        ThrowIfLive();
+        _pools[pool.Id] = pool;
     }
 
-    /// <summary>A deep copy: the same accounts, pools, chain id and height.</summary>
+    /// <summary>The state root of SPEC section 6. The first read computes it from every leaf and makes the state live.</summary>
+    public Hash32 StateRoot => Commitment.Root;
+
+    private Rfc6962StateCommitment Commitment => _commitment ??= Rfc6962StateCommitment.Build(_accounts.Values, _pools.Values);
+
+    /// <summary>
+    /// Adopts a block's changes: each changed account's new object replaces the old one (an emptied
+    /// account is removed), each changed pool is replaced, the root is updated from the changes and
+    /// the height set. Returns the new root. The change set must have been made on this state at its
+    /// current height: every change's before-side is checked against what the state holds, and on a
+    /// mismatch nothing changes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The changes were not made on this state.</exception>
+    public Hash32 Apply(ChangeSet changes, ulong height)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var commitment = Commitment;
+        foreach (ref readonly var c in changes.AccountSpan)
+        {
+            var current = TryGetAccount(c.Address);
+            if (current is { IsEmpty: true }) current = null;
+            bool same = c.Before is null ? current is null : current is not null && (ReferenceEquals(current, c.Before) || current.SameLeaf(c.Before));
+            if (!same) throw new InvalidOperationException($"the change of account {c.Address} was not made on this state (its before-side differs)");
+        }
+        foreach (ref readonly var p in changes.PoolSpan)
+        {
+            if (!_pools.TryGetValue(p.Id, out var current) || current.ReserveA != p.Before.ReserveA || current.ReserveB != p.Before.ReserveB
+                || current.TokenA != p.After.TokenA || current.TokenB != p.After.TokenB || current.FeeBps != p.After.FeeBps)
+                throw new InvalidOperationException($"the change of pool {p.Id} was not made on this state (its before-side differs)");
+        }
+        var root = commitment.Apply(changes);
+        foreach (ref readonly var c in changes.AccountSpan)
+        {
+            if (c.After is null) _accounts.Remove(c.Address);
+            else CollectionsMarshal.GetValueRefOrAddDefault(_accounts, c.Address, out _) = c.After;
+        }
+        foreach (ref readonly var p in changes.PoolSpan) _pools[p.Id] = p.After;
+        Height = height;
+        return root;
+    }
+
+    /// <summary>A deep copy: the same accounts, pools, chain id, height and root (a copy of a live state is live).</summary>
     public WorldState Clone()
     {
         var s = new WorldState(ChainId, Height, _accounts.Count);
-        foreach (var a in _accounts.Values) s.AddAccount(a.Clone());
+        foreach (var a in _accounts.Values) s._accounts.Add(a.Address, a.Clone());
         foreach (var p in _pools.Values) s._pools.Add(p.Id, p);
+        s._commitment = _commitment?.Clone();
         return s;
+    }
+
+    private void ThrowIfLive()
+    {
+        if (_commitment is not null)
+            throw new InvalidOperationException("the state is live (its root was computed): it changes only by applying a block's change set");
     }
 }

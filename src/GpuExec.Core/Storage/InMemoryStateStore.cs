@@ -7,10 +7,9 @@ namespace GpuExec.Storage;
 /// <summary>
 /// The embedded default: the state lives in one <see cref="WorldState"/> and nothing survives the
 /// process. <see cref="Load"/> returns that same object every time (no copy: the default path pays
-/// nothing for having a store), and <see cref="CommitBlock"/> records the height, root and receipts
-/// and clears the <see cref="Account.Unsaved"/> flags. Its commit cannot half-happen (all checks come
-/// first, then only assignments), so it is atomic trivially; it never fails on a block the executor
-/// accepted, so the "reload after a failed commit" rule of <see cref="IStateStore"/> never applies.
+/// nothing for having a store); the executor has already applied each block's changes to it, so
+/// <see cref="CommitBlock"/> records the height, root and receipts. Its commit cannot half-happen
+/// (all checks come first, then only assignments), so it is atomic trivially.
 /// </summary>
 public sealed class InMemoryStateStore : IStateStore
 {
@@ -25,8 +24,7 @@ public sealed class InMemoryStateStore : IStateStore
         _state = genesis;
         ChainId = genesis.ChainId;
         Height = genesis.Height;
-        StateRoot = genesis.ComputeStateRoot();
-        foreach (var a in genesis.Accounts) a.Unsaved = false;
+        StateRoot = genesis.StateRoot;
     }
 
     /// <inheritdoc/>
@@ -44,13 +42,13 @@ public sealed class InMemoryStateStore : IStateStore
     }
 
     /// <inheritdoc/>
-    public void CommitBlock(WorldState stateAfter, Block block, BlockResult result)
+    /// <remarks>The store's state must be the one the block was executed on: its height and root are the block's.</remarks>
+    public void CommitBlock(Block block, BlockResult result)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        StateStoreChecks.CheckCommit(this, stateAfter, block, result);
-        if (!ReferenceEquals(stateAfter, _state))
-            throw new InvalidOperationException("commit of a state that is not this in-memory store's own (use the one Load returned)");
-        foreach (var a in stateAfter.CollectUnsavedAccounts()) a.Unsaved = false;
+        StateStoreChecks.CheckCommit(this, block, result);
+        if (_state.Height != block.Header.Height || _state.StateRoot != result.StateRoot)
+            throw new InvalidOperationException($"commit of block {block.Header.Height} that was not executed on this in-memory store's state (use the one Load returned)");
         Height = block.Header.Height;
         StateRoot = result.StateRoot;
         _receipts[block.Header.Height] = result;

@@ -1,5 +1,4 @@
 using GpuExec.Execution;
-using GpuExec.State;
 using GpuExec.Wire;
 
 namespace GpuExec.Storage;
@@ -9,25 +8,24 @@ internal static class StateStoreChecks
 {
     /// <summary>
     /// Throws unless <paramref name="block"/> follows the committed state (chain id, height + 1,
-    /// parent root) and <paramref name="stateAfter"/> and <paramref name="result"/> belong to it.
-    /// These are caller bugs, not bad input: the executor already refused any block that breaks them.
+    /// parent root) and <paramref name="result"/> belongs to it and carries its change set. These are
+    /// caller bugs, not bad input: the executor already refused any block that breaks them.
     /// </summary>
-    public static void CheckCommit(IStateStore store, WorldState stateAfter, Block block, BlockResult result)
+    public static void CheckCommit(IStateStore store, Block block, BlockResult result)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(stateAfter);
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(result);
         var h = block.Header;
-        if (stateAfter.ChainId != store.ChainId || h.ChainId != store.ChainId)
-            throw new InvalidOperationException($"commit of a chain {h.ChainId} block (state chain {stateAfter.ChainId}) to a store of chain {store.ChainId}");
+        if (h.ChainId != store.ChainId)
+            throw new InvalidOperationException($"commit of a chain {h.ChainId} block to a store of chain {store.ChainId}");
         if (store.Height == ulong.MaxValue || h.Height != store.Height + 1)
             throw new InvalidOperationException($"commit of block {h.Height} to a store at height {store.Height}");
         if (h.ParentStateRoot != store.StateRoot)
             throw new InvalidOperationException($"commit of block {h.Height} whose parent root {h.ParentStateRoot} is not the stored root {store.StateRoot}");
-        if (stateAfter.Height != h.Height)
-            throw new InvalidOperationException($"commit of block {h.Height} with a state at height {stateAfter.Height}");
         if (result.Count != block.Count)
             throw new InvalidOperationException($"commit of block {h.Height} with {result.Count} receipts for {block.Count} transactions");
+        if (result.Changes is null)
+            throw new InvalidOperationException($"commit of block {h.Height} with a result that carries no change set (only an executed block's result can be committed)");
     }
 }

@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Conflicts;
 
 /// <summary>
 /// Builds a block's <see cref="AccessSets"/> on the host: interns addresses to dense account ids
-/// (reading the state only: accounts it lacks are created by the execute stage), reads pool tokens from the pre-state (they never change), and emits one record per distinct key
+/// (reading the state only), reads pool tokens from the pre-state (they never change), and emits one record per distinct key
 /// of each transaction. Single-threaded: it is one pass of dictionary lookups.
 /// </summary>
 internal static class AccessSetBuilder
@@ -17,7 +17,7 @@ internal static class AccessSetBuilder
     /// the stateless stages: <see cref="TxStatus.Ok"/> for those that still run the stateful rules.
     /// The state is only read.
     /// </summary>
-    public static AccessSets Build(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses)
+    public static AccessSets Build(IStateReader state, Block block, ReadOnlySpan<TxStatus> statuses)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
@@ -147,7 +147,7 @@ internal static class AccessSetBuilder
         return count;
     }
 
-    private sealed class Interner(WorldState state, int txCount)
+    private sealed class Interner(IStateReader state, int txCount)
     {
         private readonly Dictionary<Address, int> _ids = new(Math.Min(2 * txCount + 1, 1 << 22));
         public Account?[] Accounts = new Account?[Math.Max(16, Math.Min(2 * txCount + 1, 1 << 22))];

@@ -45,26 +45,14 @@ internal sealed class AccessSets
     /// <summary>The records (record id and mode), beside <see cref="Keys"/>.</summary>
     public AccessRecord[] Records { get; }
     /// <summary>
-    /// Interned accounts: account id to account object, or null for an address the state does not
-    /// hold yet (its values read as 0). Building the sets never changes the state: the execute stage
-    /// creates the missing accounts (<see cref="CreateMissingAccounts"/>).
+    /// Interned accounts: account id to the state's account object (only read), or null for an
+    /// address the state does not hold (its values read as 0).
     /// </summary>
     public Account?[] Accounts { get; internal set; } = [];
     /// <summary>Interned addresses, by account id (beside <see cref="Accounts"/>).</summary>
     public Address[] Addresses { get; internal set; } = [];
     public int AccountCount { get; internal set; }
 
-    /// <summary>
-    /// The execute stage's first step: adds the accounts the block names that the state lacks, so
-    /// that the parallel write-back never changes the state's structure. Those that end the block
-    /// empty are removed again afterwards (<see cref="WorldState.RemoveEmptyNewAccounts"/>).
-    /// </summary>
-    public void CreateMissingAccounts(WorldState state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        for (int id = 0; id < AccountCount; id++)
-            Accounts[id] ??= state.GetOrCreateAccount(Addresses[id]);
-    }
     /// <summary>The pools the block's swaps name, by ordinal, as they stand in the pre-state.</summary>
     public Pool[] Pools { get; internal set; } = [];
     /// <summary>Per transaction: the ordinal of its swap's pool in <see cref="Pools"/>, or -1.</summary>

@@ -63,7 +63,7 @@ internal sealed class LaneExecutor : IDisposable
     public ScheduleStats LastStats { get; private set; }
 
     /// <summary>Access sets of the transactions still <see cref="TxStatus.Ok"/> (the state is only read), then their dependency graph.</summary>
-    public (AccessSets Sets, ConflictGraph Graph) DetectConflicts(WorldState state, Block block, ReadOnlySpan<TxStatus> statuses)
+    public (AccessSets Sets, ConflictGraph Graph) DetectConflicts(IStateReader state, Block block, ReadOnlySpan<TxStatus> statuses)
     {
         var sets = AccessSetBuilder.Build(state, block, statuses);
         return (sets, Detect(sets));
@@ -81,13 +81,12 @@ internal sealed class LaneExecutor : IDisposable
     }
 
     /// <summary>
-    /// Loads the touched values into slots, runs the lanes, writes the slots back into
-    /// <paramref name="state"/> and fills the scheduled transactions' statuses. Does not set the
-    /// height or compute the root.
+    /// Loads the touched values into slots (from the state objects the access sets hold), runs the
+    /// lanes and fills the scheduled transactions' statuses; returns the block's change set. The
+    /// state is only read.
     /// </summary>
-    public void Execute(WorldState state, Block block, AccessSets sets, ConflictGraph graph, LanePlan plan, TxStatus[] statuses)
+    public ChangeSet Execute(Block block, AccessSets sets, ConflictGraph graph, LanePlan plan, TxStatus[] statuses)
     {
-        ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(statuses);
@@ -98,8 +97,9 @@ internal sealed class LaneExecutor : IDisposable
         RunLanes(table, block, plan, statuses);
         _tuner?.Record(plan.LaneCount, plan.ScheduledCount, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         table.FoldDeltas();
-        table.WriteBack(state, _parallel);
+        var changes = table.ToChangeSet(_parallel);
         LastStats = new ScheduleStats(block.Count, plan.ScheduledCount, plan.CriticalPath, graph.RecordCount, graph.UniqueCount, plan.LaneCount);
+        return changes;
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using GpuExec.Engine.Conflicts;
+using GpuExec.Execution;
 using GpuExec.Model;
 using GpuExec.State;
 
@@ -10,7 +11,7 @@ namespace GpuExec.Engine.Execute;
 /// key's slot is unused, its reserves live in <see cref="Pools"/>). A transaction's slots come straight
 /// from the access sets and the graph (<see cref="SlotTxState"/>): a layout position's alias, then
 /// that record's slot.
-/// After execution <see cref="WriteBack"/> stores the changed values into the state.
+/// After execution <see cref="ToChangeSet"/> turns the changed values into the block's change set.
 /// </summary>
 internal sealed class SlotTable
 {
@@ -79,7 +80,8 @@ internal sealed class SlotTable
         for (int s = 0; s < HotIndex.Length; s++) Fold(s);
     }
 
-    private void WriteAccounts(int from, int to)
+    /// <summary>Writes the changed slots of <c>[from, to)</c> into copies of their accounts (made on first change).</summary>
+    private void WriteAccounts(int from, int to, Account?[] copies)
     {
         var keys = Graph.UniqueKeys;
         var accounts = Sets.Accounts;
@@ -90,7 +92,8 @@ internal sealed class SlotTable
             ulong key = keys[s];
             var kind = StateKey.Kind(key);
             if (kind == StateKeyKind.Pool) continue;
-            var account = accounts[StateKey.AccountId(key)]!; // created when the execute stage began
+            int id = StateKey.AccountId(key);
+            var account = copies[id] ??= accounts[id]?.Clone() ?? new Account(Sets.Addresses[id]);
             if (kind == StateKeyKind.Balance) account.SetBalance(StateKey.Low(key), v);
             else account.Nonce = v;
         }
@@ -178,20 +181,20 @@ internal sealed class SlotTable
     }
 
     /// <summary>
-    /// Writes changed balances, nonces and pool reserves back into <paramref name="state"/>. Slots are
-    /// split by account id (keys sort by kind, then account), so each account is written by one
-    /// thread. Accounts the block names that the state lacks are created first, and those that end
-    /// the block empty are removed again, as the sequential executor does.
+    /// The block's change set from the slots: the changed balances and nonces are written into
+    /// copies of their accounts (the state's objects are only read), on all threads, split by
+    /// account id (keys sort by kind, then account, so each account is written by one thread);
+    /// then every copy whose leaf differs from the state's, and every pool whose reserves moved,
+    /// become the changes. An account the block names that the state lacks starts empty, and one
+    /// that ends the block empty with no leaf before is no change, as in the sequential executor.
     /// </summary>
-    public void WriteBack(WorldState state, ParallelOptions? options = null)
+    public ChangeSet ToChangeSet(ParallelOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(state);
-        // The only structural change of the block, on one thread before the parallel writes.
-        Sets.CreateMissingAccounts(state);
         var keys = Graph.UniqueKeys;
-        int parts = Math.Max(1, Math.Min(options?.MaxDegreeOfParallelism ?? 1, Values.Length / 4096));
         int accountCount = Sets.AccountCount;
-        if (parts == 1) WriteAccounts(0, Values.Length);
+        var copies = new Account?[accountCount];
+        int parts = Math.Max(1, Math.Min(options?.MaxDegreeOfParallelism ?? 1, Values.Length / 4096));
+        if (parts == 1) WriteAccounts(0, Values.Length, copies);
         else
         {
             // Kind regions of the sorted keys: balances, nonces, pools.
@@ -200,19 +203,29 @@ internal sealed class SlotTable
             Parallel.For(0, parts, options!, part =>
             {
                 ulong lo = (ulong)((long)accountCount * part / parts), hi = (ulong)((long)accountCount * (part + 1) / parts);
-                WriteAccounts(FirstAtLeast(keys, lo << 32, 0, balanceEnd), FirstAtLeast(keys, hi << 32, 0, balanceEnd));
-                WriteAccounts(FirstAtLeast(keys, (1UL << 62) | (lo << 32), balanceEnd, nonceEnd), FirstAtLeast(keys, (1UL << 62) | (hi << 32), balanceEnd, nonceEnd));
+                WriteAccounts(FirstAtLeast(keys, lo << 32, 0, balanceEnd), FirstAtLeast(keys, hi << 32, 0, balanceEnd), copies);
+                WriteAccounts(FirstAtLeast(keys, (1UL << 62) | (lo << 32), balanceEnd, nonceEnd), FirstAtLeast(keys, (1UL << 62) | (hi << 32), balanceEnd, nonceEnd), copies);
             });
         }
-        foreach (var padded in Pools)
+        var changes = new AccountChange[accountCount];
+        int n = 0;
+        var accounts = Sets.Accounts;
+        for (int id = 0; id < accountCount; id++)
         {
-            var p = padded.Value;
-            ref var target = ref state.PoolRef(p.Id);
-            if (target.ReserveA == p.ReserveA && target.ReserveB == p.ReserveB) continue;
-            target.ReserveA = p.ReserveA;
-            target.ReserveB = p.ReserveB;
+            if (copies[id] is not { } copy) continue;
+            var before = accounts[id] is { IsEmpty: false } b ? b : null;
+            var after = copy.IsEmpty ? null : copy;
+            if (before is null ? after is null : after is not null && before.SameLeaf(after)) continue;
+            changes[n++] = new AccountChange(copy.Address, before, after);
         }
-        state.RemoveEmptyNewAccounts();
+        var pools = new List<PoolChange>();
+        for (int i = 0; i < Pools.Length; i++)
+        {
+            var before = Sets.Pools[i];
+            var after = Pools[i].Value;
+            if (before.ReserveA != after.ReserveA || before.ReserveB != after.ReserveB) pools.Add(new PoolChange(before, after));
+        }
+        return ChangeSets.Create(changes, n, pools);
     }
 }
 

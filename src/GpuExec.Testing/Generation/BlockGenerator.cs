@@ -153,17 +153,17 @@ public sealed class BlockGenerator
     public byte[] NextBlock(IProgress<long>? progress = null)
     {
         int count = _o.TxsPerBlock;
-        var parentRoot = _mirror.ComputeStateRoot();
+        var parentRoot = _mirror.StateRoot;
         var records = new byte[count][];
         var signIndex = new int[count];        // account index of the signer, -1: no signature to make
         var corrupt = new bool[count];
-        var collector = _mirror.GetOrCreateAccount(FeeCollector);
-        var access = new WorldStateTxState(_mirror, collector);
+        var block = new WorkingSet(_mirror);
+        var access = new WorkingSetTxState(block, block.Account(FeeCollector));
         for (int i = 0; i < count; i++)
         {
             var fault = _rng.Chance(_o.InvalidRatio) ? (Fault)(1 + _rng.Below(9)) : Fault.None;
             int s = _senders.Next(_rng);
-            var sender = _mirror.GetOrCreateAccount(_addresses[s]);
+            var sender = block.Account(_addresses[s]);
             bool swap = _pools is not null && _rng.Chance(_o.SwapRatio);
             if (fault is Fault.UnknownPool or Fault.ZeroOutput or Fault.Slippage) swap = true;
             ulong nonce = sender.Nonce;
@@ -199,7 +199,7 @@ public sealed class BlockGenerator
                 else
                 {
                     poolId = (uint)_pools!.Next(_rng);
-                    ref var pool = ref _mirror.PoolRef(poolId);
+                    var pool = block.Pool(poolId);
                     uint tin = aToB ? pool.TokenA : pool.TokenB;
                     ulong rin = aToB ? pool.ReserveA : pool.ReserveB, rout = aToB ? pool.ReserveB : pool.ReserveA;
                     ulong have = sender.Balance(tin) - (tin == 0 ? Math.Min(fee, bal0) : 0);
@@ -244,7 +244,7 @@ public sealed class BlockGenerator
         });
         progress?.Report(count);
         _blocksMade++;
-        _mirror.Height = (ulong)_blocksMade;
+        _mirror.Apply(block.ToChangeSet(), (ulong)_blocksMade);
         return BlockCodec.Encode(_o.ChainId, (ulong)_blocksMade, FeeCollector, parentRoot, records);
     }
 

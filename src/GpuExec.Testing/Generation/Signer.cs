@@ -56,6 +56,6 @@ public sealed class Signer
     public static byte[] NextBlock(WorldState state, Address feeCollector, params byte[][] records)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return BlockCodec.Encode(state.ChainId, state.Height + 1, feeCollector, state.ComputeStateRoot(), records);
+        return BlockCodec.Encode(state.ChainId, state.Height + 1, feeCollector, state.StateRoot, records);
     }
 }

@@ -82,7 +82,7 @@ public class PipelineSignatureCacheTests
         var first = Enumerable.Range(0, blocks[0].Count).First(i => SequentialExecutor.Execute(genesis.Clone(), blocks[0]).Statuses[i] == TxStatus.Ok);
         bytes[blocks[0].RecordOffsets[first] + blocks[0].RecordLengths[first] - 1] ^= 1;
         var recs = Enumerable.Range(0, blocks[0].Count).Select(i => new ReadOnlySpan<byte>(bytes, blocks[0].RecordOffsets[i], blocks[0].RecordLengths[i]).ToArray()).ToList();
-        var tampered = BlockCodec.Decode(BlockCodec.Encode(genesis.ChainId, 1, blocks[0].Header.FeeCollector, genesis.ComputeStateRoot(), recs));
+        var tampered = BlockCodec.Decode(BlockCodec.Encode(genesis.ChainId, 1, blocks[0].Header.FeeCollector, genesis.StateRoot, recs));
         var run = pipeline.Execute(tampered, genesis.Clone(), TestContext.Current.CancellationToken);
         Assert.Equal(TxStatus.BadSignature, run.Result.Statuses[first]);
         Assert.Equal(1, run.Verify.Verified);

@@ -380,10 +380,9 @@ public class SignatureCacheTests
             for (int i = 0; i < block.Count; i++)
                 if (statuses[i] == TxStatus.Ok && !verdicts[i]) statuses[i] = TxStatus.BadSignature;
             Assert.Equal(coldStatuses, statuses);
-            SequentialExecutor.ApplyInOrder(warm, block, statuses);
-            warm.Height = block.Header.Height;
+            var (changes, _) = SequentialExecutor.ApplyInOrder(warm, block, statuses);
             Assert.Equal(expected.Statuses, statuses);
-            Assert.Equal(expected.StateRoot, warm.ComputeStateRoot());
+            Assert.Equal(expected.StateRoot, warm.Apply(changes, block.Header.Height));
         }
     }
 

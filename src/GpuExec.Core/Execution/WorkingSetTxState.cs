@@ -1,12 +1,13 @@
+using System.Runtime.CompilerServices;
 using GpuExec.Model;
 using GpuExec.State;
 
 namespace GpuExec.Execution;
 
-/// <summary><see cref="ITxState"/> over a <see cref="WorldState"/>: the sender's account object and the collector's.</summary>
-internal struct WorldStateTxState(WorldState state, Account collector) : ITxState
+/// <summary><see cref="ITxState"/> over a block's <see cref="WorkingSet"/>: the sender's copy, the collector's copy, and the pools.</summary>
+internal struct WorkingSetTxState(WorkingSet set, Account collector) : ITxState
 {
-    public readonly WorldState State = state;
+    public readonly WorkingSet Set = set;
     public Account Sender = null!;
     private readonly Account _collector = collector;
 
@@ -21,14 +22,19 @@ internal struct WorldStateTxState(WorldState state, Account collector) : ITxStat
     public readonly void CreditCollector(ulong fee) => _collector.Credit(0, fee);
     public readonly void CreditSender(uint token, ulong amount) => Sender.Credit(token, amount);
 
-    public readonly void CreditRecipient(Address to, uint token, ulong amount) =>
-        State.GetOrCreateAccount(to).Credit(token, amount);
+    public readonly void CreditRecipient(Address to, uint token, ulong amount) => Set.Account(to).Credit(token, amount);
 
-    public readonly bool TryGetPool(uint id, out Pool pool) => State.TryGetPool(id, out pool);
+    public readonly bool TryGetPool(uint id, out Pool pool)
+    {
+        ref var p = ref Set.Pool(id);
+        if (Unsafe.IsNullRef(ref p)) { pool = default; return false; }
+        pool = p;
+        return true;
+    }
 
     public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
     {
-        ref var p = ref State.PoolRef(id);
+        ref var p = ref Set.Pool(id);
         p.ReserveA = reserveA;
         p.ReserveB = reserveB;
     }
