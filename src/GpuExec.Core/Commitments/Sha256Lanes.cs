@@ -351,6 +351,22 @@ internal readonly unsafe struct SpanMessages(int* offsets, int* lengths, int cou
     public int Length(int i) => lengths[i];
 }
 
+/// <summary>Messages of one size laid end to end: message i is bytes <c>size i .. size (i + 1) - 1</c>.</summary>
+internal readonly struct FixedMessages(int count, int size) : IMessageSet
+{
+    public int Count => count;
+    public int Offset(int i) => size * i;
+    public int Length(int i) => size;
+}
+
+/// <summary>Messages of one length at a fixed stride: message i is bytes <c>stride i .. stride i + length - 1</c>.</summary>
+internal readonly struct StridedMessages(int count, int stride, int length) : IMessageSet
+{
+    public int Count => count;
+    public int Offset(int i) => stride * i;
+    public int Length(int i) => length;
+}
+
 /// <summary>The adjacent 64-byte pairs of one Merkle level: message i is bytes 64 i .. 64 i + 63 (children 2i, 2i + 1).</summary>
 internal readonly struct PairMessages(int count) : IMessageSet
 {

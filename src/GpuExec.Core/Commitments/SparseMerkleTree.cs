@@ -1,0 +1,478 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using GpuExec.Wire;
+
+namespace GpuExec.Commitments;
+
+/// <summary>
+/// The state tree of SPEC section 6: a binary sparse Merkle tree over 256-bit keys in which a
+/// subtree holding one leaf is that leaf (at whatever depth), an empty one is <c>ZERO</c>, and any
+/// other is <c>H(0x01 || left || right)</c>.
+/// <para><b>Layout.</b> The top of the tree, depths 0 to <see cref="TopDepth"/> (D), is kept dense:
+/// every node's hash and kind (empty, one leaf, more) in one array per depth. Below depth D the
+/// leaves sit in 2^D buckets by their first D bits, each a sorted array; a bucket's subtree is
+/// rehashed from its leaves' hashes whenever one of them changes. D is chosen so that a bucket
+/// holds 4 to 8 leaves on average (and changed as the tree grows or shrinks 4-fold): memory is about
+/// 96 bytes a leaf plus 66 bytes a bucket, and a block's update costs, per changed leaf, its leaf
+/// hash, its bucket's few internal nodes and the dense path above it, shared with every other
+/// changed leaf's path.</para>
+/// <para><b>An update</b> (<see cref="Apply(State.ChangeSet)"/>) is planned on the host: the new contents
+/// of each touched bucket (insertions split a bucket's subtree, deletions let a sibling collapse
+/// upward, both by construction), and which dense nodes change and how (a node over one leaf takes
+/// that leaf's hash; over none, ZERO; else a hash). The hashes themselves are a <see cref="HashPlan"/>
+/// that a runner executes wave by wave: SHA-256 lanes on all cores, or kernels on a device.</para>
+/// Not thread-safe.
+/// </summary>
+internal sealed class SparseMerkleTree : IStateCommitment
+{
+    internal const byte KindEmpty = 0, KindSingle = 1, KindMulti = 2;
+    /// <summary>The deepest dense level the tree uses (2^25 nodes: 1.1 GB of hashes).</summary>
+    public const int MaxTopDepth = 24;
+
+    private readonly IHashPlanRunner _runner;
+    private readonly HashPlan _plan = new();
+    private int _top;
+    private byte[][] _hash = [];
+    private byte[][] _kind = [];
+    private TreeLeaf[]?[] _buckets = [];
+    private long _count;
+
+    /// <summary>An empty tree; <paramref name="runner"/> executes its hashes (the host's SHA-256 lanes by default).</summary>
+    public SparseMerkleTree(IHashPlanRunner? runner = null)
+    {
+        _runner = runner ?? CpuHashPlanRunner.Instance;
+        Allocate(0);
+    }
+
+    /// <summary>Leaves in the tree.</summary>
+    public long Count => _count;
+
+    /// <summary>D: the depth of the buckets, and of the dense top's last level.</summary>
+    public int TopDepth => _top;
+
+    /// <inheritdoc/>
+    public Hash32 Root => new(_hash[0].AsSpan(0, 32));
+
+    /// <summary>The bucket depth for <paramref name="n"/> leaves: 4 to 8 leaves a bucket on average.</summary>
+    internal static int TopFor(long n)
+    {
+        int d = 0;
+        while (d < MaxTopDepth && (n >> d) > 8) d++;
+        return d;
+    }
+
+    /// <summary>A tree of <paramref name="leaves"/> (distinct keys, any order; their leaf hashes are computed here), built on all cores.</summary>
+    public static SparseMerkleTree Build(TreeLeaf[] leaves, IHashPlanRunner? runner = null)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        HashLeaves(leaves);
+        var t = new SparseMerkleTree(runner);
+        t.Rebuild(leaves, TopFor(leaves.Length));
+        return t;
+    }
+
+    /// <inheritdoc/>
+    public Hash32 Apply(State.ChangeSet changes) => Apply(TreeUpdates.From(changes));
+
+    /// <summary>Applies leaf updates sorted by key (distinct keys); returns the new root.</summary>
+    /// <exception cref="InvalidOperationException">A removal of a key the tree does not hold.</exception>
+    public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates)
+    {
+        if (updates.Length == 0) return Root;
+        for (int i = 1; i < updates.Length; i++)
+            if (updates[i - 1].Key.CompareTo(updates[i].Key) >= 0) throw new ArgumentException("tree updates must be sorted by key without repeats", nameof(updates));
+        var pending = Plan(updates);
+        _runner.Run(_plan);
+        Commit(pending);
+        int want = TopFor(_count);
+        // Re-lay the buckets when their average left 2..16 (a 4-fold growth or shrinkage).
+        if (want > _top + 1 || want < _top - 1) Rebuild(AllLeaves(), want);
+        return Root;
+    }
+
+    /// <summary>The touched buckets' new contents and the dense nodes that change, waiting for the plan's hashes.</summary>
+    private sealed class Pending
+    {
+        public readonly List<(uint Bucket, TreeLeaf[] Leaves, (int Position, int Slot)[] Hashed)> Buckets = [];
+        // Per dense level, the nodes that change: index, slot of the new hash, kind.
+        public readonly List<(uint Index, int Slot, byte Kind)>[] Dirty;
+        public long Count;
+
+        public Pending(int top)
+        {
+            Dirty = new List<(uint, int, byte)>[top + 1];
+            for (int d = 0; d <= top; d++) Dirty[d] = [];
+        }
+    }
+
+    private Pending Plan(ReadOnlySpan<TreeUpdate> updates)
+    {
+        _plan.Clear();
+        var pending = new Pending(_top) { Count = _count };
+        var merged = new List<TreeLeaf>();
+        var jobs = new List<int>();
+        int i = 0;
+        while (i < updates.Length)
+        {
+            uint b = updates[i].Key.Prefix(_top);
+            int end = i + 1;
+            while (end < updates.Length && updates[end].Key.Prefix(_top) == b) end++;
+            var old = _buckets[b] ?? [];
+            merged.Clear();
+            jobs.Clear();
+            int o = 0;
+            for (int u = i; u < end; u++)
+            {
+                ref readonly var up = ref updates[u];
+                while (o < old.Length && old[o].Key.CompareTo(up.Key) < 0) merged.Add(old[o++]);
+                bool present = o < old.Length && old[o].Key == up.Key;
+                if (present) o++;
+                if (up.Delete)
+                {
+                    if (!present) throw new InvalidOperationException($"the removal of leaf {up.Key}, which the state tree does not hold (a change set made on another state)");
+                    pending.Count--;
+                    continue;
+                }
+                if (!present) pending.Count++;
+                jobs.Add(merged.Count);
+                merged.Add(new TreeLeaf { Key = up.Key, ValueHash = up.ValueHash });
+            }
+            while (o < old.Length) merged.Add(old[o++]);
+            var leaves = merged.ToArray();
+            var hashed = new (int Position, int Slot)[jobs.Count];
+            var slots = ArrayPool<int>.Shared.Rent(Math.Max(1, leaves.Length));
+            int next = 0;
+            for (int l = 0; l < leaves.Length; l++)
+            {
+                if (next < hashed.Length && jobs[next] == l)
+                {
+                    int k = _plan.Constant(leaves[l].Key);
+                    int v = _plan.Constant(leaves[l].ValueHash);
+                    slots[l] = _plan.Job(HashPlan.LeafWave, k, v);
+                    hashed[next++] = (l, slots[l]);
+                }
+                else slots[l] = _plan.Constant(leaves[l].LeafHash);
+            }
+            var (slot, kind) = PlanSubtree(_plan, leaves, slots, 0, leaves.Length, _top);
+            ArrayPool<int>.Shared.Return(slots);
+            pending.Buckets.Add((b, leaves, hashed));
+            pending.Dirty[_top].Add((b, slot, kind));
+            i = end;
+        }
+        PlanDense(pending);
+        return pending;
+    }
+
+    /// <summary>
+    /// The subtree of the sorted <paramref name="leaves"/> <c>[lo, hi)</c>, which share their first
+    /// <paramref name="depth"/> bits: ZERO when empty, the leaf's own hash when one, else a job
+    /// over its two halves split at bit <paramref name="depth"/>.
+    /// </summary>
+    internal static (int Slot, byte Kind) PlanSubtree(HashPlan plan, ReadOnlySpan<TreeLeaf> leaves, ReadOnlySpan<int> slots, int lo, int hi, int depth)
+    {
+        int n = hi - lo;
+        if (n == 0) return (HashPlan.ZeroSlot, KindEmpty);
+        if (n == 1) return (slots[lo], KindSingle);
+        int split = SplitAt(leaves, lo, hi, depth);
+        var (l, _) = PlanSubtree(plan, leaves, slots, lo, split, depth + 1);
+        var (r, _) = PlanSubtree(plan, leaves, slots, split, hi, depth + 1);
+        return (plan.Job(depth, l, r), KindMulti);
+    }
+
+    /// <summary>The first leaf of <c>[lo, hi)</c> whose bit <paramref name="depth"/> is 1 (they are sorted, so all 0s come first).</summary>
+    private static int SplitAt(ReadOnlySpan<TreeLeaf> leaves, int lo, int hi, int depth)
+    {
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (leaves[mid].Key.Bit(depth) == 0) lo = mid + 1; else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The dense levels above the touched buckets, from depth D - 1 up to the root.</summary>
+    private void PlanDense(Pending pending)
+    {
+        for (int d = _top - 1; d >= 0; d--)
+        {
+            var children = pending.Dirty[d + 1];
+            var parents = pending.Dirty[d];
+            int c = 0;
+            while (c < children.Count)
+            {
+                uint p = children[c].Index >> 1;
+                (int Slot, byte Kind) left, right;
+                if ((children[c].Index & 1) == 0)
+                {
+                    left = (children[c].Slot, children[c].Kind);
+                    c++;
+                    if (c < children.Count && children[c].Index == 2 * p + 1) { right = (children[c].Slot, children[c].Kind); c++; }
+                    else right = Stored(d + 1, 2 * p + 1);
+                }
+                else
+                {
+                    left = Stored(d + 1, 2 * p);
+                    right = (children[c].Slot, children[c].Kind);
+                    c++;
+                }
+                parents.Add(Combine(d, p, left, right));
+            }
+        }
+    }
+
+    /// <summary>A stored dense node as a plan input (its hash copied into a slot unless it is empty).</summary>
+    private (int Slot, byte Kind) Stored(int d, uint i)
+    {
+        byte kind = _kind[d][i];
+        return kind == KindEmpty ? (HashPlan.ZeroSlot, KindEmpty) : (_plan.Constant(_hash[d].AsSpan((int)(32 * i), 32)), kind);
+    }
+
+    /// <summary>A node from its children: over nothing, ZERO; over one leaf, that leaf's hash; else a hash job.</summary>
+    private (uint, int, byte) Combine(int d, uint p, (int Slot, byte Kind) l, (int Slot, byte Kind) r)
+    {
+        if (l.Kind == KindEmpty && r.Kind == KindEmpty) return (p, HashPlan.ZeroSlot, KindEmpty);
+        if (l.Kind == KindEmpty && r.Kind == KindSingle) return (p, r.Slot, KindSingle);
+        if (r.Kind == KindEmpty && l.Kind == KindSingle) return (p, l.Slot, KindSingle);
+        return (p, _plan.Job(d, l.Slot, r.Slot), KindMulti);
+    }
+
+    private void Commit(Pending pending)
+    {
+        var values = _plan.Values;
+        foreach (var (b, leaves, hashed) in pending.Buckets)
+        {
+            foreach (var (position, slot) in hashed) leaves[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
+            _buckets[b] = leaves.Length == 0 ? null : leaves;
+        }
+        for (int d = 0; d <= _top; d++)
+        {
+            var level = _hash[d];
+            var kinds = _kind[d];
+            foreach (var (i, slot, kind) in pending.Dirty[d])
+            {
+                values.AsSpan(32 * slot, 32).CopyTo(level.AsSpan((int)(32 * i), 32));
+                kinds[i] = kind;
+            }
+        }
+        _count = pending.Count;
+    }
+
+    /// <summary>Every leaf, in key order.</summary>
+    internal TreeLeaf[] AllLeaves()
+    {
+        var all = new TreeLeaf[_count];
+        int n = 0;
+        foreach (var b in _buckets)
+        {
+            if (b is null) continue;
+            b.CopyTo(all, n);
+            n += b.Length;
+        }
+        return all;
+    }
+
+    /// <summary>The leaves of bucket <paramref name="b"/> (sorted).</summary>
+    internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets[b];
+
+    private void Allocate(int top)
+    {
+        _top = top;
+        _hash = new byte[top + 1][];
+        _kind = new byte[top + 1][];
+        for (int d = 0; d <= top; d++)
+        {
+            _hash[d] = new byte[32 << d];
+            _kind[d] = new byte[1 << d];
+        }
+        _buckets = new TreeLeaf[]?[1 << top];
+        _count = 0;
+    }
+
+    /// <summary>
+    /// Lays out the tree anew with buckets at depth <paramref name="top"/> from leaves whose leaf hashes
+    /// are known: buckets filled by a counting pass, each sorted; bucket subtrees hashed on all cores
+    /// (a plan per chunk of buckets); then the dense levels, each one batch of lane hashes.
+    /// </summary>
+    private void Rebuild(TreeLeaf[] leaves, int top)
+    {
+        Allocate(top);
+        int buckets = 1 << top;
+        var sizes = new int[buckets];
+        foreach (ref readonly var l in leaves.AsSpan()) sizes[l.Key.Prefix(top)]++;
+        for (int b = 0; b < buckets; b++) if (sizes[b] > 0) _buckets[b] = new TreeLeaf[sizes[b]];
+        Array.Clear(sizes);
+        foreach (ref readonly var l in leaves.AsSpan())
+        {
+            uint b = l.Key.Prefix(top);
+            _buckets[b]![sizes[b]++] = l;
+        }
+        _count = leaves.Length;
+
+        const int ChunkBuckets = 2048;
+        int chunks = (buckets + ChunkBuckets - 1) / ChunkBuckets;
+        var level = _hash[top];
+        var kinds = _kind[top];
+        Exception? failure = null;
+        Parallel.For(0, chunks, () => new HashPlan(), (c, _, plan) =>
+        {
+            try
+            {
+                plan.Clear();
+                int from = c * ChunkBuckets, to = Math.Min(buckets, from + ChunkBuckets);
+                var roots = new (int Slot, byte Kind)[to - from];
+                for (int b = from; b < to; b++)
+                {
+                    var arr = _buckets[b];
+                    if (arr is null) { roots[b - from] = (HashPlan.ZeroSlot, KindEmpty); continue; }
+                    Array.Sort(arr, static (x, y) => x.Key.CompareTo(y.Key));
+                    for (int k = 1; k < arr.Length; k++)
+                        if (arr[k - 1].Key == arr[k].Key) throw new ArgumentException($"the state tree's leaves repeat key {arr[k].Key}");
+                    var slots = new int[arr.Length];
+                    for (int k = 0; k < arr.Length; k++) slots[k] = plan.Constant(arr[k].LeafHash);
+                    roots[b - from] = PlanSubtree(plan, arr, slots, 0, arr.Length, top);
+                }
+                CpuHashPlanRunner.Instance.Run(plan);
+                for (int b = from; b < to; b++)
+                {
+                    plan.Slot(roots[b - from].Slot).CopyTo(level.AsSpan(32 * b, 32));
+                    kinds[b] = roots[b - from].Kind;
+                }
+            }
+            catch (Exception e) { failure = e; }
+            return plan;
+        }, _ => { });
+        if (failure is not null) throw failure;
+        for (int d = top - 1; d >= 0; d--) HashLevel(d);
+    }
+
+    /// <summary>Every node of dense level <paramref name="d"/> from level d + 1.</summary>
+    private unsafe void HashLevel(int d)
+    {
+        var below = _hash[d + 1];
+        var belowKinds = _kind[d + 1];
+        var level = _hash[d];
+        var kinds = _kind[d];
+        int n = 1 << d;
+        var multi = new List<int>();
+        for (int p = 0; p < n; p++)
+        {
+            byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
+            if (l == KindEmpty && r == KindEmpty) { kinds[p] = KindEmpty; continue; }
+            if ((l == KindEmpty && r == KindSingle) || (r == KindEmpty && l == KindSingle))
+            {
+                below.AsSpan(32 * (2 * p + (l == KindEmpty ? 1 : 0)), 32).CopyTo(level.AsSpan(32 * p, 32));
+                kinds[p] = KindSingle;
+                continue;
+            }
+            kinds[p] = KindMulti;
+            multi.Add(p);
+        }
+        if (multi.Count == 0) return;
+        var idx = CollectionsMarshal.AsSpan(multi);
+        byte[] digests = ArrayPool<byte>.Shared.Rent(32 * idx.Length);
+        fixed (int* ip = idx)
+            Sha256Lanes.Hash(below, new ChosenPairMessages(ip, idx.Length), 1, digests, parallel: idx.Length >= 4096);
+        for (int k = 0; k < idx.Length; k++) digests.AsSpan(32 * k, 32).CopyTo(level.AsSpan(32 * idx[k], 32));
+        ArrayPool<byte>.Shared.Return(digests);
+    }
+
+    /// <summary>Fills every leaf's <see cref="TreeLeaf.LeafHash"/> from its key and value hash, in lanes on all cores.</summary>
+    internal static void HashLeaves(TreeLeaf[] leaves)
+    {
+        const int Chunk = 8192;
+        int n = leaves.Length;
+        Parallel.For(0, (n + Chunk - 1) / Chunk, c =>
+        {
+            int from = c * Chunk, to = Math.Min(n, from + Chunk);
+            var span = leaves.AsSpan(from, to - from);
+            var bytes = MemoryMarshal.AsBytes(span);
+            byte[] digests = ArrayPool<byte>.Shared.Rent(32 * span.Length);
+            Sha256Lanes.Hash(bytes, new StridedMessages(span.Length, TreeLeaf.Size, 64), 0, digests, parallel: false);
+            for (int i = 0; i < span.Length; i++) span[i].LeafHash = new Hash32(digests.AsSpan(32 * i, 32));
+            ArrayPool<byte>.Shared.Return(digests);
+        });
+    }
+
+    /// <summary>
+    /// The proof of SPEC section 6 for <paramref name="key"/>: the siblings from the root down to
+    /// where its path ends, and the leaf there (null when the path ends in an empty subtree).
+    /// </summary>
+    public (List<Hash32> Siblings, TreeLeaf? Leaf) Prove(TreeKey key)
+    {
+        var siblings = new List<Hash32>();
+        uint i = 0;
+        for (int d = 0; d < _top; d++)
+        {
+            byte kind = _kind[d][i];
+            if (kind == KindEmpty) return (siblings, null);
+            if (kind == KindSingle) return (siblings, SingleLeafUnder(d, i));
+            uint child = 2 * i + (uint)key.Bit(d);
+            siblings.Add(new Hash32(_hash[d + 1].AsSpan((int)(32 * (child ^ 1)), 32)));
+            i = child;
+        }
+        ReadOnlySpan<TreeLeaf> leaves = _buckets[i];
+        int lo = 0, hi = leaves.Length, depth = _top;
+        while (true)
+        {
+            if (hi - lo == 0) return (siblings, null);
+            if (hi - lo == 1) return (siblings, leaves[lo]);
+            int split = SplitAt(leaves, lo, hi, depth);
+            if (key.Bit(depth) == 0)
+            {
+                siblings.Add(SubtreeHash(leaves[split..hi], depth + 1));
+                hi = split;
+            }
+            else
+            {
+                siblings.Add(SubtreeHash(leaves[lo..split], depth + 1));
+                lo = split;
+            }
+            depth++;
+        }
+    }
+
+    private TreeLeaf SingleLeafUnder(int d, uint i)
+    {
+        uint first = i << (_top - d), last = (i + 1) << (_top - d);
+        for (uint b = first; b < last; b++)
+            if (_buckets[b] is { Length: 1 } one) return one[0];
+        throw new InvalidOperationException($"the state tree's node {i} at depth {d} says one leaf, and its buckets disagree");
+    }
+
+    /// <summary>The hash of a sorted set of leaves sharing their first <paramref name="depth"/> bits, one SHA-256 call a node (proofs are not hot).</summary>
+    internal static Hash32 SubtreeHash(ReadOnlySpan<TreeLeaf> leaves, int depth)
+    {
+        if (leaves.Length == 0) return default;
+        if (leaves.Length == 1) return leaves[0].LeafHash;
+        int split = SplitAt(leaves, 0, leaves.Length, depth);
+        var l = SubtreeHash(leaves[..split], depth + 1);
+        var r = SubtreeHash(leaves[split..], depth + 1);
+        return NodeHash(l, r);
+    }
+
+    /// <summary><c>H(0x01 || left || right)</c>.</summary>
+    internal static Hash32 NodeHash(Hash32 left, Hash32 right)
+    {
+        Span<byte> m = stackalloc byte[65];
+        m[0] = 1;
+        left.WriteTo(m[1..]);
+        right.WriteTo(m[33..]);
+        Span<byte> h = stackalloc byte[32];
+        SHA256.HashData(m, h);
+        return new Hash32(h);
+    }
+
+    /// <summary><c>H(0x00 || key || value_hash)</c>.</summary>
+    internal static Hash32 LeafNodeHash(TreeKey key, Hash32 valueHash)
+    {
+        Span<byte> m = stackalloc byte[65];
+        m[0] = 0;
+        key.WriteTo(m[1..]);
+        valueHash.WriteTo(m[33..]);
+        Span<byte> h = stackalloc byte[32];
+        SHA256.HashData(m, h);
+        return new Hash32(h);
+    }
+}
