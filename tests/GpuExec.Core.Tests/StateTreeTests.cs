@@ -126,6 +126,51 @@ public class StateTreeTests
         }, iter: 60);
     }
 
+    /// <summary>
+    /// Blocks that touch thousands of buckets are planned in chunks on all cores, each chunk hashed
+    /// on its own before the dense levels: the same roots as the SPEC's, through growth, changes and
+    /// removals, with leaves whose keys share long prefixes.
+    /// </summary>
+    [Fact]
+    public void Large_batches_planned_on_all_cores_equal_the_specification()
+    {
+        var rng = new DeterministicRandom(77);
+        var set = new Dictionary<string, (byte[] Key, byte[] Vh)>();
+        var tree = new SparseMerkleTree();
+        for (int round = 0; round < 4; round++)
+        {
+            var batch = new Dictionary<string, TreeUpdate>();
+            var keys = set.Values.Select(v => v.Key).ToList();
+            for (int c = 0; c < 30_000; c++)
+            {
+                if (keys.Count > 0 && rng.Chance(0.5))
+                {
+                    var k = keys[rng.Below(keys.Count)];
+                    bool delete = rng.Chance(0.3);
+                    batch[Convert.ToHexString(k)] = new TreeUpdate { Key = new TreeKey(k), ValueHash = delete ? default : H(SHA256.HashData([.. k, (byte)round])), Delete = delete };
+                }
+                else
+                {
+                    var k = NewKey(rng, keys.Count > 0 && rng.Chance(0.1) ? keys[rng.Below(keys.Count)] : null);
+                    if (!set.ContainsKey(Convert.ToHexString(k))) batch[Convert.ToHexString(k)] = new TreeUpdate { Key = new TreeKey(k), ValueHash = H(SHA256.HashData(k)) };
+                }
+            }
+            foreach (var (hex, u) in batch)
+            {
+                if (u.Delete) { set.Remove(hex); continue; }
+                var kb = new byte[32];
+                u.Key.WriteTo(kb);
+                set[hex] = (kb, u.ValueHash.ToArray());
+            }
+            var root = tree.Apply(batch.Values.OrderBy(u => u.Key).ToArray());
+            var fresh = SparseMerkleTree.Build(set.Values.Select(v => new TreeLeaf { Key = new TreeKey(v.Key), ValueHash = H(v.Vh) }).ToArray());
+            Assert.Equal(fresh.Root, root);
+            Assert.Equal(set.Count, tree.Count);
+        }
+        // The SPEC's recursion once, on the final set (it is slow).
+        Assert.Equal(SpecRoot(set), tree.Root);
+    }
+
     [Fact]
     public void Removing_a_key_the_tree_does_not_hold_is_refused_and_changes_nothing()
     {

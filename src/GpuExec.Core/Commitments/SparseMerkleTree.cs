@@ -32,7 +32,6 @@ internal sealed class SparseMerkleTree : IStateCommitment
     public const int MaxTopDepth = 24;
 
     private readonly IHashPlanRunner _runner;
-    private readonly HashPlan _plan = new();
     private int _top;
     private byte[][] _hash = [];
     private byte[][] _kind = [];
@@ -77,7 +76,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
     public Hash32 Apply(State.ChangeSet changes) => Apply(TreeUpdates.From(changes));
 
     /// <summary>Applies leaf updates sorted by key (distinct keys); returns the new root.</summary>
-    /// <exception cref="InvalidOperationException">A removal of a key the tree does not hold.</exception>
+    /// <exception cref="InvalidOperationException">A removal of a key the tree does not hold; nothing changes then.</exception>
     public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates)
     {
         if (updates.Length == 0) return Root;
@@ -92,10 +91,42 @@ internal sealed class SparseMerkleTree : IStateCommitment
         return Root;
     }
 
+    /// <summary>
+    /// A touched bucket's new contents, in a scratch buffer until the commit copies them into the
+    /// bucket (in place when its size is unchanged); its leaves' hashes are filled in once the plan ran.
+    /// </summary>
+    private struct BucketChange
+    {
+        public uint Bucket;
+        public TreeLeaf[] Scratch;
+        public int Offset, Length;
+        public int HashedFrom, HashedTo; // its entries in the pending leaf-hash list
+        public int RootSlot;
+        public byte Kind;
+
+        public readonly Span<TreeLeaf> Leaves => Scratch.AsSpan(Offset, Length);
+    }
+
+    /// <summary>What one planning thread reuses from block to block: its plan, its scratch for new bucket contents, its lists.</summary>
+    private sealed class ChunkState
+    {
+        public readonly HashPlan Plan = new();
+        public TreeLeaf[] Scratch = new TreeLeaf[1024];
+        public int Used;
+        public readonly List<(int Position, int Slot)> Hashed = [];
+        public int[] Slots = new int[64];
+    }
+
+    private readonly ChunkState _main = new();
+    private HashPlan _plan => _main.Plan;
+    private ChunkState[] _chunks = [];
+
     /// <summary>The touched buckets' new contents and the dense nodes that change, waiting for the plan's hashes.</summary>
     private sealed class Pending
     {
-        public readonly List<(uint Bucket, TreeLeaf[] Leaves, (int Position, int Slot)[] Hashed)> Buckets = [];
+        public BucketChange[] Buckets = [];
+        // Leaves whose hash a job of the main plan computes: offset in the main scratch, and the job's slot.
+        public List<(int Position, int Slot)> Hashed = [];
         // Per dense level, the nodes that change: index, slot of the new hash, kind.
         public readonly List<(uint Index, int Slot, byte Kind)>[] Dirty;
         public long Count;
@@ -107,62 +138,160 @@ internal sealed class SparseMerkleTree : IStateCommitment
         }
     }
 
+    /// <summary>Updates touching fewer buckets than this are planned on one thread, into one plan.</summary>
+    private const int ParallelBuckets = 4096;
+
+    /// <summary>
+    /// Plans the update: the touched buckets (merged with their updates and planned into
+    /// <see cref="_plan"/>; with many and the host's runner, in chunks on all cores, each chunk's plan
+    /// run at once so that only its bucket roots enter the main plan), then the dense levels.
+    /// Changes nothing in the tree.
+    /// </summary>
     private Pending Plan(ReadOnlySpan<TreeUpdate> updates)
     {
         _plan.Clear();
         var pending = new Pending(_top) { Count = _count };
-        var merged = new List<TreeLeaf>();
-        var jobs = new List<int>();
-        int i = 0;
-        while (i < updates.Length)
+        // Bucket boundaries in the sorted updates.
+        var starts = new List<int>();
+        uint previous = uint.MaxValue;
+        for (int i = 0; i < updates.Length; i++)
         {
             uint b = updates[i].Key.Prefix(_top);
-            int end = i + 1;
-            while (end < updates.Length && updates[end].Key.Prefix(_top) == b) end++;
-            var old = _buckets[b] ?? [];
-            merged.Clear();
-            jobs.Clear();
-            int o = 0;
-            for (int u = i; u < end; u++)
-            {
-                ref readonly var up = ref updates[u];
-                while (o < old.Length && old[o].Key.CompareTo(up.Key) < 0) merged.Add(old[o++]);
-                bool present = o < old.Length && old[o].Key == up.Key;
-                if (present) o++;
-                if (up.Delete)
-                {
-                    if (!present) throw new InvalidOperationException($"the removal of leaf {up.Key}, which the state tree does not hold (a change set made on another state)");
-                    pending.Count--;
-                    continue;
-                }
-                if (!present) pending.Count++;
-                jobs.Add(merged.Count);
-                merged.Add(new TreeLeaf { Key = up.Key, ValueHash = up.ValueHash });
-            }
-            while (o < old.Length) merged.Add(old[o++]);
-            var leaves = merged.ToArray();
-            var hashed = new (int Position, int Slot)[jobs.Count];
-            var slots = ArrayPool<int>.Shared.Rent(Math.Max(1, leaves.Length));
-            int next = 0;
-            for (int l = 0; l < leaves.Length; l++)
-            {
-                if (next < hashed.Length && jobs[next] == l)
-                {
-                    int k = _plan.Constant(leaves[l].Key);
-                    int v = _plan.Constant(leaves[l].ValueHash);
-                    slots[l] = _plan.Job(HashPlan.LeafWave, k, v);
-                    hashed[next++] = (l, slots[l]);
-                }
-                else slots[l] = _plan.Constant(leaves[l].LeafHash);
-            }
-            var (slot, kind) = PlanSubtree(_plan, leaves, slots, 0, leaves.Length, _top);
-            ArrayPool<int>.Shared.Return(slots);
-            pending.Buckets.Add((b, leaves, hashed));
-            pending.Dirty[_top].Add((b, slot, kind));
-            i = end;
+            if (b != previous || i == 0) starts.Add(i);
+            previous = b;
+        }
+        starts.Add(updates.Length);
+        int touched = starts.Count - 1;
+        var changes = new BucketChange[touched];
+        pending.Buckets = changes;
+        if (touched < ParallelBuckets || _runner is not CpuHashPlanRunner)
+        {
+            var main = _main;
+            main.Used = 0;
+            main.Hashed.Clear();
+            pending.Hashed = main.Hashed;
+            long delta = 0;
+            for (int t = 0; t < touched; t++)
+                changes[t] = PlanBucket(_plan, updates[starts[t]..starts[t + 1]], main, ref delta);
+            pending.Count += delta;
+            foreach (ref readonly var c in changes.AsSpan()) pending.Dirty[_top].Add((c.Bucket, c.RootSlot, c.Kind));
+        }
+        else
+        {
+            PlanBucketsInParallel(updates, starts, pending);
         }
         PlanDense(pending);
         return pending;
+    }
+
+    /// <summary>
+    /// Chunks of touched buckets, each planned and hashed on one core in a plan of its own; their
+    /// leaves' hashes are filled in and their roots enter the main plan as constants.
+    /// </summary>
+    private void PlanBucketsInParallel(ReadOnlySpan<TreeUpdate> updates, List<int> starts, Pending pending)
+    {
+        int touched = starts.Count - 1;
+        int chunks = Math.Min(64, Math.Max(2, touched / 1024));
+        var changes = pending.Buckets;
+        var roots = new byte[32 * touched];
+        long delta = 0;
+        Exception? failure = null;
+        var array = updates.ToArray();
+        if (_chunks.Length < chunks)
+        {
+            int had = _chunks.Length;
+            Array.Resize(ref _chunks, chunks);
+            for (int c = had; c < chunks; c++) _chunks[c] = new ChunkState();
+        }
+        Parallel.For(0, chunks, c =>
+        {
+            try
+            {
+                var local = _chunks[c];
+                int from = (int)((long)touched * c / chunks), to = (int)((long)touched * (c + 1) / chunks);
+                local.Plan.Clear();
+                local.Hashed.Clear();
+                local.Used = 0;
+                long d = 0;
+                for (int t = from; t < to; t++)
+                    changes[t] = PlanBucket(local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
+                Interlocked.Add(ref delta, d);
+                CpuHashPlanRunner.Instance.Run(local.Plan);
+                foreach (var (position, slot) in local.Hashed) local.Scratch[position].LeafHash = new Hash32(local.Plan.Slot(slot));
+                for (int t = from; t < to; t++)
+                {
+                    ref var ch = ref changes[t];
+                    ch.HashedFrom = ch.HashedTo = 0;
+                    local.Plan.Slot(ch.RootSlot).CopyTo(roots.AsSpan(32 * t, 32));
+                }
+            }
+            catch (Exception e) { failure = e; }
+        });
+        if (failure is not null) throw failure;
+        pending.Count += delta;
+        for (int t = 0; t < touched; t++)
+        {
+            ref var ch = ref changes[t];
+            ch.RootSlot = ch.Kind == KindEmpty ? HashPlan.ZeroSlot : _plan.Constant(roots.AsSpan(32 * t, 32));
+            pending.Dirty[_top].Add((ch.Bucket, ch.RootSlot, ch.Kind));
+        }
+    }
+
+    /// <summary>
+    /// One touched bucket: its leaves merged with its updates into a new array (the old one is kept
+    /// as it is until the commit), a leaf job for each new or changed leaf, and its subtree's jobs.
+    /// </summary>
+    private BucketChange PlanBucket(HashPlan plan, ReadOnlySpan<TreeUpdate> ups, ChunkState state, ref long countDelta)
+    {
+        uint b = ups[0].Key.Prefix(_top);
+        ReadOnlySpan<TreeLeaf> old = _buckets[b];
+        // Size first, so the scratch is grown at most once.
+        int size = old.Length, o = 0;
+        foreach (ref readonly var up in ups)
+        {
+            while (o < old.Length && old[o].Key.CompareTo(up.Key) < 0) o++;
+            bool present = o < old.Length && old[o].Key == up.Key;
+            if (present) o++;
+            if (up.Delete)
+            {
+                if (!present) throw new InvalidOperationException($"the removal of leaf {up.Key}, which the state tree does not hold (a change set made on another state)");
+                size--;
+            }
+            else if (!present) size++;
+        }
+        countDelta += size - old.Length;
+        int offset = state.Used;
+        if (state.Scratch.Length < offset + size) Array.Resize(ref state.Scratch, Math.Max(offset + size, 2 * state.Scratch.Length));
+        state.Used = offset + size;
+        var leaves = state.Scratch.AsSpan(offset, size);
+        if (state.Slots.Length < size) state.Slots = new int[Math.Max(size, 2 * state.Slots.Length)];
+        var slots = state.Slots;
+        var hashed = state.Hashed;
+        int hashedFrom = hashed.Count, n = 0;
+        o = 0;
+        foreach (ref readonly var up in ups)
+        {
+            while (o < old.Length && old[o].Key.CompareTo(up.Key) < 0)
+            {
+                leaves[n] = old[o++];
+                slots[n] = plan.Constant(leaves[n].LeafHash);
+                n++;
+            }
+            if (o < old.Length && old[o].Key == up.Key) o++;
+            if (up.Delete) continue;
+            leaves[n] = new TreeLeaf { Key = up.Key, ValueHash = up.ValueHash };
+            slots[n] = plan.Job(HashPlan.LeafWave, plan.Constant(up.Key), plan.Constant(up.ValueHash));
+            hashed.Add((offset + n, slots[n]));
+            n++;
+        }
+        while (o < old.Length)
+        {
+            leaves[n] = old[o++];
+            slots[n] = plan.Constant(leaves[n].LeafHash);
+            n++;
+        }
+        var (slot, kind) = PlanSubtree(plan, leaves, slots, 0, size, _top);
+        return new BucketChange { Bucket = b, Scratch = state.Scratch, Offset = offset, Length = size, HashedFrom = hashedFrom, HashedTo = hashed.Count, RootSlot = slot, Kind = kind };
     }
 
     /// <summary>
@@ -241,10 +370,20 @@ internal sealed class SparseMerkleTree : IStateCommitment
     private void Commit(Pending pending)
     {
         var values = _plan.Values;
-        foreach (var (b, leaves, hashed) in pending.Buckets)
+        foreach (ref readonly var c in pending.Buckets.AsSpan())
         {
-            foreach (var (position, slot) in hashed) leaves[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
-            _buckets[b] = leaves.Length == 0 ? null : leaves;
+            for (int h = c.HashedFrom; h < c.HashedTo; h++)
+            {
+                var (position, slot) = pending.Hashed[h];
+                c.Scratch[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
+            }
+            ref var bucket = ref _buckets[c.Bucket];
+            if (c.Length == 0) bucket = null;
+            else
+            {
+                if (bucket is null || bucket.Length != c.Length) bucket = new TreeLeaf[c.Length];
+                c.Leaves.CopyTo(bucket);
+            }
         }
         for (int d = 0; d <= _top; d++)
         {
