@@ -25,6 +25,7 @@ public class KernelCodegenTests
         Assert.Contains("Ed25519Kernels.Verify", names);
         Assert.Contains("HashKernels.Sha512", names);
         Assert.Contains("ConflictKernels.MarkBoundaries", names);
+        Assert.Contains("StateRootKernels.Wave", names);
         Assert.DoesNotContain("Ed25519Kernels.VerifyOne", names);
     }
 

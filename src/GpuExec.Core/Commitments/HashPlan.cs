@@ -6,7 +6,7 @@ namespace GpuExec.Commitments;
 
 /// <summary>One fixed-size hash of a <see cref="HashPlan"/>: <c>H(prefix || slot A || slot B)</c> into slot <c>Out</c>.</summary>
 [StructLayout(LayoutKind.Sequential)]
-internal struct HashJob
+internal struct TreeHashJob
 {
     public int A, B, Out;
 }
@@ -29,7 +29,7 @@ internal sealed class HashPlan
     public const int ZeroSlot = 0;
 
     private byte[] _values = new byte[32 * 1024];
-    private readonly HashJob[][] _jobs = new HashJob[LeafWave + 1][];
+    private readonly TreeHashJob[][] _jobs = new TreeHashJob[LeafWave + 1][];
     private readonly int[] _counts = new int[LeafWave + 1];
     private int _deepest = -1;
 
@@ -82,7 +82,7 @@ internal sealed class HashPlan
         ref var list = ref _jobs[wave];
         int n = _counts[wave];
         if (list is null || n == list.Length) Array.Resize(ref list, Math.Max(256, 2 * n));
-        list[n] = new HashJob { A = a, B = b, Out = s };
+        list[n] = new TreeHashJob { A = a, B = b, Out = s };
         _counts[wave] = n + 1;
         JobCount++;
         if (wave < LeafWave && wave > _deepest) _deepest = wave;
@@ -90,7 +90,7 @@ internal sealed class HashPlan
     }
 
     /// <summary>The jobs of wave <paramref name="wave"/>.</summary>
-    public ReadOnlySpan<HashJob> Wave(int wave) => _jobs[wave] is { } j ? j.AsSpan(0, _counts[wave]) : default;
+    public ReadOnlySpan<TreeHashJob> Wave(int wave) => _jobs[wave] is { } j ? j.AsSpan(0, _counts[wave]) : default;
 
     /// <summary>The 32 bytes of slot <paramref name="slot"/>.</summary>
     public ReadOnlySpan<byte> Slot(int slot) => _values.AsSpan(32 * slot, 32);
