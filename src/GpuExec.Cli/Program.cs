@@ -10,6 +10,8 @@ var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM
     GenCommand.Create(),
     BenchCommand.Create(),
     VerifyCommand.Create(),
+    ProofCommand.Create(),
+    ProofCommand.CreateVerify(),
     DevicesCommand.Create(),
 };
 

@@ -22,7 +22,7 @@ namespace GpuExec.Engine;
 /// conflicts   Conflicts/  access sets and the exact dependency graph          [lanes]
 /// schedule    Schedule/   one lane per thread in block order, cross-lane waits [lanes]
 /// execute     Execute/    rules 4-7: lanes over loaded slots, or in block order on one thread
-/// state_root  Core/Commitments, incremental over the changed accounts
+/// state_root  Core/Commitments (kernels: StateRoot/), the sparse Merkle tree updated from the change set
 /// </code>
 /// The first three need only the block's bytes; the state is read from conflicts on and changed
 /// only in the execute stage. A refusal or a cancellation before the execute stage leaves the state
@@ -44,6 +44,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     private readonly bool _ownsDevice;
     private readonly VerifyStage _verify;
     private readonly LaneExecutor? _lanes;
+    private readonly StateRoot.IlgpuHashPlanRunner? _stateRoot;
     private readonly ILogger _logger;
     // One block at a time touches the state (and the lane executor's buffers).
     private readonly Lock _stateGate = new();
@@ -84,6 +85,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         {
             _verify = VerifyStage.For(device, options, signatures);
             if (Mode == ApplyMode.Lanes) _lanes = new LaneExecutor(options.Threads, device.Accelerator, options.Lanes);
+            if (device.Accelerator is { } accelerator) _stateRoot = new StateRoot.IlgpuHashPlanRunner(accelerator);
             if (_verify.VerifierKind is { } kind)
             {
                 VerifierKind = kind;
@@ -92,6 +94,8 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         }
         catch
         {
+            _stateRoot?.Dispose();
+            _lanes?.Dispose();
             _verify?.Dispose();
             if (ownsDevice) device.Dispose();
             throw;
@@ -316,9 +320,12 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             stats = new ScheduleStats(n, applied, 0, 0, 0, Lanes: 1);
         }
 
-        // The state adopts the change set and its commitment computes the new root from it alone.
+        // The state adopts the change set and its tree computes the new root from it alone (on an
+        // ILGPU device the tree's hashes run as kernels, one launch per level).
         clock.Begin(StageTimings.StateRoot);
-        var stateRoot = state.Apply(changes, block.Header.Height);
+        var stateRoot = _stateRoot is { } runner
+            ? OnDevice(() => state.Apply(changes, block.Header.Height, runner))
+            : state.Apply(changes, block.Header.Height);
         clock.End();
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
@@ -343,6 +350,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             if (_disposed) return;
             _disposed = true;
             _lanes?.Dispose();
+            _stateRoot?.Dispose();
             _verify.Dispose();
             if (_ownsDevice) _device.Dispose();
         }

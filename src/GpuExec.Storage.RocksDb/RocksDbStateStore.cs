@@ -15,12 +15,10 @@ namespace GpuExec.Storage;
 /// fsynced before the call returns. RocksDB applies a batch all or nothing, also across a crash
 /// (a torn log tail is dropped on recovery), so a reopened store is at the height before the block
 /// or after it, never between. Initialisation from a genesis is one such batch too.</para>
-/// <para><b>Memory.</b> The state root of SPEC section 6 is a Merkle tree over <em>every</em> leaf, so
-/// each block needs all leaves anyway; the store therefore keeps nothing in memory itself but
-/// <see cref="Load"/> reads the whole state into a <see cref="WorldState"/> once, and execution runs
-/// on it without ever touching the disk (no read is slower than a dictionary lookup). The disk is
-/// only written, once per block, with what changed. The cost is memory proportional to the state
-/// (about 150 bytes per account), the same as running without a store.</para>
+/// <para><b>Memory.</b> <see cref="Load"/> reads the whole state into a <see cref="WorldState"/> once
+/// (and computes its state tree), and execution runs on it without touching the disk. The disk is
+/// only written, once per block, with the block's change set. The cost is memory proportional to
+/// the state, the same as running without a store.</para>
 /// <para><b>Checks on open.</b> A directory that holds files but is not a GpuExec store, a store of another
 /// chain or another genesis, a store another process (or another instance in this process) has
 /// open, and a corrupted store are refused with a <see cref="GpuExecException"/> naming the directory;
@@ -269,7 +267,9 @@ public sealed class RocksDbStateStore : IStateStore
             throw Fail(dir, "is a RocksDB database but not a GpuExec state store (wrong store marker)");
         uint format = ReadU32(db, dir, StoreLayout.FormatKey, "format");
         if (format != StoreLayout.FormatVersion)
-            throw Fail(dir, $"state store format version {format} is not supported (this build reads version {StoreLayout.FormatVersion})");
+            throw Fail(dir, format < StoreLayout.FormatVersion
+                ? $"state store format version {format} holds SPEC v1 state roots; this build keeps SPEC v2 roots (format {StoreLayout.FormatVersion}): dump it with the build that made it and start a new store from the dump"
+                : $"state store format version {format} is not supported (this build reads version {StoreLayout.FormatVersion})");
         uint chainId = ReadU32(db, dir, StoreLayout.ChainIdKey, "chain_id");
         ulong genesisHeight = ReadU64(db, dir, StoreLayout.GenesisHeightKey, "genesis_height");
         var genesisRoot = ReadHash(db, dir, StoreLayout.GenesisRootKey, "genesis_root");

@@ -6,13 +6,12 @@ using GpuExec.State;
 namespace GpuExec.Storage;
 
 /// <summary>
-/// The key/value layout of a <see cref="RocksDbStateStore"/> (format version 1). Keys sort in
-/// RocksDB's bytewise order exactly as SPEC section 6 sorts state-root leaves, and for accounts and
-/// pools <c>key || value</c> <em>is</em> the leaf data, so an ordered scan yields the leaves in root order.
+/// The key/value layout of a <see cref="RocksDbStateStore"/> (format version 2: SPEC v2 state roots).
+/// For accounts and pools <c>key || value</c> <em>is</em> the leaf data of SPEC section 6.
 /// <code>
 /// key                              value
 /// 0x00 || "magic"                  "GpuExec state store"
-/// 0x00 || "format"                 u32 format version (1)
+/// 0x00 || "format"                 u32 format version (2; version 1 stores hold SPEC v1 roots)
 /// 0x00 || "chain_id"               u32
 /// 0x00 || "genesis_height"         u64
 /// 0x00 || "genesis_root"           32 bytes: state root of the genesis the store was made from
@@ -28,7 +27,7 @@ namespace GpuExec.Storage;
 /// </summary>
 internal static class StoreLayout
 {
-    public const uint FormatVersion = 1;
+    public const uint FormatVersion = 2;
     public const byte MetaPrefix = 0x00, AccountPrefix = 0x01, PoolPrefix = 0x02, ReceiptsPrefix = 0x03;
     public const int AccountKeySize = 1 + Address.Size, PoolKeySize = 1 + 4, ReceiptsKeySize = 1 + 8;
     public const int PoolValueSize = 4 + 4 + 8 + 8 + 2;

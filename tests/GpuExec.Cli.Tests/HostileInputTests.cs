@@ -10,9 +10,9 @@ namespace GpuExec.Cli.Tests;
 /// </summary>
 public class HostileInputTests
 {
-    private static readonly string Example = TestPaths.Shared("examples", "conformance-1");
+    private static readonly string Example = TestPaths.Shared("examples", "conformance-2");
     private static string Genesis => Path.Combine(Example, "genesis.json");
-    private static string Block => Path.Combine(Example, "block.gxb");
+    private static string Block => Path.Combine(Example, "block-1.gxb");
 
     private static void OneErrorLine(string stderr)
     {

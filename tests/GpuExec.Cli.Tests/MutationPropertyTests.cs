@@ -10,9 +10,9 @@ namespace GpuExec.Cli.Tests;
 /// </summary>
 public class MutationPropertyTests
 {
-    private static readonly string Example = TestPaths.Shared("examples", "conformance-1");
+    private static readonly string Example = TestPaths.Shared("examples", "conformance-2");
     private static readonly byte[] Genesis = File.ReadAllBytes(Path.Combine(Example, "genesis.json"));
-    private static readonly byte[] Block = File.ReadAllBytes(Path.Combine(Example, "block.gxb"));
+    private static readonly byte[] Block = File.ReadAllBytes(Path.Combine(Example, "block-1.gxb"));
 
     /// <summary>Byte-level mutations: flips, overwrites, cuts, insertions, and splices of JSON-hostile text.</summary>
     private static readonly string[] Splices =

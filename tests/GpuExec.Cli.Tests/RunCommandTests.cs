@@ -4,9 +4,10 @@ namespace GpuExec.Cli.Tests;
 
 public class RunCommandTests
 {
-    private static readonly string Example = TestPaths.Shared("examples", "conformance-1");
+    private static readonly string Example = TestPaths.Shared("examples", "conformance-2");
     private static string Genesis => Path.Combine(Example, "genesis.json");
-    private static string Block => Path.Combine(Example, "block.gxb");
+    private static string Block => Path.Combine(Example, "block-1.gxb");
+    private static string Block2 => Path.Combine(Example, "block-2.gxb");
 
     [Theory]
     [InlineData("sequential", "auto")]
@@ -16,7 +17,7 @@ public class RunCommandTests
     public void Conformance_example_through_the_cli(string executor, string execute)
     {
         var dir = Cli.TempDir();
-        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"),
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", Path.Combine(dir, "d.json"),
             "--receipts", Path.Combine(dir, "r.jsonl"), "--executor", executor, "--device", "cpu", "--apply", execute);
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(Example, "expected-dump.json")), File.ReadAllBytes(Path.Combine(dir, "d.json")));

@@ -148,40 +148,30 @@ public class IncrementalStateRootTests
         }, iter: 300);
     }
 
-    /// <summary>RFC 6962 over leaf hashes, as the recursion it states, each node one platform SHA-256 call.</summary>
-    private static byte[] ReferenceTree(List<byte[]> leafHashes, int start, int n)
-    {
-        if (n == 0) return System.Security.Cryptography.SHA256.HashData([]);
-        if (n == 1) return leafHashes[start];
-        int k = 1;
-        while (k * 2 < n) k *= 2;
-        return System.Security.Cryptography.SHA256.HashData([1, .. ReferenceTree(leafHashes, start, k), .. ReferenceTree(leafHashes, start + k, n - k)]);
-    }
-
-    /// <summary>SPEC section 6 written out: non-empty accounts by address, then pools by id, each leaf hashed alone.</summary>
+    /// <summary>SPEC section 6 written out: every leaf's key and data, then the SPEC's recursion (<see cref="SpecTree"/>), one node at a time.</summary>
     private static Hash32 ReferenceStateRoot(WorldState state)
     {
-        var leaves = new List<byte[]>();
-        foreach (var a in state.Accounts.Where(a => !a.IsEmpty).OrderBy(a => a.Address))
+        var leaves = new List<(byte[], byte[])>();
+        foreach (var a in state.Accounts.Where(a => !a.IsEmpty))
         {
             var leaf = new byte[LeafEncoding.AccountLeafSize(a)];
             LeafEncoding.WriteAccountLeaf(a, leaf);
-            leaves.Add(System.Security.Cryptography.SHA256.HashData([0, .. leaf]));
+            leaves.Add((SpecTree.KeyOf(leaf), leaf));
         }
-        var poolLeaf = new byte[LeafEncoding.PoolLeafSize];
-        foreach (var p in state.Pools.OrderBy(p => p.Id))
+        foreach (var p in state.Pools)
         {
-            LeafEncoding.WritePoolLeaf(p, poolLeaf);
-            leaves.Add(System.Security.Cryptography.SHA256.HashData([0, .. poolLeaf]));
+            var leaf = new byte[LeafEncoding.PoolLeafSize];
+            LeafEncoding.WritePoolLeaf(p, leaf);
+            leaves.Add((SpecTree.KeyOf(leaf), leaf));
         }
-        return new Hash32(ReferenceTree(leaves, 0, leaves.Count));
+        return new Hash32(SpecTree.Root(leaves));
     }
 
     /// <summary>
-    /// The cached root, whose leaves and nodes are hashed in batches on all cores, equals the
-    /// specification's root hashed one leaf and node at a time: a state large enough that leaves,
-    /// levels and changed paths are all split across threads, through rounds that touch a few
-    /// accounts, most of them, and add new ones (which shift the leaves).
+    /// The kept root, whose leaves and nodes are hashed in batches on all cores, equals the
+    /// specification's root hashed one leaf and node at a time: a state large enough that buckets
+    /// are planned in chunks across threads, through rounds that touch a few accounts, most of
+    /// them, and add new ones.
     /// </summary>
     [Fact]
     public void Root_equals_the_specification_hashed_one_node_at_a_time()

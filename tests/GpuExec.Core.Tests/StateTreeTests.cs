@@ -221,6 +221,7 @@ public class ConformanceTwoTreeTests
 {
     private static string Example(params string[] parts) => TestPaths.Shared(["examples", "conformance-2", .. parts]);
 
+
     [Fact]
     public void The_tree_of_the_expected_dump_has_the_expected_root()
     {

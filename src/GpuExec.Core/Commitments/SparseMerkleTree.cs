@@ -31,7 +31,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// <summary>The deepest dense level the tree uses (2^25 nodes: 1.1 GB of hashes).</summary>
     public const int MaxTopDepth = 24;
 
-    private readonly IHashPlanRunner _runner;
+    private IHashPlanRunner _runner;
     private int _top;
     private byte[][] _hash = [];
     private byte[][] _kind = [];
@@ -77,7 +77,18 @@ internal sealed class SparseMerkleTree : IStateCommitment
 
     /// <summary>Applies leaf updates sorted by key (distinct keys); returns the new root.</summary>
     /// <exception cref="InvalidOperationException">A removal of a key the tree does not hold; nothing changes then.</exception>
-    public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates)
+    public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates) => Apply(updates, null);
+
+    /// <summary>As <see cref="Apply(ReadOnlySpan{TreeUpdate})"/>, with the hashes run by <paramref name="runner"/> (null: the tree's own).</summary>
+    public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates, IHashPlanRunner? runner)
+    {
+        var saved = _runner;
+        if (runner is not null) _runner = runner;
+        try { return ApplyUpdates(updates); }
+        finally { _runner = saved; }
+    }
+
+    private Hash32 ApplyUpdates(ReadOnlySpan<TreeUpdate> updates)
     {
         if (updates.Length == 0) return Root;
         for (int i = 1; i < updates.Length; i++)
@@ -396,6 +407,18 @@ internal sealed class SparseMerkleTree : IStateCommitment
             }
         }
         _count = pending.Count;
+    }
+
+    /// <summary>A copy that changes independently of this one (every array copied).</summary>
+    public SparseMerkleTree Clone()
+    {
+        var t = new SparseMerkleTree(_runner);
+        t._top = _top;
+        t._hash = _hash.Select(a => (byte[])a.Clone()).ToArray();
+        t._kind = _kind.Select(a => (byte[])a.Clone()).ToArray();
+        t._buckets = _buckets.Select(b => (TreeLeaf[]?)b?.Clone()).ToArray();
+        t._count = _count;
+        return t;
     }
 
     /// <summary>Every leaf, in key order.</summary>
