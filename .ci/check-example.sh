@@ -9,7 +9,7 @@
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 program="$repo/src/GpuExec.Example/Program.cs"
-example="$repo/../shared/examples/conformance-1"
+example="$repo/../shared/examples/conformance-2"
 start=$SECONDS
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gpuexec-example.XXXXXX") || { echo "example check: FAILED: cannot create a temp dir"; exit 1; }
@@ -103,7 +103,7 @@ dll="$app/bin/Release/net10.0/Example.dll"
 # 4. Run it: once committing to a new store, once reading that store back with no block.
 expected=$(sed -n 's/^ *"state_root": *"\([0-9a-f]*\)".*/\1/p' "$example/expected-dump.json" | head -n 1)
 [ -n "$expected" ] || fail "no state_root in $example/expected-dump.json"
-step dotnet "$dll" "$example/genesis.json" "$example/block.gxb" --state "$work/state" ||
+step dotnet "$dll" "$example/genesis.json" "$example/block-1.gxb" "$example/block-2.gxb" --state "$work/state" ||
   fail "the example exited with $? on $example"
 got=$(sed -n 's/^state_root \([0-9a-f]*\)$/\1/p' "$log")
 [ "$got" = "$expected" ] || fail "the example printed state_root '${got}', the expected dump's is $expected"

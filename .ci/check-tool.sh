@@ -6,7 +6,7 @@
 # Prints "tool check: ok ..." or, last, one line "tool check: FAILED: <why>" (exit 1).
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-example="$repo/../shared/examples/conformance-1"
+example="$repo/../shared/examples/conformance-2"
 rids="linux-x64 linux-arm64 osx-x64 osx-arm64 win-x64"
 max_mib=40  # each platform's package; all platforms' natives in one were 127 MiB
 start=$SECONDS
@@ -41,7 +41,7 @@ export NUGET_PACKAGES="$work/nuget-packages" NUGET_HTTP_CACHE_PATH="$work/nuget-
 step dotnet tool install GpuExec.Cli --version "$version" --tool-path "$work/tool" --add-source "$feed" --ignore-failed-sources ||
   fail "dotnet tool install GpuExec.Cli from the packed folder failed"
 [ -x "$work/tool/gpuexec" ] || fail "the installed tool has no gpuexec command"
-step "$work/tool/gpuexec" run --genesis "$example/genesis.json" --block "$example/block.gxb" \
+step "$work/tool/gpuexec" run --genesis "$example/genesis.json" --block "$example/block-1.gxb" --block "$example/block-2.gxb" \
   --out "$work/dump.json" --state "$work/state" --executor parallel || fail "the installed gpuexec exited with $? on $example"
 cmp -s "$work/dump.json" "$example/expected-dump.json" || fail "the installed gpuexec's dump differs from $example/expected-dump.json"
 
