@@ -17,7 +17,8 @@ public class PropertyTests
            {
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed,
                CollectorSends = collectorSends,
-           });
+           })
+           .Select(Gen.Double[0, 0.6], (o, routes) => o with { RouteRatio = routes });
 
     private static Dictionary<uint, UInt128> Supply(WorldState s)
     {
