@@ -77,10 +77,10 @@ internal static class AccessSetBuilder
                     cost = 2;
                     break;
                 }
-                default:
+                case TxKind.Route:
                 {
-                    // A route: its pools' existence and chaining are the pre-state's (pools are never
-                    // created and their tokens never change), so one that will fail UNKNOWN_POOL or
+                    // Its pools' existence and chaining are the pre-state's (pools are never created
+                    // and their tokens never change), so a route that will fail UNKNOWN_POOL or
                     // BAD_ROUTE declares the fee keys only; the others every hop's pool.
                     int hops = tx.Hops;
                     bool valid = true;
@@ -109,6 +109,8 @@ internal static class AccessSetBuilder
                     cost = 1 + hops;
                     break;
                 }
+                default:
+                    throw new ArgumentException($"transaction {i} is scheduled but not well-formed", nameof(statuses));
             }
             sets.Cost[i] = (byte)cost;
             count = Emit(sets, i, k, m, count);
