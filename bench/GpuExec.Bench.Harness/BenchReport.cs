@@ -14,7 +14,7 @@ internal static class BenchReport
 
     public static void PrintTable(BenchPoint p)
     {
-        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs, {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}");
+        var t = new Table().Title($"GpuExec bench: {p.Txs:N0} txs ({p.Mix}), {p.Accounts:N0} accounts, skew {p.Skew}, {p.DeviceName}, {p.Threads} threads, apply {p.ApplyMode}, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}");
         t.AddColumn("stage");
         t.AddColumn(new TableColumn("median ms").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
@@ -64,7 +64,7 @@ internal static class BenchReport
 
     public static void PrintSweep(IReadOnlyList<BenchPoint> points)
     {
-        var t = new Table().Title($"GpuExec bench sweep: {points[0].Txs:N0} txs, {points[0].DeviceName}, {points[0].Threads} threads");
+        var t = new Table().Title($"GpuExec bench sweep: {points[0].Txs:N0} txs (swap ratio {points[0].SwapRatio}, route ratio {points[0].RouteRatio}), {points[0].DeviceName}, {points[0].Threads} threads");
         foreach (var c in new[] { "skew", "sequential TPS", "pipeline TPS", "speedup", "pipeline ms (min - max)", "critical path", "parallelism", "execute ms" })
             t.AddColumn(new TableColumn(c).RightAligned());
         foreach (var p in points)
@@ -141,6 +141,14 @@ internal static class BenchReport
         w.WriteNumber("pools", p.Pools);
         w.WriteNumber("skew", p.Skew);
         w.WriteNumber("swap_ratio", p.SwapRatio);
+        w.WriteNumber("route_ratio", p.RouteRatio);
+        w.WriteStartObject("mix");
+        w.WriteNumber("transfers", p.Mix.Transfers);
+        w.WriteNumber("swaps", p.Mix.Swaps);
+        w.WriteNumber("routes", p.Mix.Routes);
+        w.WriteNumber("routes_ok", p.Mix.RoutesOk);
+        w.WriteNumber("route_hops_ok", p.Mix.RouteHops);
+        w.WriteEndObject();
         w.WriteNumber("seed", p.Seed);
         w.WriteNumber("repeat", p.Repeat);
         w.WriteNumber("sequential_ms", Math.Round(p.SequentialMs, 3));

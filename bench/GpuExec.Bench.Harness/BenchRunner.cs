@@ -27,6 +27,9 @@ internal sealed record BenchPoint
     public required int Pools { get; init; }
     public required double Skew { get; init; }
     public required double SwapRatio { get; init; }
+    public required double RouteRatio { get; init; }
+    /// <summary>What the block held, by kind, and how its routes ended.</summary>
+    public required BlockMix Mix { get; init; }
     public required ulong Seed { get; init; }
     public required int Repeat { get; init; }
     /// <summary>Each run's time, sequential baseline and pipeline (decode included in both).</summary>
@@ -53,6 +56,38 @@ internal sealed record BenchPoint
     public required long PeakWorkingSetMiB { get; init; }
 }
 
+/// <summary>A block's transactions by kind (malformed records by their kind byte), and its routes' outcome.</summary>
+/// <param name="RoutesOk">Routes whose receipt is OK.</param>
+/// <param name="RouteHops">Hops of the OK routes, summed.</param>
+internal sealed record BlockMix(int Transfers, int Swaps, int Routes, int RoutesOk, long RouteHops)
+{
+    public static BlockMix Of(Block block, BlockResult result)
+    {
+        int transfers = 0, swaps = 0, routes = 0, ok = 0;
+        long hops = 0;
+        for (int i = 0; i < block.Count; i++)
+        {
+            var record = block.Record(i);
+            if (record.Length < 2) continue;
+            switch ((Model.TxKind)record[1])
+            {
+                case Model.TxKind.Transfer: transfers++; break;
+                case Model.TxKind.Swap: swaps++; break;
+                case Model.TxKind.Route:
+                    routes++;
+                    if (result.Statuses[i] != Model.TxStatus.Ok) break;
+                    ok++;
+                    hops += new Model.TransactionView(record).Hops;
+                    break;
+            }
+        }
+        return new BlockMix(transfers, swaps, routes, ok, hops);
+    }
+
+    public override string ToString() =>
+        $"{Transfers:N0} transfers, {Swaps:N0} swaps, {Routes:N0} routes" + (Routes == 0 ? "" : $" ({RoutesOk:N0} OK, {(RoutesOk == 0 ? 0 : (double)RouteHops / RoutesOk):F1} hops each)");
+}
+
 /// <summary>Thrown when the pipeline and the sequential baseline disagree: nothing is reported.</summary>
 internal sealed class ResultMismatchException(string message) : Exception(message);
 
@@ -76,6 +111,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
         var stageRuns = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         BlockResult? seq = null;
         BlockExecution? par = null;
+        Block? decoded = null;
         for (int r = 0; r < repeat; r++)
         {
             phase?.Invoke($"sequential baseline, run {r + 1}/{repeat}");
@@ -85,6 +121,7 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
             var sw = Stopwatch.StartNew();
             var block = BlockCodec.Decode(bytes);
             seq = SequentialExecutor.Execute(s1, block);
+            decoded = block;
             seqTimes.Add(sw.Elapsed.TotalMilliseconds);
 
             phase?.Invoke($"pipeline on {pipeline.DeviceDescription}, run {r + 1}/{repeat}");
@@ -131,6 +168,8 @@ internal sealed class BenchRunner(BlockPipeline pipeline, int threads)
             Pools = options.Pools,
             Skew = options.Skew,
             SwapRatio = options.SwapRatio,
+            RouteRatio = options.RouteRatio,
+            Mix = BlockMix.Of(decoded!, seq!),
             Seed = options.Seed,
             Repeat = repeat,
             Sequential = Spread.Of(seqTimes),

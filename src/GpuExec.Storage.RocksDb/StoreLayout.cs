@@ -147,7 +147,7 @@ internal static class StoreLayout
         {
             v.Slice(36 + 33 * i, 32).CopyTo(txids.AsSpan(32 * i));
             byte s = v[36 + 33 * i + 32];
-            if (s > (byte)TxStatus.Slippage) return null;
+            if (s > (byte)TxStatusNames.Last) return null;
             statuses[i] = (TxStatus)s;
         }
         return new Execution.BlockResult(statuses, txids, new Wire.Hash32(v[..32]));

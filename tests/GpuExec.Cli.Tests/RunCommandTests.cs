@@ -86,6 +86,8 @@ public class RunCommandTests
     [InlineData("frobnicate")]
     [InlineData("gen", "--accounts", "1", "--out", "x")]
     [InlineData("gen", "--skew", "-1", "--out", "x")]
+    [InlineData("gen", "--route-ratio", "1.5", "--out", "x")]
+    [InlineData("bench", "--route-ratio", "-0.1", "--device", "cpu")]
     [InlineData("bench", "--txs", "0", "--device", "cpu")]
     [InlineData("bench", "--lanes", "-1", "--device", "cpu")]
     [InlineData("bench", "--sweep", "accounts", "--device", "cpu")]

@@ -34,4 +34,63 @@ public class GeneratorTests
         var c = new BlockGenerator(o with { Seed = 43 }).NextBlock();
         Assert.NotEqual(a, c);
     }
+
+    /// <summary>
+    /// With no routes the generator makes, byte for byte, the blocks it made before routes existed
+    /// (hashes taken from that version), so workloads and figures recorded then stay comparable.
+    /// </summary>
+    [Fact]
+    public void No_routes_gives_the_blocks_of_before_routes()
+    {
+        var o = new GeneratorOptions { Accounts = 40, TxsPerBlock = 400, Pools = 3, Skew = 0.8, InvalidRatio = 0.3, Seed = 99, Blocks = 2, RouteRatio = 0 };
+        var g = new BlockGenerator(o);
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        for (int b = 0; b < 2; b++) sha.AppendData(g.NextBlock());
+        Assert.Equal("4778750DCC21ABF0EA92D8B8F82D63C6E643640EBCB08C7E41D1840757E585A5", Convert.ToHexString(sha.GetHashAndReset()));
+        // Without pools no route can be made, whatever the ratio.
+        var noPools = new BlockGenerator(o with { Pools = 0, Seed = 3, RouteRatio = 0.5 }).NextBlock();
+        Assert.Equal("D5CE2DF67371945CB96BC0DF4F95DEC181EE247866DB39990941824DFF5DBC8F", Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(noPools)));
+    }
+
+    [Fact]
+    public void Routes_are_chained_through_the_hot_pools_with_every_status_among_them()
+    {
+        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 60, TxsPerBlock = 4000, Pools = 8, Blocks = 2, RouteRatio = 0.5, SwapRatio = 0.2, InvalidRatio = 0.3, Skew = 1.0, Seed = 11 });
+        var state = gen.Genesis.Clone();
+        var statuses = new HashSet<TxStatus>();
+        var okHops = new HashSet<int>();
+        int routes = 0, ok = 0, repeated = 0, cycles = 0;
+        var poolUse = new int[8];
+        for (int b = 0; b < 2; b++)
+        {
+            var block = BlockCodec.Decode(gen.NextBlock());
+            var result = SequentialExecutor.Execute(state, block);
+            Assert.Equal(gen.Current.StateRoot, result.StateRoot);
+            for (int i = 0; i < block.Count; i++)
+            {
+                var rec = block.Record(i);
+                if (rec.Length < 2 || rec[1] != (byte)TxKind.Route) continue;
+                routes++;
+                statuses.Add(result.Statuses[i]);
+                if (result.Statuses[i] != TxStatus.Ok) continue;
+                ok++;
+                var tx = new TransactionView(rec);
+                okHops.Add(tx.Hops);
+                var ids = new uint[tx.Hops];
+                for (int h = 0; h < ids.Length; h++) ids[h] = tx.HopPool(h);
+                foreach (var id in ids) poolUse[id]++;
+                if (ids.Distinct().Count() < ids.Length) repeated++;
+                Assert.True(gen.Genesis.TryGetPool(ids[0], out var first));
+                Assert.True(gen.Genesis.TryGetPool(ids[^1], out var last));
+                uint tin = tx.HopAToB(0) ? first.TokenA : first.TokenB, tout = tx.HopAToB(tx.Hops - 1) ? last.TokenB : last.TokenA;
+                if (tin == tout) cycles++;
+            }
+        }
+        Assert.Equal(Enum.GetValues<TxStatus>().Length, statuses.Count);
+        Assert.Equal([1, 2, 3, 4], okHops.Order());
+        Assert.InRange(routes, 3000, 5000);
+        Assert.True(ok > routes / 2, $"{ok} of {routes} routes applied: most should");
+        Assert.True(repeated > 50 && cycles > 50, $"{repeated} routes repeat a pool, {cycles} are cycles");
+        Assert.True(poolUse[0] > 3 * poolUse[7], "routes favour the hot pools as swaps do");
+    }
 }

@@ -17,7 +17,8 @@ public class PropertyTests
            {
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed,
                CollectorSends = collectorSends,
-           });
+           })
+           .Select(Gen.Double[0, 0.6], (o, routes) => o with { RouteRatio = routes });
 
     private static Dictionary<uint, UInt128> Supply(WorldState s)
     {
@@ -96,7 +97,7 @@ public class PropertyTests
         {
             var status = TxRules.Precheck(r, 1);
             Assert.True(status is TxStatus.Ok or TxStatus.Malformed or TxStatus.WrongChain);
-            if (status == TxStatus.Ok) Assert.True(r.Length is TransactionView.TransferSize or TransactionView.SwapSize);
+            if (status == TxStatus.Ok) Assert.True(r[1] == 3 ? r.Length == TransactionView.RouteSize(r[54]) : r.Length is TransactionView.TransferSize or TransactionView.SwapSize);
         }, iter: 5000);
     }
 }

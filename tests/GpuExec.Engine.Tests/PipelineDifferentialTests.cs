@@ -130,7 +130,8 @@ public class PipelineDifferentialTests(IlgpuFixture ilgpu)
            {
                Accounts = acc, TxsPerBlock = txs, Pools = pools, SwapRatio = swaps, Skew = skew, InvalidRatio = invalid, Seed = seed, Blocks = 2,
                CollectorSends = collectorSends,
-           });
+           })
+           .Select(Gen.Double[0, 0.6], (o, routes) => o with { RouteRatio = routes });
 
     private static List<Block> Chain(GeneratorOptions o, out WorldState genesis)
     {

@@ -55,6 +55,25 @@ public class RoundTripTests
         }
         Assert.Null(final.TryGetReceipts(0));
         Assert.Null(final.TryGetReceipts((ulong)chain.Blocks.Length + 1));
+        // The chain's receipts, read back above, hold every status, the routes' included.
+        Assert.Equal(Enum.GetValues<Model.TxStatus>().Order(), expected.SelectMany(r => r.Statuses).Distinct().Order());
+    }
+
+    [Fact]
+    public void Stored_receipts_keep_every_status_byte_and_refuse_unknown_ones()
+    {
+        var statuses = Enum.GetValues<Model.TxStatus>();
+        var txids = new byte[32 * statuses.Length];
+        new Random(3).NextBytes(txids);
+        var value = StoreLayout.ReceiptsValue(new BlockResult(statuses, txids, default));
+        // Bytes stay as stored before routes: OK 0 ... SLIPPAGE 9, and BAD_ROUTE, added after them, 10.
+        for (int i = 0; i < statuses.Length; i++) Assert.Equal((byte)i, value[36 + 33 * i + 32]);
+        var back = StoreLayout.ReadReceipts(value);
+        Assert.NotNull(back);
+        Assert.Equal(statuses, back.Statuses);
+        Assert.Equal(txids, back.TxIds);
+        value[36 + 32] = (byte)Model.TxStatusNames.Last + 1;
+        Assert.Null(StoreLayout.ReadReceipts(value));
     }
 
     [Fact]

@@ -22,10 +22,14 @@ public class SequentialBenchmarks
     [Params(0.0, 1.0)]
     public double SwapRatio { get; set; }
 
+    /// <summary>Routes take their share first; swaps theirs of the rest.</summary>
+    [Params(0.0, 0.3)]
+    public double RouteRatio { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
-        var (g, bytes) = Workloads.Make(Txs, SwapRatio, 1.0);
+        var (g, bytes) = Workloads.Make(Txs, SwapRatio, 1.0, routeRatio: RouteRatio);
         _genesis = g;
         _block = BlockCodec.Decode(bytes);
     }

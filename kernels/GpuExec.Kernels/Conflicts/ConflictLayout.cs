@@ -7,25 +7,34 @@ namespace GpuExec.Kernels.Conflicts;
 /// one state key. A record id is <c>Stride * tx + position</c>. The one definition the host and the
 /// kernels share.
 /// <code>
-/// position  key                                                          mode
-///        0  sender nonce                                                 Write
-///        1  sender balance of token 0 (the fee)                          Write
-///        2  fee collector balance of token 0                             Add
-///        3  sender balance of the transfer token / swap input token       Write
-///        4  recipient balance of the transfer token / sender's swap output  Add
-///        5  the swap's pool                                              Write
+/// position  key                                                              mode
+///        0  sender nonce                                                     Write
+///        1  sender balance of token 0 (the fee)                              Write
+///        2  fee collector balance of token 0                                 Add
+///        3  sender balance of the transfer token / swap's or route's input   Write
+///        4  recipient balance of the transfer token /                        Add
+///           sender balance of the swap's or route's output
+///        5  the swap's pool / the pool of the route's hop 0                  Write
+///        6  the pool of the route's hop 1                                    Write
+///        7  the pool of the route's hop 2                                    Write
+///        8  the pool of the route's hop 3                                    Write
 /// </code>
+/// A transaction names 3 to 9 keys; a key it names twice (a pool two hops share, a route that
+/// pays out the token it takes in, a fee-token debit) is held once, by its first position.
 /// </summary>
 internal static class AccessLayout
 {
-    public const int Stride = 6;
+    public const int Stride = 9;
     public const int Nonce = 0, Fee = 1, Collector = 2, Debit = 3, Credit = 4, Pool = 5;
+    /// <summary>Pool positions: <see cref="Pool"/> to <c>Pool + Pools - 1</c>, one per hop of a route (SPEC: 1..4 hops).</summary>
+    public const int Pools = 4;
 }
 
 /// <summary>
 /// One access record's value, 4 bytes, beside its 64-bit state key in the sort:
 /// <code>
-/// bits 31-2  record id (AccessLayout.Stride * tx + position), so at most 2^29 records per block
+/// bits 31-2  record id (AccessLayout.Stride * tx + position): below 2^29, so a block's records
+///            cover at most 59,652,323 transactions (blocks hold at most 2^24)
 /// bits  1-0  AccessMode (1 Read, 2 Add, 3 Write)
 /// </code>
 /// A stable sort by key keeps each key's records in block order, since record ids grow with it.
@@ -33,8 +42,11 @@ internal static class AccessLayout
 [StructLayout(LayoutKind.Sequential)]
 internal readonly struct AccessRecord : IEquatable<AccessRecord>
 {
-    /// <summary>The largest record id the value holds.</summary>
+    /// <summary>The largest record id the value holds (2^29 - 1: the id shifted left by 2 stays a non-negative int).</summary>
     public const int MaxRecordId = int.MaxValue >> 2;
+
+    /// <summary>The most transactions whose record ids the value holds.</summary>
+    public const int MaxTransactions = (MaxRecordId + 1) / AccessLayout.Stride;
 
     private readonly int _value;
 

@@ -18,7 +18,8 @@ internal static class BenchCommand
         var txs = new Option<int>("--txs") { Description = "Transactions in the block.", DefaultValueFactory = _ => 20_000 };
         var accounts = new Option<int>("--accounts") { Description = "Accounts.", DefaultValueFactory = _ => 100_000 };
         var pools = new Option<int>("--pools") { Description = "AMM pools.", DefaultValueFactory = _ => 16 };
-        var swapRatio = new Option<double>("--swap-ratio") { Description = "Share of swaps, 0..1.", DefaultValueFactory = _ => 0.3 };
+        var swapRatio = new Option<double>("--swap-ratio") { Description = "Share of swaps, 0..1 (at most what the routes leave).", DefaultValueFactory = _ => 0.3 };
+        var routeRatio = new Option<double>("--route-ratio") { Description = "Share of routes (1-4 hops through the hot pools), 0..1.", DefaultValueFactory = _ => 0.1 };
         var skew = new Option<double>("--skew") { Description = "Zipf exponent (0 = uniform).", DefaultValueFactory = _ => 1.0 };
         var invalid = new Option<double>("--invalid-ratio") { Description = "Share of invalid transactions.", DefaultValueFactory = _ => 0.01 };
         var seed = new Option<ulong>("--seed") { Description = "Generator seed.", DefaultValueFactory = _ => 1UL };
@@ -50,14 +51,14 @@ internal static class BenchCommand
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verifier, keyTables, verbose,
+            txs, accounts, pools, swapRatio, routeRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verifier, keyTables, verbose,
         };
         cmd.SetAction(parse =>
         {
             var baseOptions = new GeneratorOptions
             {
                 Accounts = parse.GetValue(accounts), TxsPerBlock = parse.GetValue(txs), Pools = parse.GetValue(pools),
-                SwapRatio = parse.GetValue(swapRatio), Skew = parse.GetValue(skew), InvalidRatio = parse.GetValue(invalid),
+                SwapRatio = parse.GetValue(swapRatio), RouteRatio = parse.GetValue(routeRatio), Skew = parse.GetValue(skew), InvalidRatio = parse.GetValue(invalid),
                 Seed = parse.GetValue(seed),
             };
             int t = parse.GetValue(threads), r = parse.GetValue(repeat);

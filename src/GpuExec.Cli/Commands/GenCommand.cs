@@ -14,15 +14,16 @@ internal static class GenCommand
         var txs = new Option<int>("--txs") { Description = "Transactions per block.", DefaultValueFactory = _ => 10000 };
         var pools = new Option<int>("--pools") { Description = "Number of AMM pools.", DefaultValueFactory = _ => 4 };
         var blocks = new Option<int>("--blocks") { Description = "Number of chained blocks.", DefaultValueFactory = _ => 1 };
-        var swapRatio = new Option<double>("--swap-ratio") { Description = "Share of swaps, 0..1.", DefaultValueFactory = _ => 0.3 };
+        var swapRatio = new Option<double>("--swap-ratio") { Description = "Share of swaps, 0..1 (at most what the routes leave).", DefaultValueFactory = _ => 0.3 };
+        var routeRatio = new Option<double>("--route-ratio") { Description = "Share of routes (1-4 hops through the pools), 0..1; 0 makes the blocks of before routes.", DefaultValueFactory = _ => 0.1 };
         var skew = new Option<double>("--skew") { Description = "Zipf exponent of senders, recipients and pools (0 = uniform).", DefaultValueFactory = _ => 0.0 };
         var invalid = new Option<double>("--invalid-ratio") { Description = "Share of deliberately invalid transactions, 0..1.", DefaultValueFactory = _ => 0.05 };
         var seed = new Option<ulong>("--seed") { Description = "Seed: the same seed gives the same bytes.", DefaultValueFactory = _ => 1UL };
         var chain = new Option<uint>("--chain-id") { Description = "Chain id.", DefaultValueFactory = _ => 1u };
         var output = new Option<DirectoryInfo>("--out") { Description = "Directory for genesis.json and block-NNNNNN.gxb.", Required = true };
-        var cmd = new Command("gen", "Generate a genesis and chained blocks of signed transfers and swaps.")
+        var cmd = new Command("gen", "Generate a genesis and chained blocks of signed transfers, swaps and routes.")
         {
-            accounts, txs, pools, blocks, swapRatio, skew, invalid, seed, chain, output,
+            accounts, txs, pools, blocks, swapRatio, routeRatio, skew, invalid, seed, chain, output,
         };
         cmd.SetAction(parse =>
         {
@@ -33,6 +34,7 @@ internal static class GenCommand
                 Pools = parse.GetValue(pools),
                 Blocks = parse.GetValue(blocks),
                 SwapRatio = parse.GetValue(swapRatio),
+                RouteRatio = parse.GetValue(routeRatio),
                 Skew = parse.GetValue(skew),
                 InvalidRatio = parse.GetValue(invalid),
                 Seed = parse.GetValue(seed),
@@ -61,6 +63,7 @@ internal static class GenCommand
     {
         "TxsPerBlock" => "txs",
         "SwapRatio" => "swap-ratio",
+        "RouteRatio" => "route-ratio",
         "InvalidRatio" => "invalid-ratio",
         null => "?",
         _ => name.ToLowerInvariant(),

@@ -8,7 +8,9 @@ namespace GpuExec.Execution;
 /// it as a struct (the sequential one over <see cref="State.WorldState"/>, the parallel one over
 /// the block's loaded slots), so the rules below are written once and inlined into each.
 /// Credits (<see cref="CreditCollector"/>, <see cref="CreditRecipient"/>, <see cref="CreditSender"/>)
-/// are commutative adds; everything else is a read-modify-write of the sender or the pool.
+/// are commutative adds; everything else is a read-modify-write of the sender or the pools.
+/// <see cref="TryGetPoolTokens"/> reads only what never changes (a pool's existence and tokens:
+/// blocks create no pool), so it needs no ordering against other transactions.
 /// </summary>
 internal interface ITxState
 {
@@ -19,6 +21,7 @@ internal interface ITxState
     void CreditRecipient(Address to, uint token, ulong amount);
     void CreditSender(uint token, ulong amount);
     bool TryGetPool(uint id, out Pool pool);
+    bool TryGetPoolTokens(uint id, out uint tokenA, out uint tokenB);
     void SetPoolReserves(uint id, ulong reserveA, ulong reserveB);
 }
 
@@ -65,6 +68,7 @@ internal static class TxRules
             s.CreditRecipient(tx.To, token, amount);
             return TxStatus.Ok;
         }
+        if (tx.Kind == TxKind.Route) return ApplyRoute(ref s, tx);
 
         uint poolId = tx.PoolId;
         if (!s.TryGetPool(poolId, out var pool)) return TxStatus.UnknownPool;
@@ -87,5 +91,80 @@ internal static class TxRules
         else s.SetPoolReserves(poolId, rout, rin);
         s.CreditSender(tout, amountOut);
         return TxStatus.Ok;
+    }
+
+    /// <summary>
+    /// Rule 6 for a route, after the charge: the hops' pools must exist (UNKNOWN_POOL) and chain
+    /// (BAD_ROUTE), the sender must hold <c>amount_in</c> of the first input token
+    /// (INSUFFICIENT_BALANCE); then the hops run in order on copies of the pools, each on the
+    /// reserves the earlier hops left (a pool may come twice), and any zero output (ZERO_OUTPUT) or
+    /// a last output below <c>min_out</c> (SLIPPAGE) fails the route with nothing applied. Only a
+    /// route that passes every check writes: the debit, each pool's final reserves, the credit.
+    /// </summary>
+    private static TxStatus ApplyRoute<TState>(ref TState s, TransactionView tx) where TState : struct, ITxState
+    {
+        int hops = tx.Hops;
+        HopTokens tin = default, tout = default;
+        for (int h = 0; h < hops; h++)
+        {
+            if (!s.TryGetPoolTokens(tx.HopPool(h), out uint a, out uint b)) return TxStatus.UnknownPool;
+            bool aToB = tx.HopAToB(h);
+            tin[h] = aToB ? a : b;
+            tout[h] = aToB ? b : a;
+        }
+        for (int h = 1; h < hops; h++)
+            if (tin[h] != tout[h - 1]) return TxStatus.BadRoute;
+        ulong amountIn = tx.AmountIn;
+        ulong balIn = s.SenderBalance(tin[0]);
+        if (balIn < amountIn) return TxStatus.InsufficientBalance;
+
+        RoutePools pools = default;
+        int distinct = 0;
+        ulong amount = amountIn;
+        for (int h = 0; h < hops; h++)
+        {
+            uint id = tx.HopPool(h);
+            int j = 0;
+            while (j < distinct && pools[j].Id != id) j++;
+            if (j == distinct)
+            {
+                if (!s.TryGetPool(id, out var loaded)) throw new InvalidOperationException($"pool {id} has tokens but no reserves");
+                pools[j] = loaded;
+                distinct++;
+            }
+            ref var p = ref pools[j];
+            bool aToB = tx.HopAToB(h);
+            ulong rin = aToB ? p.ReserveA : p.ReserveB;
+            ulong rout = aToB ? p.ReserveB : p.ReserveA;
+            ulong amountOut = SwapMath.AmountOut(amount, rin, rout, p.FeeBps);
+            if (amountOut == 0) return TxStatus.ZeroOutput;
+            // The input comes from the sender (first hop) or from another reserve of the same token,
+            // so the supply invariant keeps this sum in u64; checked all the same, never wrapped.
+            rin = checked(rin + amount);
+            rout -= amountOut; // amount_out < rout: the formula's denominator exceeds w
+            if (aToB) { p.ReserveA = rin; p.ReserveB = rout; }
+            else { p.ReserveA = rout; p.ReserveB = rin; }
+            amount = amountOut;
+        }
+        if (amount < tx.MinOut) return TxStatus.Slippage;
+
+        s.SetSenderBalance(tin[0], balIn - amountIn);
+        for (int j = 0; j < distinct; j++) s.SetPoolReserves(pools[j].Id, pools[j].ReserveA, pools[j].ReserveB);
+        s.CreditSender(tout[hops - 1], amount);
+        return TxStatus.Ok;
+    }
+
+    /// <summary>One token per hop of a route, on the stack.</summary>
+    [InlineArray(TransactionView.MaxHops)]
+    private struct HopTokens
+    {
+        private uint _token;
+    }
+
+    /// <summary>The distinct pools of a route, as its hops leave them, on the stack.</summary>
+    [InlineArray(TransactionView.MaxHops)]
+    private struct RoutePools
+    {
+        private Pool _pool;
     }
 }

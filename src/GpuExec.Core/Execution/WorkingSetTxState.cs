@@ -32,6 +32,15 @@ internal struct WorkingSetTxState(WorkingSet set, Account collector) : ITxState
         return true;
     }
 
+    public readonly bool TryGetPoolTokens(uint id, out uint tokenA, out uint tokenB)
+    {
+        ref var p = ref Set.Pool(id);
+        if (Unsafe.IsNullRef(ref p)) { tokenA = tokenB = 0; return false; }
+        tokenA = p.TokenA;
+        tokenB = p.TokenB;
+        return true;
+    }
+
     public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
     {
         ref var p = ref Set.Pool(id);

@@ -1,6 +1,10 @@
 namespace GpuExec.Model;
 
-/// <summary>Receipt statuses of SPEC section 4, in rule order.</summary>
+/// <summary>
+/// Receipt statuses of SPEC section 4. The numbers are stored in receipts (a RocksDB store's
+/// receipts hold one byte per transaction), so they never change: <see cref="BadRoute"/>, which
+/// SPEC v2 places after <see cref="UnknownPool"/> in rule order, is numbered last.
+/// </summary>
 public enum TxStatus : byte
 {
     /// <summary>Applied.</summary>
@@ -17,12 +21,14 @@ public enum TxStatus : byte
     InsufficientFee,
     /// <summary>The sender cannot pay the amount (after the fee).</summary>
     InsufficientBalance,
-    /// <summary>The swap names a pool that does not exist.</summary>
+    /// <summary>The swap, or a hop of the route, names a pool that does not exist.</summary>
     UnknownPool,
-    /// <summary>The swap would pay out nothing.</summary>
+    /// <summary>The swap, or a hop of the route, would pay out nothing.</summary>
     ZeroOutput,
-    /// <summary>The swap would pay out less than its minimum.</summary>
+    /// <summary>The swap or the route would pay out less than its minimum.</summary>
     Slippage,
+    /// <summary>A hop of the route does not take the token the hop before it paid out.</summary>
+    BadRoute,
 }
 
 /// <summary>The receipt names of the statuses.</summary>
@@ -31,8 +37,11 @@ public static class TxStatusNames
     private static readonly string[] Names =
     [
         "OK", "MALFORMED", "WRONG_CHAIN", "BAD_SIGNATURE", "BAD_NONCE", "INSUFFICIENT_FEE",
-        "INSUFFICIENT_BALANCE", "UNKNOWN_POOL", "ZERO_OUTPUT", "SLIPPAGE",
+        "INSUFFICIENT_BALANCE", "UNKNOWN_POOL", "ZERO_OUTPUT", "SLIPPAGE", "BAD_ROUTE",
     ];
+
+    /// <summary>The highest status number (stored receipts hold nothing above it).</summary>
+    public const TxStatus Last = TxStatus.BadRoute;
 
     /// <summary>The exact name SPEC section 4 gives the status (receipts use it).</summary>
     public static string Name(this TxStatus status) => Names[(int)status];

@@ -15,8 +15,8 @@ public static class InputLimits
 
     /// <summary>
     /// Most transactions in one block: 2^24 (16,777,216). Every per-transaction buffer of the
-    /// pipeline (txids, leaf hashes, signature jobs, six access records, the conflict graph's sort)
-    /// then stays well below 2^31 elements and bytes, and a block of this size needs a few GiB.
+    /// pipeline (txids, leaf hashes, signature jobs, nine access positions, the conflict graph's sort)
+    /// then stays below 2^31 elements and bytes, and a block of this size needs a few GiB.
     /// </summary>
     public const int MaxTransactions = 1 << 24;
 

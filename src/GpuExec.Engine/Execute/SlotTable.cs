@@ -31,7 +31,7 @@ internal sealed class SlotTable
     public ConflictGraph Graph { get; }
     public ulong[] Values { get; }
     public ulong[] Original { get; }
-    /// <summary>The block's pools by ordinal, each on cache lines of its own (swaps on two pools from two threads must not share a line); reserves are updated in place during execution.</summary>
+    /// <summary>The block's pools by ordinal (<see cref="AccessSets.Pools"/>: those that do not exist too, never written), each on cache lines of its own (swaps on two pools from two threads must not share a line); reserves are updated in place during execution.</summary>
     public PaddedPool[] Pools { get; }
 
 

@@ -7,7 +7,7 @@ namespace GpuExec.Engine.Execute;
 
 /// <summary>
 /// <see cref="ITxState"/> over a <see cref="SlotTable"/> for one transaction. Write-mode slots
-/// (nonce, debited balances, pool) belong to this transaction alone within its batch, so they are
+/// (nonce, debited balances, pools) belong to this transaction alone within its batch, so they are
 /// read and written plainly; credits (Add mode) may be shared with other transactions of the batch
 /// and use <see cref="Interlocked.Add(ref ulong, ulong)"/>, or in lanes mode the lane's own
 /// accumulator when the slot is hot (<see cref="SlotTable.Deltas"/>). Every credit is checked.
@@ -16,7 +16,9 @@ internal struct SlotTxState : ITxState
 {
     private readonly ulong[] _values;
     private readonly PaddedPool[] _pools;
-    private readonly int _nonce, _fee, _collector, _debit, _credit, _pool;
+    private readonly AccessSets _sets;
+    private readonly int _tx;
+    private readonly int _nonce, _fee, _collector, _debit, _credit;
     private readonly uint _debitToken, _creditToken; // the tokens of the declared debit and credit keys
     private readonly ulong[]? _deltas; // lanes mode: this lane's hot credit accumulators (see SlotTable.Deltas)
     private readonly int[] _hot;
@@ -43,7 +45,8 @@ internal struct SlotTxState : ITxState
         _collector = table.SlotOf(tx, AccessSets.PosCollector);
         _debit = table.SlotOf(tx, AccessSets.PosDebit);
         _credit = table.SlotOf(tx, AccessSets.PosCredit);
-        _pool = table.Sets.TxPool[tx];
+        _sets = table.Sets;
+        _tx = tx;
         var keys = table.Graph.UniqueKeys;
         _debitToken = _debit < 0 ? uint.MaxValue : StateKey.Low(keys[_debit]);
         _creditToken = _credit < 0 ? uint.MaxValue : StateKey.Low(keys[_credit]);
@@ -97,17 +100,57 @@ internal struct SlotTxState : ITxState
     public readonly void CreditRecipient(Address to, uint token, ulong amount) => Credit(CreditSlot(token), amount);
     public readonly void CreditSender(uint token, ulong amount) => Credit(CreditSlot(token), amount);
 
+    /// <summary>
+    /// The ordinal of pool <paramref name="id"/> among the block's pools and the first hop that
+    /// names it; a pool the transaction does not name is undeclared.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly int PoolOrdinal(uint id, out int hop)
+    {
+        var txPools = _sets.TxPools;
+        var pools = _sets.Pools;
+        int at = _tx * AccessSets.MaxPools;
+        for (hop = 0; hop < AccessSets.MaxPools; hop++)
+        {
+            int ordinal = txPools[at + hop];
+            if (ordinal < 0) break;
+            if (pools[ordinal].Id == id) return ordinal;
+        }
+        throw Undeclared($"pool {id}");
+    }
+
+    /// <summary>A pool's reserves: only where the transaction declared the pool (Write), so it owns them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref Model.Pool OwnedPool(uint id)
+    {
+        int ordinal = PoolOrdinal(id, out int hop);
+        if (_sets.Alias[_tx * AccessSets.Stride + AccessSets.PosPool + hop] == AccessSets.Absent)
+            throw Undeclared($"the reserves of pool {id}");
+        return ref _pools[ordinal].Value;
+    }
+
     public readonly bool TryGetPool(uint id, out Model.Pool pool)
     {
-        if (_pool < 0) { pool = default; return false; }
-        pool = _pools[_pool].Value;
-        if (pool.Id != id) throw Undeclared($"pool {id}");
+        int ordinal = PoolOrdinal(id, out _);
+        if (!_sets.PoolExists[ordinal]) { pool = default; return false; }
+        pool = OwnedPool(id);
+        return true;
+    }
+
+    // Tokens never change: read from the pre-state's copy, with no ordering and no declared key.
+    public readonly bool TryGetPoolTokens(uint id, out uint tokenA, out uint tokenB)
+    {
+        int ordinal = PoolOrdinal(id, out _);
+        if (!_sets.PoolExists[ordinal]) { tokenA = tokenB = 0; return false; }
+        var pool = _sets.Pools[ordinal];
+        tokenA = pool.TokenA;
+        tokenB = pool.TokenB;
         return true;
     }
 
     public readonly void SetPoolReserves(uint id, ulong reserveA, ulong reserveB)
     {
-        ref var p = ref _pools[_pool].Value;
+        ref var p = ref OwnedPool(id);
         p.ReserveA = reserveA;
         p.ReserveB = reserveB;
     }

@@ -38,7 +38,7 @@ internal sealed class LanePlan
     public int CriticalPath { get; }
     /// <summary>Cross-lane waits emitted (after dropping those a lane already waited for).</summary>
     public int CrossWaits { get; }
-    /// <summary>The simulated finish time of the slowest lane (a transfer costs 1, a swap 2).</summary>
+    /// <summary>The simulated finish time of the slowest lane (in <see cref="Conflicts.AccessSets.Cost"/> units: a transfer 1, a swap 2, a route 1 + its hops).</summary>
     public long Makespan { get; }
     /// <summary>Scheduled transactions per step of the critical path.</summary>
     public double EffectiveParallelism => CriticalPath == 0 ? 0 : (double)ScheduledCount / CriticalPath;

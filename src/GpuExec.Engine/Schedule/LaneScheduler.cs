@@ -4,9 +4,9 @@ namespace GpuExec.Engine.Schedule;
 
 /// <summary>
 /// Builds a <see cref="LanePlan"/>: one pass over the block in order, as list scheduling on
-/// simulated time. Each transaction has a cost (a swap 2, a transfer 1); its ready time is the
-/// latest finish of its predecessors, plus a slack when that predecessor sits on another lane (a
-/// cross-lane wait is real synchronisation, and lanes drift apart at run time, so a chain stays on
+/// simulated time. Each transaction has a cost (<see cref="AccessSets.Cost"/>: a transfer 1, a swap
+/// 2, a route 1 + its hops); its ready time is the latest finish of its predecessors, plus a slack
+/// when that predecessor sits on another lane (a cross-lane wait is real synchronisation, and lanes drift apart at run time, so a chain stays on
 /// its lane unless another lane is idle well before it). The transaction goes to the lane where it
 /// can start first. Because lanes keep block order and finish times rise along a lane, a
 /// predecessor set reduces to "lane <c>u</c> has finished its first <c>c</c> transactions", one
@@ -38,7 +38,7 @@ internal static class LaneScheduler
         var pred = graph.Predecessors;
         var sorted = graph.SortedRecords;
         var scheduled = sets.Scheduled;
-        var txPool = sets.TxPool;
+        var costs = sets.Cost;
 
         var lane = new int[n];
         var pos = new int[n];
@@ -123,7 +123,7 @@ internal static class LaneScheduler
                 long start = Math.Max(free[l], ready);
                 if (start < chosenStart) { chosenStart = start; chosen = l; }
             }
-            int cost = txPool[tx] >= 0 ? 2 : 1;
+            int cost = costs[tx];
             free[chosen] = finish[tx] = chosenStart + cost;
             lane[tx] = chosen;
             int at2 = laneCount[chosen]++;
@@ -163,7 +163,7 @@ internal static class LaneScheduler
         {
             if (!sets.Scheduled[tx]) continue;
             txs[count++] = tx;
-            makespan += sets.TxPool[tx] >= 0 ? 2 : 1;
+            makespan += sets.Cost[tx];
         }
         return new LanePlan(level, [0, count], txs, new int[n + 1], [], count, criticalPath, 0, makespan);
     }

@@ -15,8 +15,14 @@ public sealed record GeneratorOptions
     public int TxsPerBlock { get; init; } = 1000;
     public int Pools { get; init; } = 4;
     public int Blocks { get; init; } = 1;
-    /// <summary>Share of swaps among transactions, 0..1.</summary>
+    /// <summary>Share of swaps among transactions, 0..1 (at most what the routes leave: 1 - <see cref="RouteRatio"/>).</summary>
     public double SwapRatio { get; init; } = 0.3;
+    /// <summary>
+    /// Share of routes (1-4 hops through the pools, mostly chained; every route failure among the
+    /// invalid ones) among transactions, 0..1. At 0 the generator makes exactly the blocks it made
+    /// before routes existed.
+    /// </summary>
+    public double RouteRatio { get; init; } = 0.1;
     /// <summary>Zipf exponent for senders, recipients and pools; 0 is uniform.</summary>
     public double Skew { get; init; }
     /// <summary>Share of transactions made invalid on purpose, 0..1, spread over every status.</summary>
@@ -40,6 +46,7 @@ public sealed record GeneratorOptions
         if (Pools < 0) throw new ArgumentOutOfRangeException(nameof(Pools), Pools, "must be >= 0");
         if (Blocks < 1) throw new ArgumentOutOfRangeException(nameof(Blocks), Blocks, "at least 1 block");
         if (SwapRatio is < 0 or > 1 || double.IsNaN(SwapRatio)) throw new ArgumentOutOfRangeException(nameof(SwapRatio), SwapRatio, "must be in 0..1");
+        if (RouteRatio is < 0 or > 1 || double.IsNaN(RouteRatio)) throw new ArgumentOutOfRangeException(nameof(RouteRatio), RouteRatio, "must be in 0..1");
         if (InvalidRatio is < 0 or > 1 || double.IsNaN(InvalidRatio)) throw new ArgumentOutOfRangeException(nameof(InvalidRatio), InvalidRatio, "must be in 0..1");
         if (Skew < 0 || double.IsNaN(Skew)) throw new ArgumentOutOfRangeException(nameof(Skew), Skew, "must be >= 0");
         if (Tokens is < 1 or > 1000) throw new ArgumentOutOfRangeException(nameof(Tokens), Tokens, "must be in 1..1000");
@@ -51,6 +58,14 @@ public sealed record GeneratorOptions
 /// copy of the state and applies what it makes through <see cref="TxRules"/>, so valid transactions
 /// really are valid when their turn comes, and every invalid kind (each status of SPEC section 4)
 /// is made on purpose. The same options give the same bytes.
+/// <para>
+/// Routes go through the pools the Zipf sampler favours, as swaps do: each hop draws pools until
+/// one takes the token the previous hop paid out (falling back to the previous pool, backwards),
+/// some hops go straight back through the previous pool, and some last hops close a cycle to the
+/// first input token. Invalid routes name a pool that does not exist, break the chain, ask more
+/// than the balance, pay in too little, ask too much out, or are malformed (hop counts out of
+/// range or not matching the length, lengths off, a direction byte out of range).
+/// </para>
 /// </summary>
 public sealed class BlockGenerator
 {
@@ -147,7 +162,14 @@ public sealed class BlockGenerator
         static int Gcd(int a, int b) { while (b != 0) (a, b) = (b, a % b); return a; }
     }
 
-    private enum Fault { None, Malformed, WrongChain, BadSignature, BadNonce, InsufficientFee, InsufficientBalance, UnknownPool, ZeroOutput, Slippage }
+    private enum Fault { None, Malformed, WrongChain, BadSignature, BadNonce, InsufficientFee, InsufficientBalance, UnknownPool, ZeroOutput, Slippage, BadRoute }
+
+    /// <summary>The faults a route is made with: every status of SPEC section 4 it can end in but OK.</summary>
+    private static readonly Fault[] RouteFaults =
+    [
+        Fault.Malformed, Fault.WrongChain, Fault.BadSignature, Fault.BadNonce, Fault.InsufficientFee,
+        Fault.InsufficientBalance, Fault.UnknownPool, Fault.BadRoute, Fault.ZeroOutput, Fault.Slippage,
+    ];
 
     /// <summary>Makes the next block of the chain as <c>.gxb</c> bytes and applies it to <see cref="Current"/>.</summary>
     public byte[] NextBlock(IProgress<long>? progress = null)
@@ -157,6 +179,7 @@ public sealed class BlockGenerator
         var records = new byte[count][];
         var signIndex = new int[count];        // account index of the signer, -1: no signature to make
         var corrupt = new bool[count];
+        var isRoute = new bool[count];
         var block = new WorkingSet(_mirror);
         var access = new WorkingSetTxState(block, block.Account(FeeCollector));
         for (int i = 0; i < count; i++)
@@ -164,8 +187,16 @@ public sealed class BlockGenerator
             var fault = _rng.Chance(_o.InvalidRatio) ? (Fault)(1 + _rng.Below(9)) : Fault.None;
             int s = _senders.Next(_rng);
             var sender = block.Account(_addresses[s]);
-            bool swap = _pools is not null && _rng.Chance(_o.SwapRatio);
-            if (fault is Fault.UnknownPool or Fault.ZeroOutput or Fault.Slippage) swap = true;
+            // One draw decides the kind: routes take their share first, swaps theirs of the rest.
+            bool route = false, swap = false;
+            if (_pools is not null)
+            {
+                double u = _rng.NextDouble();
+                route = u < _o.RouteRatio;
+                swap = !route && u < _o.RouteRatio + _o.SwapRatio;
+            }
+            if (route && fault != Fault.None) fault = RouteFaults[_rng.Below(RouteFaults.Length)];
+            if (!route && fault is Fault.UnknownPool or Fault.ZeroOutput or Fault.Slippage) swap = true;
             ulong nonce = sender.Nonce;
             ulong fee = 1 + _rng.Below(100UL);
             ulong bal0 = sender.Balance(0);
@@ -174,7 +205,11 @@ public sealed class BlockGenerator
             else if (fee > bal0) fee = bal0; // a poor sender pays what it has
 
             byte[] rec;
-            if (!swap)
+            if (route)
+            {
+                rec = MakeRoute(block, sender, _addresses[s], nonce, fee, bal0, fault);
+            }
+            else if (!swap)
             {
                 int r = (int)(((long)_recipients.Next(_rng) * _recipientStride + 1) % _o.Accounts);
                 uint token = (uint)_rng.Below((ulong)_o.Tokens + 1);
@@ -217,7 +252,8 @@ public sealed class BlockGenerator
             if (fault == Fault.WrongChain) BinaryPrimitives.WriteUInt32LittleEndian(rec.AsSpan(2), _o.ChainId + 1 + (uint)_rng.Below(7UL));
             signIndex[i] = s;
             corrupt[i] = fault == Fault.BadSignature;
-            if (fault == Fault.Malformed) rec = Malform(rec);
+            isRoute[i] = route;
+            if (fault == Fault.Malformed) rec = route ? MalformRoute(rec) : Malform(rec);
             records[i] = rec;
 
             // Keep the mirror exact: apply what the chain will apply.
@@ -236,7 +272,7 @@ public sealed class BlockGenerator
             for (int i = chunk * 512; i < end; i++)
             {
                 var rec = records[i];
-                if (rec.Length < TransactionView.SwapSize || rec[1] is not (1 or 2)) continue; // malformed: keep the bytes
+                if (rec.Length < TransactionView.SwapSize || rec[1] is not (1 or 2) && !isRoute[i]) continue; // malformed: keep the bytes
                 int bodyLen = rec.Length - TransactionView.SignatureSize;
                 Libsodium.Ed25519Sign(_secretKeys.AsSpan(signIndex[i] * 64, 64), rec.AsSpan(0, bodyLen), rec.AsSpan(bodyLen));
                 if (corrupt[i]) rec[bodyLen + (i * 7 % 64)] ^= (byte)(1 << (i % 8));
@@ -246,6 +282,93 @@ public sealed class BlockGenerator
         _blocksMade++;
         _mirror.Apply(block.ToChangeSet(), (ulong)_blocksMade);
         return BlockCodec.Encode(_o.ChainId, (ulong)_blocksMade, FeeCollector, parentRoot, records);
+    }
+
+    /// <summary>A route of 1-4 hops from <paramref name="sender"/>, valid unless <paramref name="fault"/> says how it fails.</summary>
+    private byte[] MakeRoute(WorkingSet block, Account sender, Address from, ulong nonce, ulong fee, ulong bal0, Fault fault)
+    {
+        int hops = 1 + _rng.Below(TransactionView.MaxHops);
+        if (fault == Fault.BadRoute && hops == 1) hops = 2;
+        int broken = fault == Fault.BadRoute ? 1 + _rng.Below(hops - 1) : -1;
+        Span<uint> ids = stackalloc uint[TransactionView.MaxHops];
+        Span<bool> dirs = stackalloc bool[TransactionView.MaxHops];
+        Span<Pool> pools = stackalloc Pool[TransactionView.MaxHops]; // the route's pools as its hops leave them
+        uint tin0 = 0, cur = 0;
+        for (int h = 0; h < hops; h++)
+        {
+            Pool p;
+            if (h == 0) p = block.Pool((uint)_pools!.Next(_rng));
+            else if (_rng.Chance(0.15)) p = block.Pool(ids[h - 1]);                       // straight back through the last pool
+            else if (h == hops - 1 && cur != tin0 && _rng.Chance(0.3) && TryDraw(block, cur, tin0, out var closing)) p = closing; // a cycle
+            else if (!TryDraw(block, cur, uint.MaxValue, out p)) p = block.Pool(ids[h - 1]);
+            ids[h] = p.Id;
+            dirs[h] = h == 0 ? _rng.Chance(0.5) : p.TokenA == cur;
+            if (h == broken) dirs[h] = !dirs[h];                                          // takes the token it should not
+            if (h == 0) tin0 = dirs[0] ? p.TokenA : p.TokenB;
+            cur = dirs[h] ? p.TokenB : p.TokenA;
+        }
+        ulong have = sender.Balance(tin0) - (tin0 == 0 ? Math.Min(fee, bal0) : 0);
+        ulong amountIn = have == 0 ? 0 : 1 + _rng.Below(have / 50 + 1);
+        if (amountIn > have) amountIn = have;
+        if (fault == Fault.InsufficientBalance) amountIn = have + 1 + _rng.Below(1000UL);
+        if (fault == Fault.ZeroOutput) amountIn = _rng.Below(2UL);
+        // The expected output, hop after hop on the reserves the earlier hops left.
+        int distinct = 0;
+        ulong amount = amountIn;
+        for (int h = 0; h < hops && broken < 0; h++)
+        {
+            int j = 0;
+            while (j < distinct && pools[j].Id != ids[h]) j++;
+            if (j == distinct) pools[distinct++] = block.Pool(ids[h]);
+            ref var p = ref pools[j];
+            ulong rin = dirs[h] ? p.ReserveA : p.ReserveB, rout = dirs[h] ? p.ReserveB : p.ReserveA;
+            ulong amountOut = SwapMath.AmountOut(amount, rin, rout, p.FeeBps);
+            if (dirs[h]) { p.ReserveA = rin + amount; p.ReserveB = rout - amountOut; }
+            else { p.ReserveB = rin + amount; p.ReserveA = rout - amountOut; }
+            amount = amountOut;
+        }
+        ulong minOut = _rng.Chance(0.5) ? 0 : amount - amount / 20;
+        if (fault == Fault.Slippage) minOut = amount + 1 + _rng.Below(10UL);
+        if (fault == Fault.UnknownPool) ids[_rng.Below(hops)] = (uint)_o.Pools + (uint)_rng.Below(1000UL);
+        var rec = new byte[TransactionView.RouteSize(hops)];
+        TransactionEncoder.WriteRouteBody(rec, _o.ChainId, from, nonce, fee, ids[..hops], dirs[..hops], amountIn, minOut);
+        return rec;
+    }
+
+    /// <summary>
+    /// Draws pools as swaps do until one takes <paramref name="token"/> (and pays out
+    /// <paramref name="other"/>, unless it is <see cref="uint.MaxValue"/>); false after a few tries.
+    /// </summary>
+    private bool TryDraw(WorkingSet block, uint token, uint other, out Pool pool)
+    {
+        for (int tries = 0; tries < 8; tries++)
+        {
+            pool = block.Pool((uint)_pools!.Next(_rng));
+            bool takes = pool.TokenA == token || pool.TokenB == token;
+            if (takes && (other == uint.MaxValue || pool.TokenA == other || pool.TokenB == other)) return true;
+        }
+        pool = default;
+        return false;
+    }
+
+    private byte[] MalformRoute(byte[] rec)
+    {
+        int hops = rec[54];
+        switch (_rng.Below(5))
+        {
+            case 0: rec[54] = 0; return rec;                                                    // no hop
+            case 1: rec[54] = (byte)(TransactionView.MaxHops + 1 + _rng.Below(251)); return rec; // too many hops
+            case 2: rec[54] = (byte)(hops == 1 ? 2 : hops - 1); return rec;                        // a hop count the length does not match
+            case 3:                                                                               // a length off by 1-5 bytes
+            {
+                int delta = 1 + _rng.Below(5);
+                if (_rng.Chance(0.5)) return rec[..^delta];
+                var r = new byte[rec.Length + delta];
+                rec.CopyTo(r, 0);
+                return r;
+            }
+            default: rec[59 + TransactionView.HopSize * _rng.Below(hops)] = (byte)(2 + _rng.Below(254)); return rec; // a_to_b
+        }
     }
 
     private byte[] Malform(byte[] rec)

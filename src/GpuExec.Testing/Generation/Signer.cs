@@ -44,6 +44,18 @@ public sealed class Signer
         return rec;
     }
 
+    /// <summary>
+    /// A signed route record: hop <c>i</c> through <c>pools[i]</c>, paying token A when
+    /// <c>aToB[i]</c>. Any hop count up to 255 is written (more than 4 is malformed, for tests).
+    /// </summary>
+    public byte[] Route(uint chainId, ulong nonce, ulong fee, ReadOnlySpan<uint> pools, ReadOnlySpan<bool> aToB, ulong amountIn, ulong minOut)
+    {
+        var rec = new byte[TransactionView.RouteSize(pools.Length)];
+        TransactionEncoder.WriteRouteBody(rec, chainId, Address, nonce, fee, pools, aToB, amountIn, minOut);
+        Sign(rec);
+        return rec;
+    }
+
     /// <summary>Signs <c>record[..^64]</c> into its last 64 bytes.</summary>
     public void Sign(byte[] record)
     {

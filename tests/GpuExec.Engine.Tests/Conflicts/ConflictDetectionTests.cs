@@ -12,7 +12,7 @@ namespace GpuExec.Engine.Tests;
 [Collection(IlgpuCollection.Name)]
 public class ConflictDetectionTests(IlgpuFixture ilgpu)
 {
-    /// <summary>A random declaration: n transactions, six positions each, keys from a small pool (some absent, some repeated within a tx).</summary>
+    /// <summary>A random declaration: n transactions, nine positions each, keys from a small pool (some absent, some repeated within a tx).</summary>
     private static readonly Gen<(int N, ulong[] Keys, AccessMode[] Modes)> Declarations =
         Gen.Int[0, 40].SelectMany(n => Gen.Int[1, 6].SelectMany(keySpace =>
             Gen.Select(
@@ -37,7 +37,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
             })));
 
     /// <summary>Per transaction, its distinct keys with the combined mode.</summary>
-    private static Dictionary<ulong, AccessMode>[] Combined(int n, ulong[] keys, AccessMode[] modes)
+    internal static Dictionary<ulong, AccessMode>[] Combined(int n, ulong[] keys, AccessMode[] modes)
     {
         var sets = new Dictionary<ulong, AccessMode>[n];
         for (int i = 0; i < n; i++)
@@ -60,7 +60,7 @@ public class ConflictDetectionTests(IlgpuFixture ilgpu)
         return false;
     }
 
-    private static void CheckAgainstNaive(int n, ulong[] keys, AccessMode[] modes, ConflictGraph graph, AccessSets sets)
+    internal static void CheckAgainstNaive(int n, ulong[] keys, AccessMode[] modes, ConflictGraph graph, AccessSets sets)
     {
         var combined = Combined(n, keys, modes);
         var conflict = new bool[n, n];
