@@ -28,6 +28,16 @@ public interface IBlockExecutor
     /// </summary>
     IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Executes <paramref name="block"/> as a proposal: on <paramref name="parent"/> (the committed
+    /// <see cref="WorldState"/>, or the <see cref="BlockExecution.State"/> of another proposal) without
+    /// changing anything. The result's <see cref="BlockExecution.State"/> is the state after the block:
+    /// readable (balances, nonces, proofs), a parent for further proposals, and committed with
+    /// <see cref="WorldState.Commit(PendingState)"/> (and a store's <c>CommitBlock</c>) or simply dropped.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block against the parent; nothing changed.</exception>
+    Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default);
+
     /// <summary>The device the executor runs on, e.g. "cuda (NVIDIA H100)" or "cpu (16 cores)".</summary>
     string DeviceDescription { get; }
 }
@@ -38,6 +48,9 @@ public sealed record BlockExecution(Block Block, BlockResult Result, StageTiming
 {
     /// <summary>How the sigverify stage got its verdicts: from the signature cache, or verified.</summary>
     public Verify.VerifyStats Verify { get; init; }
+
+    /// <summary>For a proposal (<see cref="IBlockExecutor.ProposeAsync"/>): the state after the block, not committed; null when the block was applied to its state.</summary>
+    public PendingState? State { get; init; }
 }
 
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>
