@@ -35,11 +35,9 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     private int _top;
     private byte[][] _hash = [];
     private byte[][] _kind = [];
-    private TreeLeaf[]?[] _buckets = [];
+    private BucketTable _buckets = new ArrayBuckets(0);
     private long _count;
     private int _layout;
-    // Buckets whose array a delta handed over (a proposal may still read it): replaced, never changed in place.
-    private bool[] _shared = [];
 
     /// <summary>Held by every update, commit and proof, and by whoever reads through an <see cref="ITreeView"/>.</summary>
     internal Lock Gate { get; } = new();
@@ -65,7 +63,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
 
     SparseMerkleTree ITreeView.Base => this;
     int ITreeView.Layout => _layout;
-    TreeLeaf[]? ITreeView.Bucket(uint b) => _buckets[b];
+    TreeLeaf[]? ITreeView.Bucket(uint b) => _buckets.Get(b);
     byte ITreeView.Kind(int depth, uint index) => _kind[depth][index];
     Hash32 ITreeView.Node(int depth, uint index) => new(_hash[depth].AsSpan((int)(32 * index), 32));
 
@@ -75,6 +73,53 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         int d = 0;
         while (d < MaxTopDepth && (n >> d) > 8) d++;
         return d;
+    }
+
+    /// <summary>
+    /// A tree whose buckets live in a store (<paramref name="buckets"/>), laid out at depth
+    /// <paramref name="top"/> for good: its dense level D (the bucket roots and kinds, as the store
+    /// kept them) is given, and the levels above are hashed here on all cores.
+    /// </summary>
+    internal static SparseMerkleTree Open(int top, BucketTable buckets, long count, ReadOnlySpan<byte> bucketRoots, ReadOnlySpan<byte> bucketKinds, IHashPlanRunner? runner = null)
+    {
+        if (top is < 0 or > MaxTopDepth) throw new ArgumentOutOfRangeException(nameof(top), top, $"0..{MaxTopDepth}");
+        if (bucketRoots.Length != 32 << top || bucketKinds.Length != 1 << top) throw new ArgumentException($"a tree of depth {top} has {1 << top} bucket roots and kinds");
+        var t = new SparseMerkleTree(runner);
+        t.Allocate(top, bucketsInMemory: false);
+        t._buckets = buckets;
+        t._count = count;
+        bucketRoots.CopyTo(t._hash[top]);
+        bucketKinds.CopyTo(t._kind[top]);
+        for (int d = top - 1; d >= 0; d--) t.HashLevel(d);
+        return t;
+    }
+
+    /// <summary>The bucket roots (32 bytes each) and kinds of level D: what a store keeps of the dense top.</summary>
+    internal (byte[] Roots, byte[] Kinds) BucketLevel => (_hash[_top], _kind[_top]);
+
+    /// <summary>
+    /// Computes the roots of the given buckets from their leaves as the bucket table holds them now, and
+    /// writes them into level D (a store replaying blocks committed after its last copy of level D);
+    /// the levels above are not rehashed.
+    /// </summary>
+    internal static void RootsOf(int top, IReadOnlyList<(uint Bucket, TreeLeaf[]? Leaves)> buckets, byte[] roots, byte[] kinds)
+    {
+        var plan = new HashPlan();
+        var slots = new List<(uint, int, byte)>();
+        foreach (var (b, leaves) in buckets)
+        {
+            if (leaves is null) { slots.Add((b, HashPlan.ZeroSlot, KindEmpty)); continue; }
+            var s = new int[leaves.Length];
+            for (int k = 0; k < leaves.Length; k++) s[k] = plan.Constant(leaves[k].LeafHash);
+            var (slot, kind) = PlanSubtree(plan, leaves, s, 0, leaves.Length, top);
+            slots.Add((b, slot, kind));
+        }
+        CpuHashPlanRunner.Instance.Run(plan);
+        foreach (var (b, slot, kind) in slots)
+        {
+            plan.Slot(slot).CopyTo(roots.AsSpan((int)(32 * b), 32));
+            kinds[b] = kind;
+        }
     }
 
     /// <summary>A tree of <paramref name="leaves"/> (distinct keys, any order; their leaf hashes are computed here), built on all cores.</summary>
@@ -112,9 +157,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         var pending = Plan(this, updates);
         _runner.Run(_plan);
         Commit(pending);
-        int want = TopFor(_count);
-        // Re-lay the buckets when their average left 2..16 (a 4-fold growth or shrinkage).
-        if (want > _top + 1 || want < _top - 1) Rebuild(AllLeaves(), want);
+        RelayoutIfNeeded();
         return Root;
     }
 
@@ -182,11 +225,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
             return Root;
         }
         var (buckets, nodes) = delta.Contents;
-        foreach (var (b, leaves) in buckets)
-        {
-            _buckets[b] = leaves;
-            _shared[b] = leaves is not null;
-        }
+        foreach (var (b, leaves) in buckets) _buckets.Adopt(b, leaves);
         for (int d = 0; d <= _top; d++)
         {
             var level = _hash[d];
@@ -199,9 +238,15 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         }
         _count = delta.Count;
         delta.Committed();
-        int want = TopFor(_count);
-        if (want > _top + 1 || want < _top - 1) Rebuild(AllLeaves(), want);
+        RelayoutIfNeeded();
         return Root;
+    }
+
+    /// <summary>Re-lays the buckets of a tree in memory when their average left 2..16 (a 4-fold growth or shrinkage).</summary>
+    private void RelayoutIfNeeded()
+    {
+        int want = TopFor(_count);
+        if (_buckets.CanRelayout && (want > _top + 1 || want < _top - 1)) Rebuild(AllLeaves(), want);
     }
 
     /// <summary>
@@ -275,6 +320,9 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         }
         starts.Add(updates.Length);
         int touched = starts.Count - 1;
+        var touchedBuckets = new uint[touched];
+        for (int t = 0; t < touched; t++) touchedBuckets[t] = updates[starts[t]].Key.Prefix(_top);
+        _buckets.Prefetch(touchedBuckets);
         var changes = new BucketChange[touched];
         pending.Buckets = changes;
         if (touched < ParallelBuckets || _runner is not CpuHashPlanRunner)
@@ -490,14 +538,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 var (position, slot) = pending.Hashed[h];
                 c.Scratch[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
             }
-            ref var bucket = ref _buckets[c.Bucket];
-            if (c.Length == 0) bucket = null;
-            else
-            {
-                if (bucket is null || bucket.Length != c.Length || _shared[c.Bucket]) bucket = new TreeLeaf[c.Length];
-                c.Leaves.CopyTo(bucket);
-            }
-            _shared[c.Bucket] = false;
+            _buckets.Install(c.Bucket, c.Leaves);
         }
         for (int d = 0; d <= _top; d++)
         {
@@ -519,30 +560,18 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         t._top = _top;
         t._hash = _hash.Select(a => (byte[])a.Clone()).ToArray();
         t._kind = _kind.Select(a => (byte[])a.Clone()).ToArray();
-        t._buckets = _buckets.Select(b => (TreeLeaf[]?)b?.Clone()).ToArray();
-        t._shared = new bool[_buckets.Length];
+        t._buckets = ((ArrayBuckets)_buckets).Clone(_top);
         t._count = _count;
         return t;
     }
 
-    /// <summary>Every leaf, in key order.</summary>
-    internal TreeLeaf[] AllLeaves()
-    {
-        var all = new TreeLeaf[_count];
-        int n = 0;
-        foreach (var b in _buckets)
-        {
-            if (b is null) continue;
-            b.CopyTo(all, n);
-            n += b.Length;
-        }
-        return all;
-    }
+    /// <summary>Every leaf, in key order (a tree in memory).</summary>
+    internal TreeLeaf[] AllLeaves() => ((ArrayBuckets)_buckets).AllLeaves(_count);
 
     /// <summary>The leaves of bucket <paramref name="b"/> (sorted).</summary>
-    internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets[b];
+    internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets.Get(b);
 
-    private void Allocate(int top)
+    private void Allocate(int top, bool bucketsInMemory = true)
     {
         _top = top;
         _hash = new byte[top + 1][];
@@ -552,8 +581,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
             _hash[d] = new byte[32 << d];
             _kind[d] = new byte[1 << d];
         }
-        _buckets = new TreeLeaf[]?[1 << top];
-        _shared = new bool[1 << top];
+        if (bucketsInMemory) _buckets = new ArrayBuckets(top);
         _count = 0;
     }
 
@@ -569,15 +597,29 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         int buckets = 1 << top;
         var sizes = new int[buckets];
         foreach (ref readonly var l in leaves.AsSpan()) sizes[l.Key.Prefix(top)]++;
-        for (int b = 0; b < buckets; b++) if (sizes[b] > 0) _buckets[b] = new TreeLeaf[sizes[b]];
+        var table = (ArrayBuckets)_buckets;
+        var arrays = new TreeLeaf[]?[buckets];
+        for (int b = 0; b < buckets; b++) if (sizes[b] > 0) arrays[b] = new TreeLeaf[sizes[b]];
         Array.Clear(sizes);
         foreach (ref readonly var l in leaves.AsSpan())
         {
             uint b = l.Key.Prefix(top);
-            _buckets[b]![sizes[b]++] = l;
+            arrays[b]![sizes[b]++] = l;
         }
+        for (int b = 0; b < buckets; b++) table.Set((uint)b, arrays[b]);
         _count = leaves.Length;
+        HashBuckets(arrays, 0);
+        for (int d = top - 1; d >= 0; d--) HashLevel(d);
+    }
 
+    /// <summary>
+    /// The roots of buckets <c>first .. first + arrays.Length - 1</c> into the dense level D, from their
+    /// leaves (sorted here; their leaf hashes known): a plan per chunk of buckets, on all cores.
+    /// </summary>
+    internal void HashBuckets(TreeLeaf[]?[] arrays, uint first)
+    {
+        int top = _top;
+        int buckets = arrays.Length;
         const int ChunkBuckets = 2048;
         int chunks = (buckets + ChunkBuckets - 1) / ChunkBuckets;
         var level = _hash[top];
@@ -592,7 +634,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 var roots = new (int Slot, byte Kind)[to - from];
                 for (int b = from; b < to; b++)
                 {
-                    var arr = _buckets[b];
+                    var arr = arrays[b];
                     if (arr is null) { roots[b - from] = (HashPlan.ZeroSlot, KindEmpty); continue; }
                     Array.Sort(arr, static (x, y) => x.Key.CompareTo(y.Key));
                     for (int k = 1; k < arr.Length; k++)
@@ -604,15 +646,14 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 CpuHashPlanRunner.Instance.Run(plan);
                 for (int b = from; b < to; b++)
                 {
-                    plan.Slot(roots[b - from].Slot).CopyTo(level.AsSpan(32 * b, 32));
-                    kinds[b] = roots[b - from].Kind;
+                    plan.Slot(roots[b - from].Slot).CopyTo(level.AsSpan((int)(32 * (first + b)), 32));
+                    kinds[first + b] = roots[b - from].Kind;
                 }
             }
             catch (Exception e) { failure = e; }
             return plan;
         }, _ => { });
         if (failure is not null) throw failure;
-        for (int d = top - 1; d >= 0; d--) HashLevel(d);
     }
 
     /// <summary>Every node of dense level <paramref name="d"/> from level d + 1.</summary>
