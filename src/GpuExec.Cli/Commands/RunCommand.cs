@@ -85,7 +85,7 @@ internal static class RunCommand
             using (store)
             {
                 state = loaded;
-                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
+                last = store is null ? null : StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
             }
         }
         else
