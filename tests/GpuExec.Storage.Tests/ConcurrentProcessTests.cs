@@ -93,7 +93,7 @@ public class ConcurrentProcessTests(ITestOutputHelper output)
     [Fact]
     public void Processes_creating_one_new_store_succeed_or_are_told_it_is_locked()
     {
-        const int Rounds = 10, Racers = 3;
+        const int Rounds = 6, Racers = 3;
         using var f = new Files(blocks: 1, txsPerBlock: 10);
         int refused = 0;
         for (int round = 0; round < Rounds; round++)
