@@ -45,7 +45,7 @@ internal static class RunCommand
             if (g is null && dir is null) { CliOutput.Error("run: give --genesis, or --state DIR"); return ExitCodes.Usage; }
             if (dir is null && o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
-            if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
+            if (CliOutput.CheckOutputs(dir?.FullName, ("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
             var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables) };
@@ -85,7 +85,7 @@ internal static class RunCommand
             using (store)
             {
                 state = loaded;
-                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
+                last = store is null ? null : StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
             }
         }
         else

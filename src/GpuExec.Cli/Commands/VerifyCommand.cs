@@ -129,11 +129,18 @@ internal static class VerifyCommand
     public const int MaxLineBytes = 16 << 20;
 
     /// <summary>
+    /// Most signatures in one input: as many as a block may hold (2^24). The bytes bound alone let
+    /// lines with empty fields (46 bytes each) grow the job list without end.
+    /// </summary>
+    public const int MaxSignatures = Wire.InputLimits.MaxTransactions;
+
+    /// <summary>
     /// Reads the input line by line in bounded memory: a line over <see cref="MaxLineBytes"/>, or
-    /// input whose keys, messages and signatures exceed one arena (2 GiB), is refused. Returns the
+    /// input whose keys, messages and signatures exceed one arena (2 GiB), or with more than
+    /// <paramref name="maxSignatures"/> signatures, is refused. Returns the
     /// error naming file and line, or null.
     /// </summary>
-    private static string? ReadJobs(string path, List<byte> arena, List<SignatureJob> jobs)
+    internal static string? ReadJobs(string path, List<byte> arena, List<SignatureJob> jobs, int maxSignatures = MaxSignatures)
     {
         FileStream f;
         try { f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
@@ -156,22 +163,24 @@ internal static class VerifyCommand
                             return $"{path}: line {lineNumber + 1}: longer than the limit of {MaxLineBytes} bytes";
                         System.Buffers.BuffersExtensions.Write(line, part);
                         if (nl < 0) break;
-                        if (AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) is { } error) return error;
+                        if (AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs, maxSignatures) is { } error) return error;
                         line.ResetWrittenCount();
                         span = span[(nl + 1)..];
                     }
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"{path}: cannot read: {e.Message}"; }
-            return line.WrittenCount > 0 ? AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) : null;
+            return line.WrittenCount > 0 ? AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs, maxSignatures) : null;
         }
     }
 
-    private static string? AddLine(string path, int lineNumber, ReadOnlyMemory<byte> line, List<byte> arena, List<SignatureJob> jobs)
+    private static string? AddLine(string path, int lineNumber, ReadOnlyMemory<byte> line, List<byte> arena, List<SignatureJob> jobs, int maxSignatures)
     {
         var text = line.Span;
         if (text.Length > 0 && text[^1] == (byte)'\r') line = line[..^1];
         if (line.Span.Trim(" \t\r"u8).IsEmpty) return null;
+        if (jobs.Count == maxSignatures)
+            return $"{path}: line {lineNumber}: more than the limit of {maxSignatures} signatures in one input";
         if (!TryParseLine(line, out var pk, out var msg, out var sig, out var error))
             return $"{path}: line {lineNumber}: {error}";
         if ((long)arena.Count + pk.Length + msg.Length + sig.Length > Array.MaxLength)
