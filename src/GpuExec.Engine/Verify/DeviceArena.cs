@@ -36,7 +36,7 @@ internal sealed class DeviceArena(Accelerator accelerator) : IDisposable
         {
             int n = Math.Min(Segment, bytes.Length - at);
             HostCopy.Copy(bytes.Slice(at, n), host.Span.Slice(at, n));
-            View.SubView(at, n).CopyFrom(stream, host.ArrayView.SubView(at, n));
+            HostTransfers.Upload(View.SubView(at, n), stream, host, at);
         }
         stream.Synchronize();
     }

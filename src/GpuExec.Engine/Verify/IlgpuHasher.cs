@@ -46,7 +46,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
         {
             var host = _hostArena.Get(arena.Length);
             HostCopy.Copy(arena, host.Span);
-            a.SubView(0, arena.Length).CopyFrom(Stream, host.ArrayView.SubView(0, arena.Length));
+            HostTransfers.Upload(a.SubView(0, arena.Length), Stream, host, 0);
         }
         return (a, UploadJobs(jobs));
     }
@@ -58,7 +58,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
         {
             var host = _hostJobs.Get(jobs.Length);
             HostCopy.Copy(jobs, host.Span);
-            j.CopyFrom(Stream, host.ArrayView.SubView(0, jobs.Length));
+            HostTransfers.Upload(j, Stream, host, 0);
         }
         return j;
     }
@@ -68,7 +68,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     {
         int n = bytes.IntLength;
         var host = _hostOut.Get(n);
-        host.ArrayView.SubView(0, n).CopyFrom(Stream, bytes);
+        HostTransfers.Download(bytes, Stream, host, 0);
         Stream.Synchronize();
         HostCopy.Copy(host.Span[..n], destination);
     }

@@ -119,7 +119,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         }
         if (hostArena is not null && ends is null && arena.Length > 0)
         {
-            arenaView.SubView(0, arena.Length).CopyFrom(_streams[0], hostArena.ArrayView.SubView(0, arena.Length));
+            HostTransfers.Upload(arenaView.SubView(0, arena.Length), _streams[0], hostArena, 0);
             _streams[0].Synchronize();
         }
         long uploaded = 0;
@@ -129,11 +129,11 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
             int from = k * chunk, n = Math.Min(chunk, total - from);
             if (hostArena is not null && ends is not null && ends[k] > uploaded)
             {
-                arenaView.SubView(uploaded, ends[k] - uploaded).CopyFrom(stream, hostArena.ArrayView.SubView(uploaded, ends[k] - uploaded));
+                HostTransfers.Upload(arenaView.SubView(uploaded, ends[k] - uploaded), stream, hostArena, uploaded);
                 uploaded = ends[k];
             }
             var chunkJobs = jobView.SubView(from, n);
-            chunkJobs.CopyFrom(stream, hostJobs.ArrayView.SubView(from, n));
+            HostTransfers.Upload(chunkJobs, stream, hostJobs, from);
             _kernels.Ed25519On(stream, n, arenaView, chunkJobs, _kernels.BaseTable.View, _kernels.Sha512K.View,
                 _scratch[k % Streams].Get((long)n * Ed25519Kernels.ScratchPerItem), validView.SubView(from, n));
         }
@@ -141,7 +141,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
             s.Synchronize();
 
         var hostValid = _hostValid.Get(total);
-        hostValid.ArrayView.SubView(0, total).CopyFrom(_streams[0], validView.SubView(0, total));
+        HostTransfers.Download(validView.SubView(0, total), _streams[0], hostValid, 0);
         _streams[0].Synchronize();
         var verdicts = hostValid.Span;
         for (int i = 0; i < total; i++)
