@@ -119,7 +119,7 @@ public sealed partial class ComputeDevice : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             string? buildError = log.FirstError();
-            failure = $"loading the kernels on {dev.Info.Name} failed: {ex.GetType().Name}: {ex.Message}"
+            failure = $"loading the kernels on {dev.Info.Name} failed: {DriverError(ex)}"
                 + (buildError is null ? "" : $" (build log: {buildError})");
             error = ex;
             LogLoadFailed(logger, dev.Kind.ToName(), failure);
@@ -127,6 +127,14 @@ public sealed partial class ComputeDevice : IDisposable
             return false;
         }
     }
+
+    /// <summary>An exception in words: ILGPU's OpenCL exception keeps its error code apart from a generic message.</summary>
+    internal static string DriverError(Exception ex) => ex switch
+    {
+        CLException cl => $"OpenCL error {cl.Error}",
+        CudaException cuda => $"CUDA error {cuda.Error}: {cuda.Message}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
 
     private static ComputeDevice OpenAuto(ILogger logger, DeviceKernels kernels, Action<Accelerator, DeviceKernels, ILogger> load)
     {
@@ -263,7 +271,7 @@ public sealed partial class ComputeDevice : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             LogProbeFailed(logger, gpu.ToName(), ex.Message);
-            absent = $"opening the device failed: {ex.GetType().Name}: {ex.Message}";
+            absent = $"opening the device failed: {DriverError(ex)}";
             failed = true;
             context?.Dispose();
             return null;
@@ -332,7 +340,7 @@ public sealed partial class ComputeDevice : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "device auto: fell back to cpu ({Name}): {Reason}")]
     private static partial void LogFellBack(ILogger logger, string name, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "device {Device}: {Failure}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "device {Device}: {Failure}")]
     private static partial void LogLoadFailed(ILogger logger, string device, string failure);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "device probe for {Device} failed: {Error}")]
