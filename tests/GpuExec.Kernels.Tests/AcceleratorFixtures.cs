@@ -57,6 +57,16 @@ public abstract class AcceleratorFixture : IDisposable
         }
     }
 
+    /// <summary>The device the accelerator belongs to (skips as <see cref="Accelerator"/> does).</summary>
+    public ComputeDevice Device
+    {
+        get
+        {
+            _ = Accelerator;
+            return _device!;
+        }
+    }
+
     internal IlgpuSignatureVerifier Verifier => _verifier ??= new IlgpuSignatureVerifier(Accelerator, chunkSize: 4096);
 
     internal IlgpuHasher Hasher => _hasher ??= new IlgpuHasher(Accelerator);
