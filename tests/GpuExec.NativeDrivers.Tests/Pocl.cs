@@ -77,7 +77,9 @@ internal static unsafe class Pocl
         }
         catch (DeviceUnavailableException ex)
         {
-            throw new DeviceUnavailableException(DeviceKind.OpenCl, "pocl (pocl-opencl-icd) offers no device through the shim: " + ex.Message, ex);
+            const string prefix = "device 'opencl' is not available on this machine: ";
+            string detail = ex.Message.StartsWith(prefix, StringComparison.Ordinal) ? ex.Message[prefix.Length..] : ex.Message;
+            throw new DeviceUnavailableException(DeviceKind.OpenCl, "pocl (pocl-opencl-icd) offers no device through the shim: " + detail, ex);
         }
         if (_shim == IntPtr.Zero || RewrittenPrograms() == before)
         {
