@@ -161,7 +161,7 @@ public sealed partial class ComputeDevice : IDisposable
         if (failed)
             LogFellBack(logger, Environment.ProcessorCount + " cores", why);
         else
-            LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no GPU: " + why);
+            LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no CUDA or OpenCL GPU: " + why);
         return new ComputeDevice(DeviceKind.Auto, DeviceKind.Cpu, null, null);
     }
 
