@@ -11,7 +11,10 @@ internal static class DevicesCommand
         var command = new Command("devices", "List the devices this machine offers (cpu, ilgpu-cpu, cuda, opencl)");
         command.SetAction(_ =>
         {
-            Write(ComputeDevice.List(), Console.Out);
+            var devices = ComputeDevice.List(out var absence);
+            Write(devices, Console.Out);
+            foreach (var (kind, reason) in absence)
+                Console.Out.WriteLine($"{kind.ToName()}: {reason}");
             return 0;
         });
         return command;
