@@ -23,7 +23,7 @@ internal static class BenchReport
         {
             if (p.StageSpreads.TryGetValue(name, out var sp))
                 t.AddRow(name, sp.Median.ToString("F2"), $"{sp.Min:F2} - {sp.Max:F2}", (sp.Median / p.ParallelMs).ToString("P1"));
-            else
+            else if (name is StageTimings.Conflicts or StageTimings.Schedule)
                 t.AddRow(name, "not run", "", "(in order)");
         }
         t.AddEmptyRow();

@@ -49,6 +49,69 @@ internal sealed record StreamPoint
     public required IReadOnlyList<ChainBlockTimes> SerialBlocks { get; init; }
     public required IReadOnlyList<ChainBlockTimes> StreamedBlocks { get; init; }
     public required string FinalStateRoot { get; init; }
+    /// <summary>With an existing store (<c>--store</c>): its directory, accounts and the read caches' bound; null otherwise.</summary>
+    public string? StoreDirectory { get; init; }
+    public long? StoreAccounts { get; init; }
+    public long? CacheBytes { get; init; }
+    /// <summary>The process's peak resident memory over the whole bench (generation or store opening included).</summary>
+    public long PeakRssBytes { get; init; }
+    /// <summary>Streamed, median run: the time blocks waited for their accounts to be loaded, over the chain's wall time.</summary>
+    public double LoadWaitShare { get; init; }
+}
+
+/// <summary>Where a chain run starts: a state in memory, a new store made from a genesis, or a checkpoint of an existing store.</summary>
+internal abstract class ChainStart
+{
+    /// <summary>Opens a fresh copy of the starting state; the disposable removes what it made.</summary>
+    public abstract (IChainState State, IDisposable? Owner) Open();
+    public abstract bool OnDisk { get; }
+
+    public sealed class InMemory(WorldState genesis) : ChainStart
+    {
+        public override bool OnDisk => false;
+        public override (IChainState, IDisposable?) Open()
+        {
+            var s = genesis.Clone();
+            _ = s.StateRoot; // a node has its root from the previous block: computed before the clock starts
+            return (s, null);
+        }
+    }
+
+    /// <summary>A new store initialised from <paramref name="genesis"/> in a temporary folder, read from disk.</summary>
+    public sealed class NewStore(WorldState genesis) : ChainStart
+    {
+        public override bool OnDisk => true;
+        public override (IChainState, IDisposable?) Open()
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "gpuexec-bench-" + Guid.NewGuid().ToString("N")[..12]);
+            var store = RocksDbStateStore.Open(dir, genesis);
+            _ = store.State.StateRoot;
+            return (store.State, new Removing(store, dir));
+        }
+    }
+
+    /// <summary>A checkpoint of an existing store, beside it (hard links), opened with the given caches.</summary>
+    public sealed class Checkpoint(RocksDbStateStore source, long cacheBytes) : ChainStart
+    {
+        public override bool OnDisk => true;
+        public override (IChainState, IDisposable?) Open()
+        {
+            string dir = source.Directory.TrimEnd(Path.DirectorySeparatorChar) + ".bench-" + Guid.NewGuid().ToString("N")[..8];
+            source.Checkpoint(dir);
+            var store = RocksDbStateStore.Open(dir, null, readOnly: false, cacheBytes);
+            _ = store.State.StateRoot; // opens the state tree: a node has it open before blocks come
+            return (store.State, new Removing(store, dir));
+        }
+    }
+
+    private sealed class Removing(IDisposable store, string dir) : IDisposable
+    {
+        public void Dispose()
+        {
+            store.Dispose();
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
 }
 
 /// <summary>
@@ -68,21 +131,42 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         var genesis = gen.Genesis.Clone();
         var chain = new List<byte[]>(blocks);
         for (int b = 0; b < blocks; b++) chain.Add(gen.NextBlock());
+        ChainStart start = store ? new ChainStart.NewStore(genesis) : new ChainStart.InMemory(genesis);
+        return Run(start, chain, options.TxsPerBlock, options.Seed, repeat, phase);
+    }
 
+    /// <summary>
+    /// A chain of blocks read from files, on checkpoints of an existing store (made by <c>gen --state</c>
+    /// at the chain's genesis), one per run.
+    /// </summary>
+    public StreamPoint Run(RocksDbStateStore source, long cacheBytes, IReadOnlyList<byte[]> chain, int repeat, Action<string>? phase = null)
+    {
+        int txs = chain.Max(b => BlockCodec.Decode(b).Count);
+        var p = Run(new ChainStart.Checkpoint(source, cacheBytes), chain, txs, 0, repeat, phase);
+        return p with { StoreDirectory = source.Directory, StoreAccounts = source.LeafCount - source.State.Pools.Count, CacheBytes = cacheBytes };
+    }
+
+    private StreamPoint Run(ChainStart start, IReadOnlyList<byte[]> chain, int txsPerBlock, ulong seed, int repeat, Action<string>? phase)
+    {
+        int blocks = chain.Count;
         var serial = new List<ChainRun>();
         var streamed = new List<ChainRun>();
         for (int r = 0; r < repeat; r++)
         {
             phase?.Invoke($"one block at a time, run {r + 1}/{repeat}");
-            serial.Add(RunChain(genesis, chain, store, streamedMode: false));
+            serial.Add(RunChain(start, chain, streamedMode: false));
             phase?.Invoke($"streamed, run {r + 1}/{repeat}");
-            streamed.Add(RunChain(genesis, chain, store, streamedMode: true));
+            streamed.Add(RunChain(start, chain, streamedMode: true));
             Compare(serial[^1].Blocks, streamed[^1].Blocks);
         }
         var s = Median(serial);
         var t = Median(streamed);
+        bool store = start.OnDisk;
+        var options = new { TxsPerBlock = txsPerBlock, Seed = seed };
         return new StreamPoint
         {
+            PeakRssBytes = BenchMachine.PeakRssBytes(),
+            LoadWaitShare = t.Blocks.Sum(b => b.Run.LoadWaitMs) / t.Ms,
             Device = pipeline.DeviceDescription,
             Cores = Environment.ProcessorCount,
             Threads = threads,
@@ -106,22 +190,11 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         };
     }
 
-    private ChainRun RunChain(WorldState genesis, List<byte[]> chain, bool store, bool streamedMode)
+    private ChainRun RunChain(ChainStart start, IReadOnlyList<byte[]> chain, bool streamedMode)
     {
-        string? dir = store ? Path.Combine(Path.GetTempPath(), "gpuexec-bench-" + Guid.NewGuid().ToString("N")[..12]) : null;
-        IStateStore? db = null;
+        var (state, owner) = start.Open();
         try
         {
-            WorldState state;
-            if (dir is not null)
-            {
-                var opened = RocksDbStateStore.Open(dir, genesis);
-                db = opened;
-                state = opened.Load();
-            }
-            else state = genesis.Clone();
-            // A node has its current root from the previous block: compute it before the clock starts.
-            _ = state.StateRoot;
             // A fresh node: no key tables yet, so each run builds them as its chain meets the signers.
             pipeline.ForgetKeyTables();
             GC.Collect();
@@ -129,27 +202,41 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             var results = new List<(BlockExecution, double)>(chain.Count);
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             var sw = Stopwatch.StartNew();
-            void Commit(BlockExecution run)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                db?.CommitBlock(run.Block, run.Result);
-                results.Add((run, db is null ? 0 : Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
-            }
             var blocks = chain.Select(bytes => BlockCodec.Decode(bytes));
-            if (streamedMode) StreamAll(blocks, state, Commit);
-            else foreach (var block in blocks) Commit(pipeline.Execute(block, state));
+            if (!start.OnDisk && streamedMode)
+            {
+                Each(pipeline.ExecuteStreamAsync(blocks, (WorldState)state), run => results.Add((run, 0)));
+            }
+            else if (!start.OnDisk)
+            {
+                foreach (var block in blocks) results.Add((pipeline.Execute(block, (WorldState)state), 0));
+            }
+            else if (streamedMode)
+            {
+                // Block N+1 verified and its accounts loaded while block N executes and commits.
+                Each(pipeline.CommitStreamAsync(blocks, state), run => results.Add((run, run.Stages[StageTimings.Commit])));
+            }
+            else
+            {
+                foreach (var block in blocks)
+                {
+                    var run = pipeline.ProposeAsync(block, state).GetAwaiter().GetResult();
+                    long t0 = Stopwatch.GetTimestamp();
+                    state.Commit(run.Block, run.Result, run.State!);
+                    results.Add((run, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
+                }
+            }
             return new ChainRun(sw.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds, results);
         }
         finally
         {
-            (db as IDisposable)?.Dispose();
-            if (dir is not null) try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+            owner?.Dispose();
         }
     }
 
-    private void StreamAll(IEnumerable<Block> blocks, WorldState state, Action<BlockExecution> applied)
+    private static void Each(IAsyncEnumerable<BlockExecution> runs, Action<BlockExecution> applied)
     {
-        var e = pipeline.ExecuteStreamAsync(blocks, state).GetAsyncEnumerator();
+        var e = runs.GetAsyncEnumerator();
         try
         {
             while (e.MoveNextAsync().AsTask().GetAwaiter().GetResult()) applied(e.Current);
@@ -177,11 +264,11 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
 
     private static List<ChainBlockTimes> Times(List<(BlockExecution Run, double CommitMs)> blocks) =>
         blocks.Select(b => new ChainBlockTimes(b.Run.Block.Header.Height,
-            StageTimings.Order.Where(b.Run.Stages.Ran).ToDictionary(n => n, n => b.Run.Stages[n]), b.CommitMs)).ToList();
+            StageTimings.Order.Where(n => n != StageTimings.Commit && b.Run.Stages.Ran(n)).ToDictionary(n => n, n => b.Run.Stages[n]), b.CommitMs)).ToList();
 
     public static void Print(StreamPoint p)
     {
-        var t = new Table().Title($"GpuExec bench, a chain of {p.Blocks} blocks x {p.TxsPerBlock:N0} txs on {p.Device}, {p.Threads} threads, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}, {(p.Store ? "RocksDB store" : "in memory")}");
+        var t = new Table().Title($"GpuExec bench, a chain of {p.Blocks} blocks x {p.TxsPerBlock:N0} txs on {p.Device}, {p.Threads} threads, verifier {p.Verifier}{(p.KeyTables > 0 ? $" ({p.KeyTables:N0} key tables)" : "")}, {(p.StoreDirectory is not null ? "on a checkpoint of " + p.StoreDirectory : p.Store ? "a new RocksDB store" : "in memory")}");
         t.AddColumn("mode");
         t.AddColumn(new TableColumn("chain ms (median)").RightAligned());
         t.AddColumn(new TableColumn("min - max").RightAligned());
@@ -190,6 +277,9 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
         t.AddRow("one block at a time", p.SerialMs.ToString("F1"), $"{p.SerialRange.Min:F1} - {p.SerialRange.Max:F1}", p.SerialCoreUse.ToString("P0"), p.SerialTps.ToString("N0"));
         t.AddRow("streamed", p.StreamedMs.ToString("F1"), $"{p.StreamedRange.Min:F1} - {p.StreamedRange.Max:F1}", p.StreamedCoreUse.ToString("P0"), p.StreamedTps.ToString("N0"));
         t.AddRow("[bold]streamed / one at a time[/]", "", "", "", $"{p.Speedup:F2}x");
+        if (p.StoreAccounts is { } n)
+            t.AddRow($"store: {n:N0} accounts, caches {p.CacheBytes / (1 << 20):N0} MiB", "", "", "", $"load wait {p.LoadWaitShare:P1}");
+        t.AddRow("peak resident memory", "", "", "", $"{p.PeakRssBytes / (1 << 20):N0} MiB");
         t.Caption($"median of {p.Repeat} run(s) each, alternating, after a warm-up (not reported); results equal block by block: receipts, txids, roots. Cores busy: this process's CPU time over wall time x {p.Cores} cores, what streaming can fill. Streamed stage times overlap the previous block's.");
         AnsiConsole.Write(t);
         foreach (var (what, min, max, median) in new[] { ("one block at a time", p.SerialRange.Min, p.SerialRange.Max, p.SerialMs), ("streamed", p.StreamedRange.Min, p.StreamedRange.Max, p.StreamedMs) })
@@ -249,6 +339,14 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
             w.WriteNumber("streamed_tps", p.StreamedTps);
             w.WriteNumber("streamed_speedup", p.Speedup);
             w.WriteString("final_state_root", p.FinalStateRoot);
+            w.WriteNumber("peak_rss_bytes", p.PeakRssBytes);
+            if (p.Store) w.WriteNumber("load_wait_share", p.LoadWaitShare);
+            if (p.StoreDirectory is not null)
+            {
+                w.WriteString("store_directory", p.StoreDirectory);
+                w.WriteNumber("store_accounts", p.StoreAccounts!.Value);
+                w.WriteNumber("cache_bytes", p.CacheBytes!.Value);
+            }
             w.WriteBoolean("results_equal", true);
             foreach (var (name, rows) in new[] { ("serial_blocks", p.SerialBlocks), ("streamed_blocks", p.StreamedBlocks) })
             {

@@ -8,75 +8,92 @@ namespace GpuExec.Cli;
 
 /// <summary>
 /// <c>gpuexec run --state DIR [--genesis G.json] [--block B.gxb ...] [--out DUMP.json]</c>: the state
-/// lives in a RocksDB directory (<see cref="RocksDbStateStore"/>) instead of a genesis file.
+/// lives in a RocksDB directory (<see cref="RocksDbStateStore"/>), on disk behind a bounded cache
+/// (<c>--cache-mb</c>), instead of in memory.
 /// <code>
-/// var (store, state) = StateDirectory.Open(dir, genesisPath);   // genesis: needed when DIR is new
-/// using (store)
-/// {
-///     var last = StateDirectory.ApplyBlocks(store, state, blockPaths, new ReferenceExecutor());
-///     if (outPath is not null) CliOutput.WriteAtomically(outPath, f => StateJson.WriteDump(state, f));
-/// }
+/// using var store = StateDirectory.Open(dir, genesisPath, cacheBytes);  // genesis: needed when DIR is new
+/// var last = StateDirectory.CommitBlocks(store, blockPaths, executor);
+/// CliOutput.WriteAtomically(outPath, store.WriteDump);
 /// </code>
-/// Each block is committed (one synced RocksDB batch) as soon as it is executed, so a refused block
-/// or a crash at block k leaves blocks 1..k-1 committed and block k absent: the next run starts at
-/// height k. (Without <c>--state</c>, <c>run</c> writes nothing when any block is refused; with it,
-/// the blocks before the refused one stay applied, as a node's would.)
+/// Each block is proposed on the store's state (its accounts loaded first) and committed (one synced
+/// RocksDB batch) as soon as it is executed, so a refused block or a crash at block k leaves blocks
+/// 1..k-1 committed and block k absent: the next run starts at height k. (Without <c>--state</c>,
+/// <c>run</c> writes nothing when any block is refused; with it, the blocks before the refused one
+/// stay applied, as a node's would.)
 /// </summary>
 internal static class StateDirectory
 {
     /// <summary>
-    /// Opens the store in <paramref name="directory"/> (initialising a missing or empty directory
-    /// from the genesis file) and loads its state into memory.
+    /// Opens the store in <paramref name="directory"/> for blocks, initialising a missing or empty
+    /// directory from the genesis file (required then; for an existing store optional, and refused when
+    /// it is not the genesis the store was made from). Nothing is loaded whatever the store's size.
     /// </summary>
-    /// <param name="genesisPath">Required for a new directory; for an existing store, optional, and
-    /// refused when it is not the genesis the store was made from.</param>
-    /// <param name="readOnly">Only to read the state (a dump with no block): an existing store is
-    /// read without its lock (<see cref="RocksDbStateStore.ReadState"/>), so a store on a read-only
-    /// disk or in use by another process still dumps, and nothing in the directory changes; no
-    /// store is returned then. A new directory is initialised all the same.</param>
-    /// <returns>The open store (the caller disposes it; null when an existing store was only read)
-    /// and the state at the store's height.</returns>
     /// <exception cref="GpuExecException">Bad genesis file, or a directory the store refuses
     /// (not a store, another chain/genesis, locked by another process, corrupted).</exception>
     /// <exception cref="IOException">The environment failed (a full disk, ...).</exception>
-    public static (RocksDbStateStore? Store, WorldState State) Open(string directory, string? genesisPath, bool readOnly = false)
+    public static RocksDbStateStore Open(string directory, string? genesisPath, long cacheBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         WorldState? genesis = genesisPath is null ? null : StateJson.ReadFile(genesisPath);
-        if (readOnly && !RocksDbStateStore.IsNew(directory)) return (null, RocksDbStateStore.ReadState(directory, genesis));
-        var store = RocksDbStateStore.Open(directory, genesis);
-        try
-        {
-            return (store, store.Load());
-        }
-        catch
-        {
-            store.Dispose();
-            throw;
-        }
+        return RocksDbStateStore.Open(directory, genesis, readOnly: false, cacheBytes);
     }
 
     /// <summary>
-    /// Reads, executes and commits each block in order through <paramref name="executor"/>'s stream:
-    /// each block is committed as soon as it is applied, while the next ones are read and verified.
-    /// A block that fails to read or is refused throws before anything of it is committed; earlier
-    /// blocks stay committed.
+    /// Runs <paramref name="read"/> on the store in <paramref name="directory"/> opened read-only: without
+    /// its lock and without writing anything there, so a store on a read-only disk or in use by another
+    /// process can still be read. When that writer changed the files under the read, it is made again
+    /// (with a fresh output: <paramref name="restart"/> is called first).
     /// </summary>
-    /// <returns>The last block's result, or null when no block was given.</returns>
-    public static BlockResult? ApplyBlocks(IStateStore store, WorldState state, IEnumerable<string> blockPaths, IBlockExecutor executor, Action<BlockExecution>? committed = null)
+    public static T ReadOnly<T>(string directory, string? genesisPath, long cacheBytes, Func<RocksDbStateStore, T> read, Action? restart = null)
     {
-        ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentNullException.ThrowIfNull(blockPaths);
-        ArgumentNullException.ThrowIfNull(executor);
-        return Stream(executor, state, blockPaths, run =>
+        WorldState? genesis = genesisPath is null ? null : StateJson.ReadFile(genesisPath);
+        string dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        return RocksDbStateStore.WhileUnchanged(dir, () =>
         {
-            store.CommitBlock(run.Block, run.Result);
-            committed?.Invoke(run);
+            restart?.Invoke();
+            using var store = RocksDbStateStore.Open(dir, genesis, readOnly: true, cacheBytes);
+            return read(store);
         });
     }
 
-    /// <summary>Applies the blocks of <paramref name="blockPaths"/> in order (read lazily, ahead), calling <paramref name="applied"/> after each; returns the last result.</summary>
+    /// <summary>
+    /// Reads, executes and commits each block in order on the store's state: with the pipeline, a
+    /// stream whose next blocks are read, verified and loaded while one executes and is committed;
+    /// with the reference, one block at a time. A block that fails to read or is refused throws before
+    /// anything of it is committed; earlier blocks stay committed.
+    /// </summary>
+    /// <returns>The last block's result, or null when no block was given.</returns>
+    public static BlockResult? CommitBlocks(RocksDbStateStore store, IEnumerable<string> blockPaths, IBlockExecutor executor, Action<BlockExecution>? committed = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(blockPaths);
+        ArgumentNullException.ThrowIfNull(executor);
+        return CommitAsync(store.State, blockPaths.Select(BlockCodec.ReadFile), executor, committed).GetAwaiter().GetResult();
+    }
+
+    private static async Task<BlockResult?> CommitAsync(StoreState state, IEnumerable<Block> blocks, IBlockExecutor executor, Action<BlockExecution>? committed)
+    {
+        BlockResult? last = null;
+        if (executor is BlockPipeline pipeline)
+        {
+            await foreach (var run in pipeline.CommitStreamAsync(blocks, state).ConfigureAwait(false))
+            {
+                committed?.Invoke(run);
+                last = run.Result;
+            }
+            return last;
+        }
+        foreach (var block in blocks)
+        {
+            var run = await executor.ProposeAsync(block, state).ConfigureAwait(false);
+            state.Commit(run.Block, run.Result, run.State!);
+            committed?.Invoke(run);
+            last = run.Result;
+        }
+        return last;
+    }
+
+    /// <summary>Applies the blocks of <paramref name="blockPaths"/> in order (read lazily, ahead) to a state in memory, calling <paramref name="applied"/> after each; returns the last result.</summary>
     public static BlockResult? Stream(IBlockExecutor executor, WorldState state, IEnumerable<string> blockPaths, Action<BlockExecution>? applied = null)
     {
         ArgumentNullException.ThrowIfNull(executor);

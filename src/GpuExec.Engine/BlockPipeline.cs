@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
@@ -197,8 +198,8 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             lock (_stateGate)
             {
                 var clock = new StageClock(_logger, block.Header.Height, block.Count, cancellationToken);
-                var verified = Verify(block, parent.ChainId, clock, root => Check(parent, block, root));
-                return Apply(verified, parent, checkFirst: false);
+                var ready = VerifyAndLoad(block, parent.ChainId, parent as ILoadableState, clock, root => Check(parent, block, root), cancellationToken);
+                return Apply(ready.Verified, ready.Loaded ?? parent, checkFirst: false) with { LoadWaitMs = ready.LoadWaitMs };
             }
         });
     }
@@ -216,11 +217,11 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(state);
-        var queue = Channel.CreateBounded<(VerifiedBlock? Block, ExceptionDispatchInfo? Error)>(
+        var queue = Channel.CreateBounded<(Ready? Block, ExceptionDispatchInfo? Error)>(
             new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         uint chainId = state.ChainId;
-        var producer = Task.Run(() => Produce(blocks, chainId, queue.Writer, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => Produce(blocks, chainId, loadable: null, queue.Writer, stop.Token), CancellationToken.None);
         try
         {
             while (await queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
@@ -228,7 +229,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 if (!queue.Reader.TryRead(out var item)) continue;
                 item.Error?.Throw();
                 cancellationToken.ThrowIfCancellationRequested();
-                yield return ApplyOne(item.Block!, state);
+                yield return ApplyOne(item.Block!.Verified, state);
             }
             // The producer stops quietly when cancelled; the caller learns it here.
             cancellationToken.ThrowIfCancellationRequested();
@@ -241,19 +242,105 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         }
     }
 
-    private async Task Produce(IEnumerable<Block> blocks, uint chainId, ChannelWriter<(VerifiedBlock?, ExceptionDispatchInfo?)> writer, CancellationToken stop)
+    /// <summary>
+    /// Executes <paramref name="blocks"/> in order on <paramref name="state"/> (the in-memory state, or
+    /// a store's state on disk) and commits each to it (<see cref="IChainState.Commit"/>: for a store,
+    /// one synced batch with its receipts), yielding each block's result once it is committed. While
+    /// a block executes and is committed, the next ones are verified and, on a state on disk, their
+    /// accounts and state tree buckets loaded (the load stage), which then see the committed block's
+    /// writes. A refused block throws from the enumerator with the blocks before it committed.
+    /// </summary>
+    public async IAsyncEnumerable<BlockExecution> CommitStreamAsync(IEnumerable<Block> blocks, IChainState state,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blocks);
+        ArgumentNullException.ThrowIfNull(state);
+        if (state is WorldState world)
+        {
+            await foreach (var run in ExecuteStreamAsync(blocks, world, cancellationToken).ConfigureAwait(false)) yield return run;
+            yield break;
+        }
+        var queue = Channel.CreateBounded<(Ready? Block, ExceptionDispatchInfo? Error)>(
+            new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        uint chainId = state.ChainId;
+        var producer = Task.Run(() => Produce(blocks, chainId, state as ILoadableState, queue.Writer, stop.Token), CancellationToken.None);
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
+            {
+                if (!queue.Reader.TryRead(out var item)) continue;
+                item.Error?.Throw();
+                cancellationToken.ThrowIfCancellationRequested();
+                var ready = item.Block!;
+                var run = Running(() =>
+                {
+                    lock (_stateGate)
+                    {
+                        var r = Apply(ready.Verified, ready.Loaded ?? state, checkFirst: true) with { LoadWaitMs = ready.LoadWaitMs };
+                        var clock = ready.Verified.Clock;
+                        clock.Begin(StageTimings.Commit);
+                        state.Commit(r.Block, r.Result, r.State!);
+                        clock.End();
+                        return r;
+                    }
+                });
+                yield return run;
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            stop.Cancel();
+            while (queue.Reader.TryRead(out _)) { }
+            await producer.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A verified block, with the state its accounts were loaded into when the state lives on disk.</summary>
+    private sealed record Ready(VerifiedBlock Verified, IStateReader? Loaded, double LoadWaitMs);
+
+    /// <summary>
+    /// Verifies a block, and meanwhile loads what it declares from a state on disk (the load stage,
+    /// on a worker of its own): the load overlaps tx_root, txids and sigverify, and the time the
+    /// block then waits for it is recorded.
+    /// </summary>
+    private Ready VerifyAndLoad(Block block, uint chainId, ILoadableState? loadable, StageClock clock, Action<Wire.Hash32>? checks, CancellationToken stop)
+    {
+        Task<(IStateReader, double)>? load = loadable is null ? null : Task.Run(() =>
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            var loaded = loadable.Load(block, stop);
+            return (loaded, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+        }, stop);
+        VerifiedBlock verified;
+        try { verified = Verify(block, chainId, clock, checks); }
+        catch
+        {
+            load?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            throw;
+        }
+        if (load is null) return new Ready(verified, null, 0);
+        long w0 = Stopwatch.GetTimestamp();
+        var (view, loadMs) = load.GetAwaiter().GetResult();
+        double waitMs = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
+        clock.Timings[StageTimings.Load] = loadMs;
+        return new Ready(verified, view, waitMs);
+    }
+
+    private async Task Produce(IEnumerable<Block> blocks, uint chainId, ILoadableState? loadable, ChannelWriter<(Ready?, ExceptionDispatchInfo?)> writer, CancellationToken stop)
     {
         try
         {
             using var e = blocks.GetEnumerator();
             while (!stop.IsCancellationRequested)
             {
-                VerifiedBlock verified;
+                Ready verified;
                 try
                 {
                     if (!e.MoveNext()) break;
                     var block = e.Current ?? throw new ArgumentException("a block of the sequence is null", nameof(blocks));
-                    verified = Running(() => Verify(block, chainId, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null));
+                    verified = Running(() => VerifyAndLoad(block, chainId, loadable, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null, stop));
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {

@@ -51,6 +51,9 @@ public sealed record BlockExecution(Block Block, BlockResult Result, StageTiming
 
     /// <summary>For a proposal (<see cref="IBlockExecutor.ProposeAsync"/>): the state after the block, not committed; null when the block was applied to its state.</summary>
     public PendingState? State { get; init; }
+
+    /// <summary>On a state on disk: how long the block waited, after its verification, for its accounts to be loaded (0 when the load finished first).</summary>
+    public double LoadWaitMs { get; init; }
 }
 
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>
@@ -58,10 +61,14 @@ public sealed class StageTimings
 {
     /// <summary>Stage names, as <see cref="this[string]"/>, the block log and the bench name them.</summary>
     public const string TxRoot = "tx_root", TxIds = "txids", SigVerify = "sigverify", Conflicts = "conflicts",
-        Schedule = "schedule", Execute = "execute", StateRoot = "state_root";
+        Schedule = "schedule", Execute = "execute", StateRoot = "state_root", Load = "load", Commit = "commit";
 
-    /// <summary>Stage names in pipeline order.</summary>
-    public static IReadOnlyList<string> Order { get; } = [TxRoot, TxIds, SigVerify, Conflicts, Schedule, Execute, StateRoot];
+    /// <summary>
+    /// Stage names in pipeline order. <see cref="Load"/> (beside the verification) and
+    /// <see cref="Commit"/> run only for a state on disk; conflicts and schedule only when a block
+    /// is applied in lanes.
+    /// </summary>
+    public static IReadOnlyList<string> Order { get; } = [TxRoot, TxIds, SigVerify, Load, Conflicts, Schedule, Execute, StateRoot, Commit];
 
     private readonly Dictionary<string, double> _ms = new(StringComparer.Ordinal);
 

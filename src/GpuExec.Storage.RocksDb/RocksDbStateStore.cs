@@ -81,6 +81,9 @@ public sealed partial class RocksDbStateStore : IStateStore
     /// <summary>The state tree's bucket depth (its 2^D buckets are the subtrees at depth D).</summary>
     public int TreeDepth => _treeDepth;
 
+    /// <summary>The state tree's leaves at the committed height: one per account and one per pool.</summary>
+    public long LeafCount => _leafCount;
+
     /// <summary>The store's directory (full path).</summary>
     public string Directory { get; }
     /// <inheritdoc/>
@@ -728,6 +731,15 @@ public sealed partial class RocksDbStateStore : IStateStore
             _journaledSinceSnapshot = long.MaxValue / 2; // the next commit writes a snapshot
         }
         var tree = SparseMerkleTree.Open(depth, table, _leafCount, roots, kinds);
+        if (tree.Root != StateRoot && replayable)
+        {
+            // A snapshot that does not lead to the stored root (copied from another store, or
+            // damaged in a way its digest missed) is not trusted: the level is rebuilt from the buckets.
+            (roots, kinds) = RootsFromEveryBucket(depth);
+            _snapshotHeight = 0;
+            _journaledSinceSnapshot = long.MaxValue / 2;
+            tree = SparseMerkleTree.Open(depth, table, _leafCount, roots, kinds);
+        }
         if (tree.Root != StateRoot)
             throw Corrupted(Directory, $"its state tree hashes to {tree.Root}, not to the stored state root {StateRoot} at height {Height}");
         return tree;
@@ -761,6 +773,95 @@ public sealed partial class RocksDbStateStore : IStateStore
         catch (RocksDbException e) { throw Translate(Directory, e, "cannot read the state store"); }
         SparseMerkleTree.RootsOf(depth, groups, roots, kinds);
         return (roots, kinds);
+    }
+
+    /// <summary>
+    /// Copies the committed state into <paramref name="directory"/> (new, or empty) as a store of its
+    /// own at the current height: a RocksDB checkpoint (table files hard-linked where the file system
+    /// allows, so a copy of any size takes about a second), the state tree's snapshot and a commit
+    /// record. Commits wait meanwhile. For a backup, or a fresh copy per benchmark run.
+    /// </summary>
+    /// <exception cref="GpuExecException"><paramref name="directory"/> is a file or holds files.</exception>
+    /// <exception cref="IOException">The copy could not be written (nothing is left of it then).</exception>
+    public void Checkpoint(string directory)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        string target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (File.Exists(target)) throw Fail(target, "is a file, not a directory for a checkpoint");
+        if (System.IO.Directory.Exists(target))
+        {
+            if (System.IO.Directory.EnumerateFileSystemEntries(target).Any()) throw Fail(target, "is not empty: a checkpoint goes to a new or empty directory");
+            System.IO.Directory.Delete(target); // RocksDB makes the directory itself
+        }
+        State.WhileNoCommit(() =>
+        {
+            try
+            {
+                using (var cp = _db.Checkpoint()) cp.Save(target, 0);
+                if (State.TreeOpened)
+                {
+                    var (roots, kinds) = State.Tree.BucketLevel;
+                    TreeSnapshot.Write(target, Height, StateRoot, _treeDepth, _leafCount, roots, kinds);
+                }
+                else if (File.Exists(TreeSnapshot.PathIn(Directory)))
+                {
+                    File.Copy(TreeSnapshot.PathIn(Directory), TreeSnapshot.PathIn(target));
+                }
+                CreateCommitRecord(target, Height, StateRoot).Dispose();
+                DirectorySync.Flush(target);
+            }
+            catch (Exception e) when (e is RocksDbException or IOException or UnauthorizedAccessException)
+            {
+                try { if (System.IO.Directory.Exists(target)) System.IO.Directory.Delete(target, recursive: true); }
+                catch (IOException) { }
+                throw new IOException($"{Directory}: cannot checkpoint the store into {target}: {e.Message}", e);
+            }
+        });
+    }
+
+    /// <summary>
+    /// Writes the dump (SPEC section 7) of the committed state straight from the store: accounts in
+    /// address order as the store keeps them, then the pools, in constant memory whatever the number
+    /// of accounts; one consistent view of the store (a RocksDB snapshot) throughout.
+    /// </summary>
+    /// <exception cref="GpuExecException">The dump would be larger than a genesis may be, or the store is damaged.</exception>
+    public void WriteDump(Stream output)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(output);
+        using var snapshot = _db.CreateSnapshot();
+        var ro = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false).SetSnapshot(snapshot);
+        try
+        {
+            ulong height = BinaryPrimitives.ReadUInt64LittleEndian(_db.Get(StoreLayout.HeightKey, null, ro));
+            var root = new Hash32(_db.Get(StoreLayout.StateRootKey, null, ro));
+            var pools = new List<Pool>();
+            using (var it = _db.NewIterator(null, ro))
+            {
+                for (it.Seek([StoreLayout.PoolPrefix]); it.Valid() && it.GetKeySpan()[0] == StoreLayout.PoolPrefix; it.Next())
+                {
+                    if (!StoreLayout.TryReadPool(it.GetKeySpan(), it.GetValueSpan(), out var p)) throw Corrupted(Directory, $"bad pool record {Convert.ToHexStringLower(it.GetKeySpan())}");
+                    pools.Add(p);
+                }
+                Native.Instance.rocksdb_iter_get_error(it.Handle);
+            }
+            StateJson.WriteDump(ChainId, height, root, StreamAccounts(ro), pools, output, InputLimits.MaxStateBytes, $"{_leafCount - pools.Count} accounts");
+        }
+        catch (RocksDbException e) { throw Translate(Directory, e, "cannot read the state store"); }
+    }
+
+    /// <summary>Every stored account in address order, read as it is enumerated.</summary>
+    private IEnumerable<Account> StreamAccounts(ReadOptions ro)
+    {
+        using var it = _db.NewIterator(null, ro);
+        for (it.Seek([StoreLayout.AccountPrefix]); it.Valid(); it.Next())
+        {
+            var k = it.GetKeySpan();
+            if (k[0] != StoreLayout.AccountPrefix) break;
+            yield return StoreLayout.ReadAccount(k, it.GetValueSpan()) ?? throw Corrupted(Directory, $"bad account record {Convert.ToHexStringLower(k)}");
+        }
+        Native.Instance.rocksdb_iter_get_error(it.Handle);
     }
 
     /// <inheritdoc/>

@@ -3,6 +3,8 @@ using GpuExec.Bench.Harness;
 using GpuExec.Engine;
 using GpuExec.Engine.Devices;
 using GpuExec.Generation;
+using GpuExec.Storage;
+using GpuExec.Wire;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
@@ -43,6 +45,13 @@ internal static class BenchCommand
             Description = "Also run the pipeline after the block's transactions were pre-verified through the signature cache (not timed), as a node does with its mempool; reported as preverified_tps beside the cold parallel_tps.",
         };
         var store = new Option<bool>("--state") { Description = "With --blocks: commit every block to a fresh RocksDB store in a temporary folder (removed afterwards), as a node does." };
+        var storeDir = new Option<DirectoryInfo?>("--store")
+        {
+            Description = "An existing state store (gen --state) to run the blocks of --chain on: each run on a fresh checkpoint of it made beside it "
+                + "(removed afterwards), read from disk through --cache-mb of caches; the store itself is not changed.",
+        };
+        var chainDir = new Option<DirectoryInfo?>("--chain") { Description = "With --store: the directory of the chain's block-NNNNNN.gxb files (gen --out)." };
+        var cacheMb = Options.CacheMb();
         var device = Options.Device();
         var apply = Options.Apply();
         var lanes = Options.Lanes();
@@ -51,7 +60,7 @@ internal static class BenchCommand
         var verbose = Options.Verbose();
         var cmd = new Command("bench", "Generate a signed block, run the sequential baseline and the pipeline on it, compare, and report TPS per stage.")
         {
-            txs, accounts, pools, swapRatio, routeRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, preverified, device, apply, lanes, verifier, keyTables, verbose,
+            txs, accounts, pools, swapRatio, routeRatio, skew, invalid, seed, threads, repeat, json, plot, sweep, chain, store, storeDir, chainDir, cacheMb, preverified, device, apply, lanes, verifier, keyTables, verbose,
         };
         cmd.SetAction(parse =>
         {
@@ -79,6 +88,18 @@ internal static class BenchCommand
                 CliOutput.Error("bench: " + bad);
                 return ExitCodes.Usage;
             }
+            var fromStore = parse.GetValue(storeDir);
+            var fromChain = parse.GetValue(chainDir);
+            if ((fromStore is null) != (fromChain is null))
+            {
+                CliOutput.Error("bench: --store and --chain go together: a store at a chain's genesis and the chain's blocks (gen --state DIR --out CHAIN)");
+                return ExitCodes.Usage;
+            }
+            if (fromStore is not null && (parse.GetValue(sweep) is not null || parse.GetValue(store) || parse.GetResult(chain) is { Implicit: false }))
+            {
+                CliOutput.Error("bench: --store runs the blocks of --chain: it does not combine with --sweep, --state or --blocks");
+                return ExitCodes.Usage;
+            }
             int k = parse.GetValue(chain);
             if (k < 1 || (parse.GetValue(store) && k < 2) || (k > 1 && parse.GetValue(sweep) is not null))
             {
@@ -98,6 +119,8 @@ internal static class BenchCommand
                 Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes),
                 Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables),
             };
+            if (fromStore is not null)
+                return RunStore(fromStore.FullName, fromChain!.FullName, (long)parse.GetValue(cacheMb) << 20, pipelineOptions, r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             if (k > 1)
                 return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             return Run(baseOptions, pipelineOptions, r, isSweep,
@@ -146,6 +169,46 @@ internal static class BenchCommand
         try
         {
             point = WithStatus($"chain of {blocks} blocks", phase => bench.Run(o, blocks, store, repeat, phase), verbose);
+        }
+        catch (ResultMismatchException e)
+        {
+            CliOutput.Error("bench: refusing to report: streamed and one-at-a-time execution disagree: " + e.Message);
+            return ExitCodes.ResultMismatch;
+        }
+        StreamBench.Print(point);
+        if (json is not null) StreamBench.WriteJson(json, point, machine);
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>
+    /// The blocks of a chain directory on checkpoints of an existing store at its genesis: the node's
+    /// path at a real chain's size (accounts and state tree buckets read from disk through bounded
+    /// caches, loaded while the previous block executes), one block at a time and streamed.
+    /// </summary>
+    private static int RunStore(string storeDir, string chainDir, long cacheBytes, GpuExecOptions pipelineOptions, int repeat, string? json, bool verbose)
+    {
+        if (!Directory.Exists(chainDir)) { CliOutput.Error($"bench: --chain: {chainDir} is not a directory"); return ExitCodes.Usage; }
+        var files = Directory.GetFiles(chainDir, "block-*.gxb").Order(StringComparer.Ordinal).ToArray();
+        if (files.Length == 0) { CliOutput.Error($"bench: --chain: {chainDir} holds no block-NNNNNN.gxb file"); return ExitCodes.Usage; }
+        if (RocksDbStateStore.IsNew(storeDir)) { CliOutput.Error($"bench: --store: {storeDir} is not a state store (make one with gen --state)"); return ExitCodes.Usage; }
+        var chain = files.Select(f => InputLimits.ReadFile(f, InputLimits.MaxBlockBytes, "block file")).ToList();
+        using var logging = CliLogging.Create(verbose);
+        using var source = RocksDbStateStore.Open(storeDir, null, readOnly: false, cacheBytes: 0);
+        var first = BlockCodec.Decode(chain[0]).Header;
+        if (first.Height != source.Height + 1 || first.ChainId != source.ChainId)
+        {
+            CliOutput.Error($"bench: --chain starts with block {first.Height} of chain {first.ChainId}, but the store is at height {source.Height} of chain {source.ChainId}: give the store the chain was made on");
+            return ExitCodes.Usage;
+        }
+        using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
+        var bench = new StreamBench(pipeline, pipelineOptions.Threads);
+        var machine = BenchMachine.Now();
+        StreamPoint point;
+        try
+        {
+            // Warm-up on the first block (JIT, the store's first reads), not reported.
+            WithStatus("warm-up (not reported)", phase => bench.Run(source, cacheBytes, chain.Take(1).ToList(), 1, phase), verbose);
+            point = WithStatus($"chain of {chain.Count} blocks on {storeDir}", phase => bench.Run(source, cacheBytes, chain, repeat, phase), verbose);
         }
         catch (ResultMismatchException e)
         {

@@ -70,6 +70,22 @@ internal static class Options
         return o;
     }
 
+    /// <summary>The store's read caches in MiB (accounts and the state tree's buckets share them).</summary>
+    public static Option<int> CacheMb()
+    {
+        var o = new Option<int>("--cache-mb")
+        {
+            Description = "A --state store's read caches, in MiB (accounts and state-tree buckets); 0: none, every read goes to RocksDB. Results do not depend on it.",
+            DefaultValueFactory = _ => (int)(Storage.RocksDbStateStore.DefaultCacheBytes >> 20),
+        };
+        o.Validators.Add(r =>
+        {
+            if (r.Tokens.Count == 1 && int.TryParse(r.Tokens[0].Value, out int n) && n is < 0 or > 1 << 20)
+                r.AddError("--cache-mb: 0 (no cache) to 1048576 MiB");
+        });
+        return o;
+    }
+
     public static Engine.Verify.VerifierKind ParseVerifier(string? name) => Engine.Verify.VerifierSelection.Parse(name ?? "auto");
 
     public static Option<string> Device()

@@ -46,8 +46,9 @@ internal static class ProofCommand
             StateProof proof;
             if (dir is not null)
             {
-                var (store, state) = StateDirectory.Open(dir.FullName, genesisPath: null, readOnly: true);
-                using (store) proof = a is not null ? state.GetProof(who) : state.GetProof(p!.Value);
+                // A proof reads a few buckets and one leaf: no cache is worth filling.
+                proof = StateDirectory.ReadOnly(dir.FullName, genesisPath: null, cacheBytes: 0,
+                    store => a is not null ? store.State.GetProof(who) : store.State.GetProof(p!.Value));
             }
             else
             {

@@ -4,6 +4,7 @@ using GpuExec.Engine;
 using GpuExec.Engine.Devices;
 using GpuExec.Execution;
 using GpuExec.State;
+using GpuExec.Storage;
 using GpuExec.Wire;
 using Microsoft.Extensions.Logging;
 
@@ -31,9 +32,10 @@ internal static class RunCommand
         var keyTables = Options.KeyTables();
         var verbose = Options.Verbose();
         var quiet = Options.Quiet();
+        var cacheMb = Options.CacheMb();
         var cmd = new Command("run", "Apply blocks in order to a genesis state (or a --state directory); write the dump (--out) and the last block's receipts.")
         {
-            genesis, blocks, output, receipts, stateDir, executor, device, apply, lanes, verifier, keyTables, verbose, quiet,
+            genesis, blocks, output, receipts, stateDir, cacheMb, executor, device, apply, lanes, verifier, keyTables, verbose, quiet,
         };
         cmd.SetAction(parse =>
         {
@@ -49,7 +51,7 @@ internal static class RunCommand
             var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
             var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables) };
-            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet));
+            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet), (long)parse.GetValue(cacheMb) << 20);
         });
         return cmd;
     }
@@ -63,7 +65,7 @@ internal static class RunCommand
     /// is applied (one synced batch), so a refused block leaves the blocks before it committed, as a
     /// node's would.
     /// </summary>
-    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose, bool quiet)
+    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose, bool quiet, long cacheBytes)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var logging = CliLogging.Create(verbose, quiet);
@@ -76,44 +78,55 @@ internal static class RunCommand
             : null;
         IBlockExecutor executor = pipeline is null ? new ReferenceExecutor() : pipeline;
 
-        WorldState state;
-        BlockResult? last;
+        BlockResult? last = null;
         long transactions = 0;
-        if (stateDir is not null)
+        ulong height;
+        Wire.Hash32 root;
+        void WriteOutputs(Action<Stream>? dump)
         {
-            var (store, loaded) = StateDirectory.Open(stateDir, genesisPath, readOnly: blockPaths.Length == 0);
-            using (store)
+            // Everything was applied: only now are the files written, as a pair (both written, then
+            // both renamed), so a failure leaves both as they were.
+            var outputs = new List<(string, Action<Stream>)>();
+            if (outPath is not null) outputs.Add((outPath, dump!));
+            if (receiptsPath is not null)
             {
-                state = loaded;
-                last = store is null ? null : StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
+                outputs.Add((receiptsPath, s =>
+                {
+                    using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
+                    last?.WriteReceipts(w);
+                }));
             }
+            CliOutput.WriteAllAtomically([.. outputs]);
+        }
+        if (stateDir is not null && blockPaths.Length == 0 && !RocksDbStateStore.IsNew(stateDir))
+        {
+            // A dump with no block: read-only, so it also works on a read-only disk or beside a writer.
+            (height, root) = StateDirectory.ReadOnly(stateDir, genesisPath, cacheBytes, store => (store.Height, store.StateRoot));
+            WriteOutputs(s => StateDirectory.ReadOnly(stateDir, genesisPath, cacheBytes, store => { store.WriteDump(s); return 0; },
+                restart: () => { s.SetLength(0); s.Position = 0; }));
+        }
+        else if (stateDir is not null)
+        {
+            using var store = StateDirectory.Open(stateDir, genesisPath, cacheBytes);
+            last = StateDirectory.CommitBlocks(store, blockPaths, executor, run => transactions += run.Block.Count);
+            WriteOutputs(store.WriteDump);
+            (height, root) = (store.Height, store.StateRoot);
         }
         else
         {
-            state = StateJson.ReadFile(genesisPath!);
+            var state = StateJson.ReadFile(genesisPath!);
             last = StateDirectory.Stream(executor, state, blockPaths, run => transactions += run.Block.Count);
+            WriteOutputs(s => StateJson.WriteDump(state, s));
+            (height, root) = (state.Height, state.StateRoot);
         }
-        // Everything was applied: only now are the files written, as a pair (both written, then both
-        // renamed), so a failure leaves both as they were.
-        var outputs = new List<(string, Action<Stream>)>();
-        if (outPath is not null) outputs.Add((outPath, s => StateJson.WriteDump(state, s)));
-        if (receiptsPath is not null)
-        {
-            outputs.Add((receiptsPath, s =>
-            {
-                using var w = new StreamWriter(s, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
-                last?.WriteReceipts(w);
-            }));
-        }
-        CliOutput.WriteAllAtomically([.. outputs]);
-        Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, state, executor.DeviceDescription);
+        Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, height, root, executor.DeviceDescription);
         return ExitCodes.Ok;
     }
 
-    private static void Summary(ILogger logger, int blocks, long transactions, double ms, WorldState state, string device)
+    private static void Summary(ILogger logger, int blocks, long transactions, double ms, ulong height, Wire.Hash32 root, string device)
     {
         if (!logger.IsEnabled(LogLevel.Information)) return;
         logger.LogInformation("run: {Blocks} block(s), {Transactions} transactions in {Milliseconds:F1} ms on {Device}; height {Height}, state root {StateRoot}",
-            blocks, transactions, ms, device, state.Height, state.StateRoot.ToHex());
+            blocks, transactions, ms, device, height, root.ToHex());
     }
 }

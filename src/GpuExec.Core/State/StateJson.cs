@@ -391,21 +391,34 @@ public static class StateJson
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(output);
-        var root = state.StateRoot;
-        using var bounded = new BoundedOutput(output, limit, state);
+        state.Read(s =>
+        {
+            var accounts = s.Accounts.Where(a => !a.IsEmpty).ToArray();
+            Array.Sort(accounts, static (x, y) => x.Address.CompareTo(y.Address));
+            WriteDump(s.ChainId, s.Height, s.StateRoot, accounts, s.Pools.OrderBy(p => p.Id), output, limit, $"{accounts.Length} accounts");
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// Writes the dump of a state given as its accounts in ascending address order and its pools in
+    /// ascending id order (a store streams them from disk: constant memory whatever its size).
+    /// </summary>
+    internal static void WriteDump(uint chainId, ulong height, Hash32 root, IEnumerable<Account> accounts, IEnumerable<Pool> pools, Stream output, long limit, string size)
+    {
+        using var bounded = new BoundedOutput(output, limit, height, size);
         using var w = new Utf8JsonWriter(bounded, new JsonWriterOptions { Indented = true, IndentSize = 1, SkipValidation = true });
         w.WriteStartObject();
-        w.WriteNumber("chain_id", state.ChainId);
-        w.WriteNumber("height", state.Height);
+        w.WriteNumber("chain_id", chainId);
+        w.WriteNumber("height", height);
         w.WriteString("state_root", root.ToHex());
         w.WriteStartArray("accounts");
-        var accounts = state.Accounts.Where(a => !a.IsEmpty).ToArray();
-        Array.Sort(accounts, static (x, y) => x.Address.CompareTo(y.Address));
         Span<char> hex = stackalloc char[64];
         Span<byte> addr = stackalloc byte[32];
         Span<byte> tokenName = stackalloc byte[10];
         foreach (var a in accounts)
         {
+            if (a.IsEmpty) continue;
             w.WriteStartObject();
             a.Address.WriteTo(addr);
             Convert.TryToHexStringLower(addr, hex, out _);
@@ -426,7 +439,7 @@ public static class StateJson
         }
         w.WriteEndArray();
         w.WriteStartArray("pools");
-        foreach (var p in state.Pools.OrderBy(p => p.Id))
+        foreach (var p in pools)
         {
             w.WriteStartObject();
             w.WriteNumber("id", p.Id);
@@ -443,7 +456,7 @@ public static class StateJson
     }
 
     /// <summary>Passes writes on, refusing the one that would take the total over the limit.</summary>
-    private sealed class BoundedOutput(Stream inner, long limit, WorldState state) : Stream
+    private sealed class BoundedOutput(Stream inner, long limit, ulong height, string size) : Stream
     {
         private long _written;
 
@@ -452,7 +465,7 @@ public static class StateJson
             if (_written + buffer.Length > limit)
             {
                 throw new GpuExecException(ErrorKind.InvalidInput,
-                    $"the dump of the state at height {state.Height} ({state.AccountCount} accounts) would be larger than {limit} bytes, "
+                    $"the dump of the state at height {height} ({size}) would be larger than {limit} bytes, "
                     + "the limit of a genesis or dump file, so it could not be read back; it is not written");
             }
             _written += buffer.Length;

@@ -282,6 +282,14 @@ public sealed class StoreState : IChainState, ILoadableState, ITreeOwner
         finally { _lock.ExitReadLock(); }
     }
 
+    /// <summary>Runs <paramref name="read"/> with commits held off, so the store stays at one height throughout.</summary>
+    internal void WhileNoCommit(Action read)
+    {
+        _lock.EnterReadLock();
+        try { read(); }
+        finally { _lock.ExitReadLock(); }
+    }
+
     /// <summary>Forgets the caches (a failed commit: what is on disk is read again).</summary>
     internal void ForgetCaches()
     {

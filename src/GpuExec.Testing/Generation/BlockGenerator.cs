@@ -37,11 +37,24 @@ public sealed record GeneratorOptions
     public bool CollectorSends { get; init; }
     /// <summary>Non-fee tokens 1..Tokens (token 0 is the fee token).</summary>
     public int Tokens { get; init; } = 3;
+    /// <summary>
+    /// 0 (default): every account has a key and sends. Otherwise the accounts 0..Signers-1 have keys
+    /// and send; the others are holders without keys (only the fee token, only received into), whose
+    /// addresses are spread evenly over the address space in index order, so that a genesis of any
+    /// size is enumerated in address order without being held (<see cref="BlockGenerator.GenesisAccounts"/>).
+    /// </summary>
+    public int Signers { get; init; }
+
+    /// <summary>The accounts with keys: <see cref="Signers"/>, or all when it is 0.</summary>
+    public int KeyedAccounts => Signers == 0 ? Accounts : Signers;
 
     public void Validate()
     {
         if (Accounts < 2) throw new ArgumentOutOfRangeException(nameof(Accounts), Accounts, "at least 2 accounts");
-        if (Accounts > 1 << 24) throw new ArgumentOutOfRangeException(nameof(Accounts), Accounts, "at most 16777216 accounts");
+        if (Signers == 0 && Accounts > 1 << 24) throw new ArgumentOutOfRangeException(nameof(Accounts), Accounts, "at most 16777216 accounts (more with Signers)");
+        if (Signers is < 0 or > 1 << 24) throw new ArgumentOutOfRangeException(nameof(Signers), Signers, "must be in 0..16777216");
+        if (Signers > Accounts) throw new ArgumentOutOfRangeException(nameof(Signers), Signers, $"at most the {Accounts} accounts");
+        if (Signers == 1) throw new ArgumentOutOfRangeException(nameof(Signers), Signers, "0 (all) or at least 2");
         if (TxsPerBlock < 0) throw new ArgumentOutOfRangeException(nameof(TxsPerBlock), TxsPerBlock, "must be >= 0");
         if (Pools < 0) throw new ArgumentOutOfRangeException(nameof(Pools), Pools, "must be >= 0");
         if (Blocks < 1) throw new ArgumentOutOfRangeException(nameof(Blocks), Blocks, "at least 1 block");
@@ -73,12 +86,12 @@ public sealed class BlockGenerator
     private readonly byte[] _publicKeys;   // 32 per account
     private readonly byte[] _secretKeys;   // 64 per account
     private readonly Address[] _addresses;
-    private readonly WorldState _mirror;
+    private readonly WorldState? _mirror;   // null with keyless holders: the caller keeps the state
+    private readonly int _keyed;
     private readonly DeterministicRandom _rng;
     private readonly ZipfSampler _senders, _recipients;
     private readonly ZipfSampler? _pools;
     private readonly int _recipientStride;
-    private int _blocksMade;
 
     public const ulong InitialBalance = 1_000_000_000_000UL;
     public const ulong InitialReserve = 1_000_000_000_000_000UL;
@@ -89,7 +102,8 @@ public sealed class BlockGenerator
         options.Validate();
         _o = options;
         _rng = new DeterministicRandom(options.Seed);
-        int n = options.Accounts;
+        int n = options.KeyedAccounts;
+        _keyed = n;
         _publicKeys = new byte[n * 32];
         _secretKeys = new byte[n * 64];
         _addresses = new Address[n];
@@ -111,32 +125,98 @@ public sealed class BlockGenerator
         });
         FeeCollector = options.CollectorSends ? _addresses[0] : new Signer(options.Seed ^ 0xFEEC011EC7042UL).Address;
         _senders = new ZipfSampler(n, options.Skew);
-        _recipients = _senders;
-        _recipientStride = FindStride(n);
+        _recipients = options.Signers == 0 ? _senders : new ZipfSampler(options.Accounts, options.Skew);
+        _recipientStride = FindStride(options.Accounts);
         _pools = options.Pools > 0 ? new ZipfSampler(options.Pools, options.Skew) : null;
-
-        _mirror = new WorldState(options.ChainId, 0, n);
-        for (int i = 0; i < n; i++)
-        {
-            var a = new Account(_addresses[i]);
-            for (uint t = 0; t <= (uint)options.Tokens; t++) a.SetBalance(t, InitialBalance);
-            _mirror.AddAccount(a);
-        }
+        var pools = new Pool[options.Pools];
         for (int p = 0; p < options.Pools; p++)
         {
             (uint ta, uint tb) = PoolTokens(p, options.Tokens);
-            _mirror.SetPool(new Pool { Id = (uint)p, TokenA = ta, TokenB = tb, ReserveA = InitialReserve, ReserveB = InitialReserve, FeeBps = (ushort)(5 + 25 * (p % 4)) });
+            pools[p] = new Pool { Id = (uint)p, TokenA = ta, TokenB = tb, ReserveA = InitialReserve, ReserveB = InitialReserve, FeeBps = (ushort)(5 + 25 * (p % 4)) };
         }
-        Genesis = _mirror.Clone();
+        GenesisPools = pools;
+        if (options.Signers != 0) return;
+
+        _mirror = new WorldState(options.ChainId, 0, n);
+        for (int i = 0; i < n; i++) _mirror.AddAccount(GenesisAccount(i));
+        foreach (var pool in pools) _mirror.SetPool(pool);
+        _genesis = _mirror.Clone();
     }
 
-    /// <summary>The genesis state (height 0); a copy the generator never changes.</summary>
-    public WorldState Genesis { get; }
+    private readonly WorldState? _genesis;
 
-    /// <summary>The state after every block made so far (the generator's own copy: do not change it).</summary>
-    public WorldState Current => _mirror;
+    /// <summary>The genesis state (height 0); a copy the generator never changes. Only without keyless holders (<see cref="GeneratorOptions.Signers"/> 0).</summary>
+    public WorldState Genesis => _genesis ?? throw NoMirror();
 
-    public Address AccountAddress(int i) => _addresses[i];
+    /// <summary>The state after every block made so far (the generator's own copy: do not change it). Only without keyless holders.</summary>
+    public WorldState Current => _mirror ?? throw NoMirror();
+
+    private static InvalidOperationException NoMirror() =>
+        new("a generator with keyless holders keeps no state: enumerate GenesisAccounts() into a store and make each block with NextBlock(parent)");
+
+    /// <summary>The genesis as a new state in memory, whatever the mode (for sizes that fit in memory).</summary>
+    public WorldState GenesisInMemory()
+    {
+        if (_genesis is not null) return _genesis.Clone();
+        var s = new WorldState(_o.ChainId, 0, _o.Accounts);
+        foreach (var a in GenesisAccounts()) s.AddAccount(a);
+        foreach (var p in GenesisPools) s.SetPool(p);
+        return s;
+    }
+
+    /// <summary>The pools of the genesis, in id order.</summary>
+    public IReadOnlyList<Pool> GenesisPools { get; }
+
+    /// <summary>Account <paramref name="i"/>'s address: a signer's public key, or a holder's spread address.</summary>
+    public Address AccountAddress(int i) => i < _keyed ? _addresses[i] : HolderAddress(i - _keyed);
+
+    /// <summary>
+    /// Holder <paramref name="k"/>'s address: its first 8 bytes spread the holders evenly over the
+    /// address space in index order (so they enumerate sorted, and land in RocksDB as random
+    /// addresses would), the other 24 from a hash of the seed and index.
+    /// </summary>
+    private Address HolderAddress(int k)
+    {
+        int holders = _o.Accounts - _keyed;
+        Span<byte> a = stackalloc byte[32];
+        Span<byte> input = stackalloc byte[16];
+        Span<byte> h = stackalloc byte[32];
+        BinaryPrimitives.WriteUInt64BigEndian(a, (ulong)(((UInt128)(ulong)k << 64) / (ulong)holders));
+        BinaryPrimitives.WriteUInt64LittleEndian(input, _o.Seed ^ 0x401DE45UL);
+        BinaryPrimitives.WriteUInt64LittleEndian(input[8..], (ulong)k);
+        SHA256.HashData(input, h);
+        h[..24].CopyTo(a[8..]);
+        return new Address(a);
+    }
+
+    private Account GenesisAccount(int i)
+    {
+        var a = new Account(AccountAddress(i));
+        if (i < _keyed)
+            for (uint t = 0; t <= (uint)_o.Tokens; t++) a.SetBalance(t, InitialBalance);
+        else
+            a.SetBalance(0, InitialBalance);
+        return a;
+    }
+
+    /// <summary>
+    /// Every genesis account in ascending address order, made as enumerated (a new enumeration each
+    /// call): what a store of any size is created from. Signers hold every token, holders the fee token.
+    /// </summary>
+    public IEnumerable<Account> GenesisAccounts()
+    {
+        var signers = new int[_keyed];
+        for (int i = 0; i < signers.Length; i++) signers[i] = i;
+        Array.Sort(signers, (x, y) => _addresses[x].CompareTo(_addresses[y]));
+        int holders = _o.Accounts - _keyed, si = 0;
+        for (int k = 0; k < holders; k++)
+        {
+            var holder = HolderAddress(k);
+            for (; si < signers.Length && _addresses[signers[si]].CompareTo(holder) < 0; si++) yield return GenesisAccount(signers[si]);
+            yield return GenesisAccount(_keyed + k);
+        }
+        for (; si < signers.Length; si++) yield return GenesisAccount(signers[si]);
+    }
 
     /// <summary>The fee collector of every generated block (see <see cref="GeneratorOptions.CollectorSends"/>).</summary>
     public Address FeeCollector { get; }
@@ -174,13 +254,34 @@ public sealed class BlockGenerator
     /// <summary>Makes the next block of the chain as <c>.gxb</c> bytes and applies it to <see cref="Current"/>.</summary>
     public byte[] NextBlock(IProgress<long>? progress = null)
     {
+        var mirror = _mirror ?? throw NoMirror();
+        var (bytes, changes) = Make(mirror, progress);
+        mirror.Apply(changes, mirror.Height + 1);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Makes the block that follows <paramref name="parent"/> (height and parent root from it) as
+    /// <c>.gxb</c> bytes, reading the accounts it touches from it; the caller applies the block to
+    /// its state before asking for the next. What a generator with keyless holders makes blocks with,
+    /// on a store.
+    /// </summary>
+    public byte[] NextBlock(IStateReader parent, IProgress<long>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        if (parent.ChainId != _o.ChainId) throw new ArgumentException($"the parent state is of chain {parent.ChainId}, the generator's is {_o.ChainId}", nameof(parent));
+        return Make(parent, progress).Bytes;
+    }
+
+    private (byte[] Bytes, ChangeSet Changes) Make(IStateReader parent, IProgress<long>? progress)
+    {
         int count = _o.TxsPerBlock;
-        var parentRoot = _mirror.StateRoot;
+        var parentRoot = parent.StateRoot;
         var records = new byte[count][];
         var signIndex = new int[count];        // account index of the signer, -1: no signature to make
         var corrupt = new bool[count];
         var isRoute = new bool[count];
-        var block = new WorkingSet(_mirror);
+        var block = new WorkingSet(parent);
         var access = new WorkingSetTxState(block, block.Account(FeeCollector));
         for (int i = 0; i < count; i++)
         {
@@ -217,7 +318,7 @@ public sealed class BlockGenerator
                 ulong amount = have == 0 ? 0 : _rng.Below(have / 50 + 1);
                 if (fault == Fault.InsufficientBalance) amount = have + 1 + _rng.Below(1000UL);
                 rec = new byte[TransactionView.TransferSize];
-                TransactionEncoder.WriteTransferBody(rec, _o.ChainId, _addresses[s], nonce, fee, _addresses[r], token, amount);
+                TransactionEncoder.WriteTransferBody(rec, _o.ChainId, _addresses[s], nonce, fee, AccountAddress(r), token, amount);
             }
             else
             {
@@ -279,9 +380,7 @@ public sealed class BlockGenerator
             }
         });
         progress?.Report(count);
-        _blocksMade++;
-        _mirror.Apply(block.ToChangeSet(), (ulong)_blocksMade);
-        return BlockCodec.Encode(_o.ChainId, (ulong)_blocksMade, FeeCollector, parentRoot, records);
+        return (BlockCodec.Encode(_o.ChainId, parent.Height + 1, FeeCollector, parentRoot, records), block.ToChangeSet());
     }
 
     /// <summary>A route of 1-4 hops from <paramref name="sender"/>, valid unless <paramref name="fault"/> says how it fails.</summary>

@@ -1,0 +1,273 @@
+using GpuExec.Commitments;
+using GpuExec.Engine;
+using GpuExec.Engine.Devices;
+using GpuExec.Execution;
+using GpuExec.Generation;
+using GpuExec.Model;
+using GpuExec.State;
+using GpuExec.Wire;
+
+namespace GpuExec.Storage.Tests;
+
+/// <summary>
+/// The state read from disk (<see cref="StoreState"/>): a chain executed on a store, through every
+/// executor and cache size, gives the reference's receipts, roots and state; a store created in bulk
+/// holds the genesis; the state tree reopens from its snapshot and journal or, without them, from
+/// its buckets.
+/// </summary>
+public class StoreStateTests
+{
+    private sealed record Chain(BlockGenerator Generator, WorldState Genesis, Block[] Blocks, BlockResult[] Results, WorldState Final);
+
+    /// <summary>Signers, holders without keys (received into), new accounts (the fee collector), routes and every refusal.</summary>
+    private static Chain MakeChain(int blocks = 4, ulong seed = 5)
+    {
+        var gen = new BlockGenerator(new GeneratorOptions
+        {
+            Accounts = 3000, Signers = 150, TxsPerBlock = 500, Pools = 5, Blocks = blocks, InvalidRatio = 0.1, Skew = 0.6, RouteRatio = 0.2, Seed = seed,
+        });
+        var genesis = gen.GenesisInMemory();
+        var state = genesis.Clone();
+        var chain = new Block[blocks];
+        var results = new BlockResult[blocks];
+        for (int i = 0; i < blocks; i++)
+        {
+            chain[i] = BlockCodec.Decode(gen.NextBlock(state));
+            results[i] = SequentialExecutor.Execute(state, chain[i]);
+        }
+        return new Chain(gen, genesis, chain, results, state);
+    }
+
+    private static string Dump(Action<Stream> write)
+    {
+        using var ms = new MemoryStream();
+        write(ms);
+        return Convert.ToBase64String(ms.ToArray());
+    }
+
+    private static string NewDir() => Path.Combine(Path.GetTempPath(), "gpuexec-storestate-" + Guid.NewGuid().ToString("N")[..10]);
+
+    private static void Delete(string dir)
+    {
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+    }
+
+    private static RocksDbStateStore CreateStore(string dir, Chain c, long cacheBytes, long memoryBytes = 1L << 30) =>
+        RocksDbStateStore.Create(dir, c.Genesis.ChainId, 0, c.Generator.GenesisAccounts, c.Generator.GenesisPools, memoryBytes, cacheBytes);
+
+    private static void AssertSame(BlockResult expected, BlockResult actual)
+    {
+        Assert.Equal(expected.StateRoot, actual.StateRoot);
+        Assert.Equal(expected.Statuses, actual.Statuses);
+        Assert.Equal(expected.TxIds, actual.TxIds);
+        ChangeSetAssert.Equal(expected.Changes, actual.Changes);
+    }
+
+    /// <summary>
+    /// Bulk creation (sorted table files, the tree's buckets in many passes) gives the genesis the
+    /// state in memory has: its root, dump, and the same proofs for signers, holders and absent keys.
+    /// </summary>
+    [Fact]
+    public void A_store_created_in_bulk_holds_the_genesis()
+    {
+        var c = MakeChain(blocks: 1);
+        var dir = NewDir();
+        try
+        {
+            // 64 KiB of leaves a pass: the bucket build runs in dozens of passes.
+            using var store = CreateStore(dir, c, cacheBytes: 1 << 20, memoryBytes: 64 << 10);
+            Assert.Equal(c.Genesis.StateRoot, store.StateRoot);
+            Assert.Equal(0UL, store.Height);
+            Assert.Equal(Dump(s => StateJson.WriteDump(c.Genesis, s)), Dump(store.WriteDump));
+            foreach (var i in new[] { 0, 7, 149, 150, 151, 1700, 2999 })
+            {
+                var who = c.Generator.AccountAddress(i);
+                Assert.Equal(Json(c.Genesis.GetProof(who)), Json(store.State.GetProof(who)));
+            }
+            var absent = new Address(Enumerable.Repeat((byte)0xA5, 32).ToArray());
+            var proof = store.State.GetProof(absent);
+            Assert.Null(proof.Data);
+            Assert.Equal(Json(c.Genesis.GetProof(absent)), Json(proof));
+            Assert.Equal(Json(c.Genesis.GetProof(3u)), Json(store.State.GetProof(3u)));
+        }
+        finally { Delete(dir); }
+    }
+
+    private static string Json(StateProof p)
+    {
+        using var ms = new MemoryStream();
+        p.WriteJson(ms);
+        return System.Text.Encoding.UTF8.GetString(ms.ToArray());
+    }
+
+    public static TheoryData<string, long> Modes()
+    {
+        var d = new TheoryData<string, long>();
+        foreach (var mode in new[] { "stream", "propose", "reference" })
+            foreach (var cache in new[] { 0L, 16L << 10, 1L << 30 })
+                d.Add(mode, cache);
+        return d;
+    }
+
+    /// <summary>
+    /// A chain executed on a store (blocks streamed through the pipeline with the next ones loaded
+    /// ahead, proposed and committed one at a time, or by the sequential reference) gives the
+    /// reference's results block after block and its final state, whatever the cache: none (every
+    /// read from RocksDB), one far smaller than a block's accounts, or one that holds them all.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Modes))]
+    public async Task A_chain_on_a_store_matches_the_reference(string mode, long cacheBytes)
+    {
+        var c = MakeChain();
+        var dir = NewDir();
+        var ct = TestContext.Current.CancellationToken;
+        try
+        {
+            using (var store = CreateStore(dir, c, cacheBytes))
+            {
+                using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Threads = 2 });
+                var got = new List<BlockExecution>();
+                if (mode == "stream")
+                {
+                    await foreach (var run in pipeline.CommitStreamAsync(c.Blocks, store.State, ct)) got.Add(run);
+                }
+                else
+                {
+                    IBlockExecutor executor = mode == "propose" ? pipeline : new ReferenceExecutor();
+                    foreach (var block in c.Blocks)
+                    {
+                        var run = await executor.ProposeAsync(block, store.State, ct);
+                        store.State.Commit(run.Block, run.Result, run.State!);
+                        got.Add(run);
+                    }
+                }
+                Assert.Equal(c.Blocks.Length, got.Count);
+                for (int i = 0; i < got.Count; i++) AssertSame(c.Results[i], got[i].Result);
+                if (mode == "stream")
+                {
+                    // The load stage ran for every block, beside the verification.
+                    Assert.All(got, r => Assert.True(r.Stages.Ran(StageTimings.Load) && r.Stages.Ran(StageTimings.Commit)));
+                }
+                Assert.Equal(c.Final.StateRoot, store.StateRoot);
+                Assert.Equal((ulong)c.Blocks.Length, store.Height);
+                Assert.Equal(Dump(s => StateJson.WriteDump(c.Final, s)), Dump(store.WriteDump));
+                var stats = store.State.CacheStats;
+                if (cacheBytes == 0) Assert.Equal(0, stats.AccountHits + stats.BucketHits);
+                if (cacheBytes == 1L << 30) Assert.True(stats.AccountHits > 0 && stats.BucketHits > 0, $"a cache that holds everything was never hit: {stats}");
+                Assert.True(stats.AccountBytes <= cacheBytes / 2 + 4096 && stats.BucketBytes <= cacheBytes / 2 + 4096, $"the caches outgrew their bound: {stats}");
+            }
+            using var reopened = RocksDbStateStore.Open(dir, null, readOnly: true);
+            Assert.Equal(c.Final.StateRoot, reopened.StateRoot);
+            Assert.Equal(Dump(s => StateJson.WriteDump(c.Final, s)), Dump(reopened.WriteDump));
+        }
+        finally { Delete(dir); }
+    }
+
+    /// <summary>
+    /// The state tree reopens from its snapshot and the journal of the blocks after it, and, when the
+    /// snapshot is missing, damaged or from another store, from every bucket: the same root and
+    /// proofs each time, and blocks go on committing after it.
+    /// </summary>
+    [Theory]
+    [InlineData("kept")]
+    [InlineData("missing")]
+    [InlineData("damaged")]
+    [InlineData("stale")]
+    public void The_state_tree_reopens_from_its_snapshot_or_its_buckets(string snapshot)
+    {
+        var c = MakeChain(blocks: 4);
+        var dir = NewDir();
+        string snap = Path.Combine(dir, "GPUEXEC-TREE");
+        try
+        {
+            byte[] genesisSnapshot;
+            using (var store = CreateStore(dir, c, cacheBytes: 1 << 20))
+            {
+                genesisSnapshot = File.ReadAllBytes(snap);
+                for (int i = 0; i < 2; i++) store.CommitBlock(c.Blocks[i], c.Results[i]);
+            }
+            switch (snapshot)
+            {
+                case "kept":
+                    // The snapshot written on close is at height 2; put the genesis one back so the journal replays.
+                    File.WriteAllBytes(snap, genesisSnapshot);
+                    break;
+                case "missing": File.Delete(snap); break;
+                case "damaged":
+                {
+                    var b = File.ReadAllBytes(snap);
+                    b[b.Length / 2] ^= 0x40;
+                    File.WriteAllBytes(snap, b);
+                    break;
+                }
+                case "stale":
+                {
+                    // A whole, well-formed snapshot that does not lead to this store's root: the
+                    // genesis level relabelled as height 2 (as if copied from elsewhere).
+                    var b = (byte[])genesisSnapshot.Clone();
+                    BitConverter.TryWriteBytes(b.AsSpan(8, 8), 2UL);
+                    using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+                    sha.AppendData(b, 0, b.Length - 32);
+                    sha.GetHashAndReset().CopyTo(b, b.Length - 32);
+                    File.WriteAllBytes(snap, b);
+                    break;
+                }
+            }
+            var mid = c.Genesis.Clone();
+            SequentialExecutor.Execute(mid, c.Blocks[0]);
+            SequentialExecutor.Execute(mid, c.Blocks[1]);
+            using (var store = RocksDbStateStore.Open(dir, null))
+            {
+                Assert.Equal(mid.StateRoot, store.StateRoot);
+                var who = c.Generator.AccountAddress(3);
+                Assert.Equal(Json(mid.GetProof(who)), Json(store.State.GetProof(who)));
+                for (int i = 2; i < 4; i++)
+                {
+                    var run = SequentialExecutor.Propose(store.State, c.Blocks[i]);
+                    AssertSame(c.Results[i], run.Result);
+                    store.State.Commit(c.Blocks[i], run.Result, run.State);
+                }
+                Assert.Equal(c.Final.StateRoot, store.StateRoot);
+            }
+            using var again = RocksDbStateStore.Open(dir, null, readOnly: true);
+            Assert.Equal(c.Final.StateRoot, again.StateRoot);
+            Assert.Equal(Json(c.Final.GetProof(c.Generator.AccountAddress(42))), Json(again.State.GetProof(c.Generator.AccountAddress(42))));
+        }
+        finally { Delete(dir); }
+    }
+
+    /// <summary>
+    /// A checkpoint is a store of its own at the height it was taken: the copy runs on while the
+    /// original stays where it was, and the two agree with the reference.
+    /// </summary>
+    [Fact]
+    public void A_checkpoint_is_a_store_of_its_own()
+    {
+        var c = MakeChain(blocks: 3);
+        var dir = NewDir();
+        var copy = NewDir();
+        try
+        {
+            using (var store = CreateStore(dir, c, cacheBytes: 1 << 20))
+            {
+                store.CommitBlock(c.Blocks[0], c.Results[0]);
+                store.Checkpoint(copy);
+                Assert.Throws<GpuExecException>(() => store.Checkpoint(copy)); // not empty now
+                store.CommitBlock(c.Blocks[1], c.Results[1]);
+            }
+            using (var cp = RocksDbStateStore.Open(copy, null))
+            {
+                Assert.Equal(1UL, cp.Height);
+                Assert.Equal(c.Results[0].StateRoot, cp.StateRoot);
+                cp.CommitBlock(c.Blocks[1], c.Results[1]);
+                cp.CommitBlock(c.Blocks[2], c.Results[2]);
+                Assert.Equal(c.Final.StateRoot, cp.StateRoot);
+            }
+            using var original = RocksDbStateStore.Open(dir, null, readOnly: true);
+            Assert.Equal(2UL, original.Height);
+            Assert.Equal(c.Results[1].StateRoot, original.StateRoot);
+        }
+        finally { Delete(dir); Delete(copy); }
+    }
+}
