@@ -294,6 +294,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         if (checkFirst) Check(state, block, verified.TxRoot);
         ScheduleStats stats;
         ChangeSet changes;
+        var effects = new TxEffect[n];
         if (_lanes is { } lanes)
         {
             clock.Begin(StageTimings.Conflicts);
@@ -305,7 +306,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.End();
 
             clock.Begin(StageTimings.Execute);
-            changes = lanes.Execute(block, sets, graph, plan, statuses);
+            changes = lanes.Execute(block, sets, graph, plan, statuses, effects);
             clock.End();
             stats = lanes.LastStats;
         }
@@ -315,7 +316,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.Skip(StageTimings.Conflicts);
             clock.Skip(StageTimings.Schedule);
             clock.Begin(StageTimings.Execute);
-            (changes, int applied) = SequentialExecutor.ApplyInOrder(state, block, statuses);
+            (changes, int applied) = SequentialExecutor.ApplyInOrder(state, block, statuses, effects);
             clock.End();
             stats = new ScheduleStats(n, applied, 0, 0, 0, Lanes: 1);
         }
@@ -330,7 +331,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
-        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes }, clock.Timings, stats) { Verify = verified.Stats };
+        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats };
     }
 
     private void Enter()

@@ -43,9 +43,10 @@ public static class SequentialExecutor
                 if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
             }
         }
-        var (changes, _) = ApplyInOrder(state, block, statuses);
+        var effects = new TxEffect[n];
+        var (changes, _) = ApplyInOrder(state, block, statuses, effects);
         var root = state.Apply(changes, block.Header.Height);
-        return new BlockResult(statuses, txids, root) { Changes = changes };
+        return new BlockResult(statuses, txids, root) { Changes = changes, Effects = effects };
     }
 
     /// <summary>
@@ -54,13 +55,16 @@ public static class SequentialExecutor
     /// must already have passed <see cref="BlockChecks"/>. The state is only read: the rules run on
     /// a <see cref="WorkingSet"/> of copies, and what changed comes back as the block's change set.
     /// </summary>
+    /// <param name="effects">One per transaction, filled for those the rules run on (the others are left as they are); null records none.</param>
     /// <returns>The block's changes, and how many transactions the rules were applied to.</returns>
-    internal static (ChangeSet Changes, int Applied) ApplyInOrder(IStateReader state, Block block, TxStatus[] statuses)
+    internal static (ChangeSet Changes, int Applied) ApplyInOrder(IStateReader state, Block block, TxStatus[] statuses, TxEffect[]? effects = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(statuses);
         if (statuses.Length != block.Count) throw new ArgumentException("one status per transaction", nameof(statuses));
+        if (effects is not null && effects.Length != block.Count) throw new ArgumentException("one effect per transaction", nameof(effects));
+        TxEffect scratch = default;
         var set = new WorkingSet(state, Math.Min(2 * block.Count + 1, 1 << 20));
         var access = new WorkingSetTxState(set, set.Account(block.Header.FeeCollector));
         int applied = 0;
@@ -69,7 +73,7 @@ public static class SequentialExecutor
             if (statuses[i] != TxStatus.Ok) continue;
             var record = block.Record(i);
             access.Sender = set.Account(new TransactionView(record).Sender);
-            statuses[i] = TxRules.Apply(ref access, record);
+            statuses[i] = TxRules.Apply(ref access, record, ref effects is null ? ref scratch : ref effects[i]);
             applied++;
         }
         return (set.ToChangeSet(), applied);
