@@ -135,14 +135,55 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(records);
-        return Running(() => OnDevice(() => _verify.PreVerify(records, chainId)));
+        var result = Running(() => OnDevice(() => _verify.PreVerify(records, chainId)));
+        GpuExecTelemetry.PreVerified(result, _device.Kind.ToName());
+        return result;
     }
 
     /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for every record of <paramref name="block"/>.</summary>
     public PreVerifyResult PreVerify(Block block, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(block);
-        return Running(() => OnDevice(() => _verify.PreVerify(block, chainId)));
+        var result = Running(() => OnDevice(() => _verify.PreVerify(block, chainId)));
+        GpuExecTelemetry.PreVerified(result, _device.Kind.ToName());
+        return result;
+    }
+
+    /// <summary>Records per pre-verification batch: cancellation is honoured between batches.</summary>
+    private const int PreVerifyBatch = 16_384;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On this pipeline's verifier (the device's, or the <c>cpu</c> device's on all cores), in batches
+    /// of 16,384 records between which cancellation is honoured; each verdict is remembered in the
+    /// signature cache by txid (malformed records and, with <paramref name="chainId"/>, other chains'
+    /// are not), so the block that includes the transaction takes it instead of verifying again.
+    /// Verdicts of the batches finished before a cancellation stay remembered.
+    /// </remarks>
+    public Task<PreVerifyReport> PreVerifyAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return Task.Run(() =>
+        {
+            int n = records.Count;
+            var statuses = new Model.TxStatus[n];
+            var txids = new byte[32 * (long)n];
+            var cached = new bool[n];
+            PreVerifyResult total = default;
+            cancellationToken.ThrowIfCancellationRequested();
+            for (int from = 0; from < n; from += PreVerifyBatch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(PreVerifyBatch, n - from);
+                var batch = new ReadOnlyMemory<byte>[count];
+                for (int i = 0; i < count; i++) batch[i] = records[from + i];
+                var r = Running(() => OnDevice(() => _verify.PreVerify(batch, statuses.AsSpan(from, count), txids.AsSpan(32 * from, 32 * count), cached.AsSpan(from, count), chainId)));
+                GpuExecTelemetry.PreVerified(r, _device.Kind.ToName());
+                total = new PreVerifyResult(total.Records + r.Records, total.Skipped + r.Skipped, total.AlreadyCached + r.AlreadyCached,
+                    total.Verified + r.Verified, total.BadSignatures + r.BadSignatures);
+            }
+            return PreVerifyReport.From(statuses, txids, cached, total);
+        }, cancellationToken);
     }
 
     /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
@@ -172,9 +213,17 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             lock (_stateGate)
             {
                 // One block: the whole-block checks run right after tx_root, before any more work.
-                var clock = new StageClock(_logger, block.Header.Height, block.Count, cancellationToken);
-                var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
-                return Apply(verified, state, checkFirst: false);
+                var clock = NewClock(block, cancellationToken);
+                try
+                {
+                    var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
+                    return Apply(verified, state, checkFirst: false);
+                }
+                catch (Exception e)
+                {
+                    clock.Fail(e);
+                    throw;
+                }
             }
         });
     }
@@ -203,7 +252,11 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             {
                 if (!queue.Reader.TryRead(out var item)) continue;
                 item.Error?.Throw();
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    item.Block!.Clock.Fail(new OperationCanceledException(cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
                 yield return ApplyOne(item.Block!, state);
             }
             // The producer stops quietly when cancelled; the caller learns it here.
@@ -212,8 +265,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         finally
         {
             stop.Cancel();
-            while (queue.Reader.TryRead(out _)) { }
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Clock.Fail(null);
             await producer.ConfigureAwait(false);
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Clock.Fail(null);
         }
     }
 
@@ -225,23 +279,31 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             while (!stop.IsCancellationRequested)
             {
                 VerifiedBlock verified;
+                StageClock? clock = null;
                 try
                 {
                     if (!e.MoveNext()) break;
                     var block = e.Current ?? throw new ArgumentException("a block of the sequence is null", nameof(blocks));
-                    verified = Running(() => Verify(block, chainId, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null));
+                    clock = NewClock(block, stop);
+                    verified = Running(() => Verify(block, chainId, clock, checks: null));
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException ex) when (stop.IsCancellationRequested)
                 {
+                    clock?.Fail(ex);
                     break;
                 }
                 catch (Exception ex)
                 {
+                    clock?.Fail(ex);
                     await writer.WriteAsync((null, ExceptionDispatchInfo.Capture(ex)), CancellationToken.None).ConfigureAwait(false);
                     break;
                 }
                 try { await writer.WriteAsync((verified, null), stop).ConfigureAwait(false); }
-                catch (OperationCanceledException) { break; }
+                catch (OperationCanceledException ex)
+                {
+                    verified.Clock.Fail(ex);
+                    break;
+                }
             }
         }
         finally { writer.TryComplete(); }
@@ -250,8 +312,19 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     private BlockExecution ApplyOne(VerifiedBlock verified, WorldState state) =>
         Running(() =>
         {
-            lock (_stateGate) return Apply(verified, state, checkFirst: true);
+            lock (_stateGate)
+            {
+                try { return Apply(verified, state, checkFirst: true); }
+                catch (Exception e)
+                {
+                    verified.Clock.Fail(e);
+                    throw;
+                }
+            }
         });
+
+    private StageClock NewClock(Block block, CancellationToken cancellationToken) =>
+        new(_logger, block.Header.Height, block.Count, cancellationToken, _device.Kind.ToName());
 
     private VerifiedBlock Verify(Block block, uint chainId, StageClock clock, Action<Wire.Hash32>? checks) =>
         OnDevice(() => _verify.Run(block, chainId, clock, checks));
@@ -331,7 +404,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
-        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats };
+        return clock.Finish(new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats });
     }
 
     private void Enter()
