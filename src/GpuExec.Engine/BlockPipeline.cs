@@ -195,6 +195,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;
 
+    /// <summary>Why <see cref="DeviceKind.Auto"/> chose the device, in words; null for a device named explicitly.</summary>
+    internal string? DeviceChoice => _device.ChoiceReason;
+
     /// <inheritdoc/>
     public Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default)
     {

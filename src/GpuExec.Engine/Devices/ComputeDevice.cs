@@ -32,6 +32,9 @@ public sealed partial class ComputeDevice : IDisposable
     /// <summary>Name, memory and compute units of the device in use.</summary>
     public DeviceInfo Info { get; }
 
+    /// <summary>Why <see cref="DeviceKind.Auto"/> chose <see cref="Kind"/>, in words; null for a kind asked for by name.</summary>
+    internal string? ChoiceReason { get; private set; }
+
     private ComputeDevice(DeviceKind requested, DeviceKind kind, Context? context, Accelerator? accelerator)
     {
         Requested = requested;
@@ -105,11 +108,14 @@ public sealed partial class ComputeDevice : IDisposable
                 var dev = OpenGpu(DeviceKind.Cuda, kind, logger, out _) ?? OpenGpu(DeviceKind.OpenCl, kind, logger, out _);
                 if (dev is not null)
                 {
-                    LogChose(logger, dev.Kind.ToName(), dev.Info.Name, "first GPU found (CUDA preferred over OpenCL)");
+                    const string first = "first GPU found (CUDA preferred over OpenCL)";
+                    LogChose(logger, dev.Kind.ToName(), dev.Info.Name, first);
+                    dev.ChoiceReason = first;
                     return dev;
                 }
-                LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no CUDA or OpenCL GPU found");
-                return new ComputeDevice(kind, DeviceKind.Cpu, null, null);
+                string none = NoGpuReason();
+                LogChose(logger, "cpu", Environment.ProcessorCount + " cores", none);
+                return new ComputeDevice(kind, DeviceKind.Cpu, null, null) { ChoiceReason = none };
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(kind));
