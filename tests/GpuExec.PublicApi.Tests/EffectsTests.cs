@@ -61,6 +61,10 @@ public class EffectsTests
         Assert.Equal(default, e[4]);
     }
 
+    [Fact]
+    public void An_effect_costs_40_bytes_per_transaction() =>
+        Assert.Equal(40, System.Runtime.CompilerServices.Unsafe.SizeOf<TxEffect>());
+
     private static State.WorldState StateJsonCopy(State.WorldState s)
     {
         using var ms = new MemoryStream();

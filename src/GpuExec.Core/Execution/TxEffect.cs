@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace GpuExec.Execution;
 
 /// <summary>
@@ -10,6 +12,8 @@ namespace GpuExec.Execution;
 /// payload failed after the charge (insufficient balance, unknown pool, bad route, zero output,
 /// slippage) has only <see cref="Fee"/>. An applied one also has its debit and credit.</para>
 /// </summary>
+// Auto layout packs the two tokens together: 40 bytes per transaction instead of 48.
+[StructLayout(LayoutKind.Auto)]
 public readonly record struct TxEffect
 {
     /// <summary>The fee charged, in token 0, from the sender to the block's fee collector (0 when not charged, or a fee of 0).</summary>
