@@ -220,7 +220,39 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 try
                 {
                     var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
-                    return Apply(verified, state, checkFirst: false);
+                    return Apply(verified, state, checkFirst: false, adopt: true);
+                }
+                catch (Exception e)
+                {
+                    clock.Fail(e);
+                    throw;
+                }
+            }
+        });
+    }
+
+    /// <inheritdoc/>
+    public Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parent);
+        return Task.Run(() => Propose(block, parent, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>The synchronous form of <see cref="ProposeAsync"/>, same contract.</summary>
+    public BlockExecution Propose(Block block, IStateReader parent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parent);
+        return Running(() =>
+        {
+            lock (_stateGate)
+            {
+                var clock = NewClock(block, cancellationToken);
+                try
+                {
+                    var verified = Verify(block, parent.ChainId, clock, root => Check(parent, block, root));
+                    return Apply(verified, parent, checkFirst: false);
                 }
                 catch (Exception e)
                 {
@@ -317,7 +349,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         {
             lock (_stateGate)
             {
-                try { return Apply(verified, state, checkFirst: true); }
+                try { return Apply(verified, state, checkFirst: true, adopt: true); }
                 catch (Exception e)
                 {
                     verified.Clock.Fail(e);
@@ -347,7 +379,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         lock (_deviceGate) return work();
     }
 
-    private void Check(WorldState state, Block block, Wire.Hash32 txRoot)
+    private void Check(IStateReader state, Block block, Wire.Hash32 txRoot)
     {
         try
         {
@@ -360,8 +392,13 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         }
     }
 
-    /// <summary>The stages that read and change the state. The caller holds the state gate.</summary>
-    private BlockExecution Apply(VerifiedBlock verified, WorldState state, bool checkFirst)
+    /// <summary>
+    /// The stages that read the state and make the block's change set and root. On a
+    /// <see cref="WorldState"/> the state adopts them; on any other reader (a proposal's parent) the
+    /// result carries the state after the block as a <see cref="PendingState"/> and nothing changes.
+    /// The caller holds the state gate.
+    /// </summary>
+    private BlockExecution Apply(VerifiedBlock verified, IStateReader state, bool checkFirst, bool adopt = false)
     {
         var block = verified.Block;
         var clock = verified.Clock;
@@ -400,14 +437,26 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         // The state adopts the change set and its tree computes the new root from it alone (on an
         // ILGPU device the tree's hashes run as kernels, one launch per level).
         clock.Begin(StageTimings.StateRoot);
-        var stateRoot = _stateRoot is { } runner
-            ? OnDevice(() => state.Apply(changes, block.Header.Height, runner))
-            : state.Apply(changes, block.Header.Height);
+        PendingState? pending = null;
+        Wire.Hash32 stateRoot;
+        var runner = _stateRoot;
+        if (adopt)
+        {
+            var world = (WorldState)state;
+            stateRoot = runner is not null ? OnDevice(() => world.Apply(changes, block.Header.Height, runner)) : world.Apply(changes, block.Header.Height);
+        }
+        else
+        {
+            pending = runner is not null
+                ? OnDevice(() => PendingState.Create(state, changes, block.Header.Height, runner))
+                : PendingState.Create(state, changes, block.Header.Height, null);
+            stateRoot = pending.StateRoot;
+        }
         clock.End();
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
-        return clock.Finish(new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats });
+        return clock.Finish(new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats, State = pending });
     }
 
     private void Enter()

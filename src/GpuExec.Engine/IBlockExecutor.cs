@@ -29,6 +29,16 @@ public interface IBlockExecutor
     IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Executes <paramref name="block"/> as a proposal: on <paramref name="parent"/> (the committed
+    /// <see cref="WorldState"/>, or the <see cref="BlockExecution.State"/> of another proposal) without
+    /// changing anything. The result's <see cref="BlockExecution.State"/> is the state after the block:
+    /// readable (balances, nonces, proofs), a parent for further proposals, and committed with
+    /// <see cref="WorldState.Commit(PendingState)"/> (and a store's <c>CommitBlock</c>) or simply dropped.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block against the parent; nothing changed.</exception>
+    Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Verifies transaction records ahead of their block (a mempool's admission): rules 1-2 (well-formed;
     /// the chain, when <paramref name="chainId"/> is given) and the signature (rule 3, libsodium's
     /// verdict), a verdict per record by index and txid. The state is not read; whether a transaction
@@ -51,6 +61,9 @@ public sealed record BlockExecution(Block Block, BlockResult Result, StageTiming
 {
     /// <summary>How the sigverify stage got its verdicts: from the signature cache, or verified.</summary>
     public Verify.VerifyStats Verify { get; init; }
+
+    /// <summary>For a proposal (<see cref="IBlockExecutor.ProposeAsync"/>): the state after the block, not committed; null when the block was applied to its state.</summary>
+    public PendingState? State { get; init; }
 }
 
 /// <summary>Milliseconds per pipeline stage, named after the pipeline.</summary>

@@ -34,9 +34,26 @@ public sealed class ReferenceExecutor : IBlockExecutor
         long t0 = Stopwatch.GetTimestamp();
         var result = SequentialExecutor.Execute(state, block);
         var stages = new StageTimings { [StageTimings.Execute] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds };
+        return new BlockExecution(block, result, stages, Stats(block, result));
+    }
+
+    /// <inheritdoc/>
+    public Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(parent);
+        cancellationToken.ThrowIfCancellationRequested();
+        long t0 = Stopwatch.GetTimestamp();
+        var (result, pending) = SequentialExecutor.Propose(parent, block);
+        var stages = new StageTimings { [StageTimings.Execute] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds };
+        return Task.FromResult(new BlockExecution(block, result, stages, Stats(block, result)) { State = pending });
+    }
+
+    private static Execute.ScheduleStats Stats(Block block, BlockResult result)
+    {
         int scheduled = 0;
         foreach (var s in result.Statuses) if (s is not (Model.TxStatus.Malformed or Model.TxStatus.WrongChain or Model.TxStatus.BadSignature)) scheduled++;
-        return new BlockExecution(block, result, stages, new Execute.ScheduleStats(block.Count, scheduled, 0, 0, 0, Lanes: 1));
+        return new Execute.ScheduleStats(block.Count, scheduled, 0, 0, 0, Lanes: 1);
     }
 
     /// <inheritdoc/>

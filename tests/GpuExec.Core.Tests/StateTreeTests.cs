@@ -171,6 +171,99 @@ public class StateTreeTests
         Assert.Equal(SpecRoot(set), tree.Root);
     }
 
+    private static TreeUpdate[] RandomBatch(DeterministicRandom rng, Dictionary<string, (byte[] Key, byte[] Vh)> set, int n, double deletes)
+    {
+        var batch = new Dictionary<string, TreeUpdate>();
+        var keys = set.Values.Select(v => v.Key).ToList();
+        for (int c = 0; c < n; c++)
+        {
+            if (keys.Count > 0 && rng.Chance(0.5))
+            {
+                var k = keys[rng.Below(keys.Count)];
+                bool delete = rng.Chance(deletes);
+                batch[Convert.ToHexString(k)] = new TreeUpdate { Key = new TreeKey(k), ValueHash = delete ? default : H(SHA256.HashData([.. k, (byte)c])), Delete = delete };
+            }
+            else
+            {
+                var k = NewKey(rng);
+                batch[Convert.ToHexString(k)] = new TreeUpdate { Key = new TreeKey(k), ValueHash = H(SHA256.HashData(k)) };
+            }
+        }
+        foreach (var (hex, u) in batch)
+        {
+            if (u.Delete) { set.Remove(hex); continue; }
+            var kb = new byte[32];
+            u.Key.WriteTo(kb);
+            set[hex] = (kb, u.ValueHash.ToArray());
+        }
+        return batch.Values.OrderBy(u => u.Key).ToArray();
+    }
+
+    /// <summary>
+    /// Deltas (blocks executed, not committed): a chain of three and a sibling, each previewed without
+    /// changing the tree; their roots and proofs are the SPEC's for the state after them; committed in
+    /// order they give those roots, and the sibling whose parent is no longer committed is refused.
+    /// </summary>
+    [Fact]
+    public void Previews_read_as_the_tree_after_them_and_commit_in_order()
+    {
+        var rng = new DeterministicRandom(31);
+        var set = new Dictionary<string, (byte[] Key, byte[] Vh)>();
+        var tree = new SparseMerkleTree();
+        tree.Apply(RandomBatch(rng, set, 3000, 0));
+        var root0 = tree.Root;
+        var states = new List<Dictionary<string, (byte[], byte[])>>();
+        var deltas = new List<TreeDelta>();
+        ITreeView parent = tree;
+        for (int i = 0; i < 3; i++)
+        {
+            var d = tree.Preview(parent, RandomBatch(rng, set, 700 + 2000 * i, 0.3), runner: null);
+            Assert.Equal(SpecRoot(set), d.Root);
+            Assert.Equal(set.Count, d.Count);
+            states.Add(new(set));
+            deltas.Add(d);
+            parent = d;
+            Assert.Equal(root0, tree.Root);
+        }
+        // Proofs read through the last delta verify under its root.
+        foreach (var (key, _) in set.Values.Take(50))
+        {
+            var (siblings, leaf) = SparseMerkleTree.Prove(deltas[^1], new TreeKey(key));
+            var verdict = new StateProof(deltas[^1].Root, 3, new TreeKey(key), leaf is { } l ? new ProofLeaf(l.Key, l.ValueHash) : null, siblings).Verify();
+            Assert.True(verdict.Valid && verdict.Inclusion, verdict.Reason);
+        }
+        var siblingSet = new Dictionary<string, (byte[] Key, byte[] Vh)>(states[0]);
+        var sibling = tree.Preview(deltas[0], RandomBatch(rng, siblingSet, 100, 0.2), runner: null);
+        for (int i = 0; i < 3; i++) Assert.Equal(deltas[i].Root, tree.Commit(deltas[i]));
+        Assert.Equal(SpecRoot(states[2]), tree.Root);
+        Assert.Throws<InvalidOperationException>(() => tree.Commit(sibling));
+        // The committed tree keeps working from there, as if the blocks had been applied directly.
+        var more = RandomBatch(rng, set, 500, 0.3);
+        Assert.Equal(SpecRoot(set), tree.Apply(more));
+    }
+
+    /// <summary>
+    /// A parent whose commit makes the buckets re-lay (the tree grew fourfold): its child, made on the
+    /// old layout, still reads as the tree after it and commits by recomputing itself, same root.
+    /// </summary>
+    [Fact]
+    public void A_delta_made_before_a_re_layout_commits_with_the_same_root()
+    {
+        var rng = new DeterministicRandom(32);
+        var set = new Dictionary<string, (byte[] Key, byte[] Vh)>();
+        var tree = new SparseMerkleTree();
+        tree.Apply(RandomBatch(rng, set, 400, 0));
+        int top = tree.TopDepth;
+        var grow = tree.Preview(tree, RandomBatch(rng, set, 6000, 0.2), runner: null);
+        var child = tree.Preview(grow, RandomBatch(rng, set, 300, 0.3), runner: null);
+        var expected = SpecRoot(set);
+        tree.Commit(grow);
+        Assert.NotEqual(top, tree.TopDepth);
+        var (siblings, leaf) = SparseMerkleTree.Prove(child, new TreeKey(set.Values.First().Key));
+        Assert.True(new StateProof(child.Root, 2, new TreeKey(set.Values.First().Key), leaf is { } l ? new ProofLeaf(l.Key, l.ValueHash) : null, siblings).Verify().Inclusion);
+        Assert.Equal(expected, tree.Commit(child));
+    }
+
     [Fact]
     public void Removing_a_key_the_tree_does_not_hold_is_refused_and_changes_nothing()
     {

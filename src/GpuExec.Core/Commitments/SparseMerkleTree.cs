@@ -25,7 +25,7 @@ namespace GpuExec.Commitments;
 /// that a runner executes wave by wave: SHA-256 lanes on all cores, or kernels on a device.</para>
 /// Not thread-safe.
 /// </summary>
-internal sealed class SparseMerkleTree : IStateCommitment
+internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
 {
     internal const byte KindEmpty = 0, KindSingle = 1, KindMulti = 2;
     /// <summary>The deepest dense level the tree uses (2^25 nodes: 1.1 GB of hashes).</summary>
@@ -35,8 +35,12 @@ internal sealed class SparseMerkleTree : IStateCommitment
     private int _top;
     private byte[][] _hash = [];
     private byte[][] _kind = [];
-    private TreeLeaf[]?[] _buckets = [];
+    private BucketTable _buckets = new ArrayBuckets(0);
     private long _count;
+    private int _layout;
+
+    /// <summary>Held by every update, commit and proof, and by whoever reads through an <see cref="ITreeView"/>.</summary>
+    internal Lock Gate { get; } = new();
 
     /// <summary>An empty tree; <paramref name="runner"/> executes its hashes (the host's SHA-256 lanes by default).</summary>
     public SparseMerkleTree(IHashPlanRunner? runner = null)
@@ -48,11 +52,20 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// <summary>Leaves in the tree.</summary>
     public long Count => _count;
 
+    /// <summary>Changes each time the buckets are re-laid (a delta made before is recomputed, not installed).</summary>
+    internal int LayoutVersion => _layout;
+
     /// <summary>D: the depth of the buckets, and of the dense top's last level.</summary>
     public int TopDepth => _top;
 
     /// <inheritdoc/>
     public Hash32 Root => new(_hash[0].AsSpan(0, 32));
+
+    SparseMerkleTree ITreeView.Base => this;
+    int ITreeView.Layout => _layout;
+    TreeLeaf[]? ITreeView.Bucket(uint b) => _buckets.Get(b);
+    byte ITreeView.Kind(int depth, uint index) => _kind[depth][index];
+    Hash32 ITreeView.Node(int depth, uint index) => new(_hash[depth].AsSpan((int)(32 * index), 32));
 
     /// <summary>The bucket depth for <paramref name="n"/> leaves: 4 to 8 leaves a bucket on average.</summary>
     internal static int TopFor(long n)
@@ -60,6 +73,53 @@ internal sealed class SparseMerkleTree : IStateCommitment
         int d = 0;
         while (d < MaxTopDepth && (n >> d) > 8) d++;
         return d;
+    }
+
+    /// <summary>
+    /// A tree whose buckets live in a store (<paramref name="buckets"/>), laid out at depth
+    /// <paramref name="top"/> for good: its dense level D (the bucket roots and kinds, as the store
+    /// kept them) is given, and the levels above are hashed here on all cores.
+    /// </summary>
+    internal static SparseMerkleTree Open(int top, BucketTable buckets, long count, ReadOnlySpan<byte> bucketRoots, ReadOnlySpan<byte> bucketKinds, IHashPlanRunner? runner = null)
+    {
+        if (top is < 0 or > MaxTopDepth) throw new ArgumentOutOfRangeException(nameof(top), top, $"0..{MaxTopDepth}");
+        if (bucketRoots.Length != 32 << top || bucketKinds.Length != 1 << top) throw new ArgumentException($"a tree of depth {top} has {1 << top} bucket roots and kinds");
+        var t = new SparseMerkleTree(runner);
+        t.Allocate(top, bucketsInMemory: false);
+        t._buckets = buckets;
+        t._count = count;
+        bucketRoots.CopyTo(t._hash[top]);
+        bucketKinds.CopyTo(t._kind[top]);
+        for (int d = top - 1; d >= 0; d--) t.HashLevel(d);
+        return t;
+    }
+
+    /// <summary>The bucket roots (32 bytes each) and kinds of level D: what a store keeps of the dense top.</summary>
+    internal (byte[] Roots, byte[] Kinds) BucketLevel => (_hash[_top], _kind[_top]);
+
+    /// <summary>
+    /// Computes the roots of the given buckets from their leaves as the bucket table holds them now, and
+    /// writes them into level D (a store replaying blocks committed after its last copy of level D);
+    /// the levels above are not rehashed.
+    /// </summary>
+    internal static void RootsOf(int top, IReadOnlyList<(uint Bucket, TreeLeaf[]? Leaves)> buckets, byte[] roots, byte[] kinds)
+    {
+        var plan = new HashPlan();
+        var slots = new List<(uint, int, byte)>();
+        foreach (var (b, leaves) in buckets)
+        {
+            if (leaves is null) { slots.Add((b, HashPlan.ZeroSlot, KindEmpty)); continue; }
+            var s = new int[leaves.Length];
+            for (int k = 0; k < leaves.Length; k++) s[k] = plan.Constant(leaves[k].LeafHash);
+            var (slot, kind) = PlanSubtree(plan, leaves, s, 0, leaves.Length, top);
+            slots.Add((b, slot, kind));
+        }
+        CpuHashPlanRunner.Instance.Run(plan);
+        foreach (var (b, slot, kind) in slots)
+        {
+            plan.Slot(slot).CopyTo(roots.AsSpan((int)(32 * b), 32));
+            kinds[b] = kind;
+        }
     }
 
     /// <summary>A tree of <paramref name="leaves"/> (distinct keys, any order; their leaf hashes are computed here), built on all cores.</summary>
@@ -82,6 +142,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// <summary>As <see cref="Apply(ReadOnlySpan{TreeUpdate})"/>, with the hashes run by <paramref name="runner"/> (null: the tree's own).</summary>
     public Hash32 Apply(ReadOnlySpan<TreeUpdate> updates, IHashPlanRunner? runner)
     {
+        using var gate = Gate.EnterScope();
         var saved = _runner;
         if (runner is not null) _runner = runner;
         try { return ApplyUpdates(updates); }
@@ -93,13 +154,99 @@ internal sealed class SparseMerkleTree : IStateCommitment
         if (updates.Length == 0) return Root;
         for (int i = 1; i < updates.Length; i++)
             if (updates[i - 1].Key.CompareTo(updates[i].Key) >= 0) throw new ArgumentException("tree updates must be sorted by key without repeats", nameof(updates));
-        var pending = Plan(updates);
+        var pending = Plan(this, updates);
         _runner.Run(_plan);
         Commit(pending);
-        int want = TopFor(_count);
-        // Re-lay the buckets when their average left 2..16 (a 4-fold growth or shrinkage).
-        if (want > _top + 1 || want < _top - 1) Rebuild(AllLeaves(), want);
+        RelayoutIfNeeded();
         return Root;
+    }
+
+    /// <summary>
+    /// The tree after <paramref name="updates"/> (sorted, distinct keys) on top of <paramref name="parent"/>
+    /// (this tree, or a delta over it), computed without changing anything: the block's root and its
+    /// changes as a <see cref="TreeDelta"/>, which reads as the new tree and which
+    /// <see cref="Commit(TreeDelta)"/> installs once the parent is committed.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">A removal of a key the parent does not hold.</exception>
+    public TreeDelta Preview(ITreeView parent, ReadOnlySpan<TreeUpdate> updates, IHashPlanRunner? runner)
+    {
+        ArgumentNullException.ThrowIfNull(parent);
+        if (!ReferenceEquals(parent.Base, this)) throw new ArgumentException("the parent view is not of this tree", nameof(parent));
+        for (int i = 1; i < updates.Length; i++)
+            if (updates[i - 1].Key.CompareTo(updates[i].Key) >= 0) throw new ArgumentException("tree updates must be sorted by key without repeats", nameof(updates));
+        using var gate = Gate.EnterScope();
+        // A parent made before a re-layout is brought to this layout first (its buckets are read through it).
+        _ = parent.Bucket(0);
+        var nodes = new Dictionary<uint, (Hash32, byte)>[_top + 1];
+        for (int d = 0; d <= _top; d++) nodes[d] = [];
+        var buckets = new Dictionary<uint, TreeLeaf[]?>();
+        if (updates.Length == 0) return new TreeDelta(parent, [], _layout, buckets, nodes, parent.Count, parent.Root);
+        var saved = _runner;
+        if (runner is not null) _runner = runner;
+        try
+        {
+            var pending = Plan(parent, updates);
+            _runner.Run(_plan);
+            var values = _plan.Values;
+            foreach (ref readonly var c in pending.Buckets.AsSpan())
+            {
+                for (int h = c.HashedFrom; h < c.HashedTo; h++)
+                {
+                    var (position, slot) = pending.Hashed[h];
+                    c.Scratch[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
+                }
+                buckets[c.Bucket] = c.Length == 0 ? null : c.Leaves.ToArray();
+            }
+            for (int d = 0; d <= _top; d++)
+                foreach (var (i, slot, kind) in pending.Dirty[d]) nodes[d][i] = (new Hash32(values.AsSpan(32 * slot, 32)), kind);
+            var root = nodes[0].TryGetValue(0, out var r) ? r.Item1 : parent.Root;
+            return new TreeDelta(parent, updates.ToArray(), _layout, buckets, nodes, pending.Count, root);
+        }
+        finally { _runner = saved; }
+    }
+
+    /// <summary>
+    /// Installs a delta whose parent is the committed tree (its root is this tree's), making its state
+    /// the committed one. A delta made before a re-layout of the buckets is recomputed from its
+    /// updates instead (same root). After the install the buckets may be re-laid.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The delta is not of this tree, or its parent is not the committed state.</exception>
+    public Hash32 Commit(TreeDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(delta);
+        using var gate = Gate.EnterScope();
+        if (!ReferenceEquals(delta.Base, this)) throw new InvalidOperationException("a tree delta of another tree");
+        if (delta.ParentRoot != Root) throw new InvalidOperationException($"a tree delta made on root {delta.ParentRoot} cannot be committed on root {Root}");
+        if (delta.Layout != _layout)
+        {
+            ApplyUpdates(delta.Updates);
+            if (Root != delta.Root) throw new InvalidOperationException($"a tree delta recomputed gives root {Root}, not {delta.Root}");
+            delta.Committed();
+            return Root;
+        }
+        var (buckets, nodes) = delta.Contents;
+        foreach (var (b, leaves) in buckets) _buckets.Adopt(b, leaves);
+        for (int d = 0; d <= _top; d++)
+        {
+            var level = _hash[d];
+            var kinds = _kind[d];
+            foreach (var (i, (hash, kind)) in nodes[d])
+            {
+                hash.WriteTo(level.AsSpan((int)(32 * i), 32));
+                kinds[i] = kind;
+            }
+        }
+        _count = delta.Count;
+        delta.Committed();
+        RelayoutIfNeeded();
+        return Root;
+    }
+
+    /// <summary>Re-lays the buckets of a tree in memory when their average left 2..16 (a 4-fold growth or shrinkage).</summary>
+    private void RelayoutIfNeeded()
+    {
+        int want = TopFor(_count);
+        if (_buckets.CanRelayout && (want > _top + 1 || want < _top - 1)) Rebuild(AllLeaves(), want);
     }
 
     /// <summary>
@@ -158,10 +305,10 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// run at once so that only its bucket roots enter the main plan), then the dense levels.
     /// Changes nothing in the tree.
     /// </summary>
-    private Pending Plan(ReadOnlySpan<TreeUpdate> updates)
+    private Pending Plan(ITreeView view, ReadOnlySpan<TreeUpdate> updates)
     {
         _plan.Clear();
-        var pending = new Pending(_top) { Count = _count };
+        var pending = new Pending(_top) { Count = view.Count };
         // Bucket boundaries in the sorted updates.
         var starts = new List<int>();
         uint previous = uint.MaxValue;
@@ -173,6 +320,9 @@ internal sealed class SparseMerkleTree : IStateCommitment
         }
         starts.Add(updates.Length);
         int touched = starts.Count - 1;
+        var touchedBuckets = new uint[touched];
+        for (int t = 0; t < touched; t++) touchedBuckets[t] = updates[starts[t]].Key.Prefix(_top);
+        _buckets.Prefetch(touchedBuckets);
         var changes = new BucketChange[touched];
         pending.Buckets = changes;
         if (touched < ParallelBuckets || _runner is not CpuHashPlanRunner)
@@ -183,15 +333,15 @@ internal sealed class SparseMerkleTree : IStateCommitment
             pending.Hashed = main.Hashed;
             long delta = 0;
             for (int t = 0; t < touched; t++)
-                changes[t] = PlanBucket(_plan, updates[starts[t]..starts[t + 1]], main, ref delta);
+                changes[t] = PlanBucket(view, _plan, updates[starts[t]..starts[t + 1]], main, ref delta);
             pending.Count += delta;
             foreach (ref readonly var c in changes.AsSpan()) pending.Dirty[_top].Add((c.Bucket, c.RootSlot, c.Kind));
         }
         else
         {
-            PlanBucketsInParallel(updates, starts, pending);
+            PlanBucketsInParallel(view, updates, starts, pending);
         }
-        PlanDense(pending);
+        PlanDense(view, pending);
         return pending;
     }
 
@@ -199,7 +349,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// Chunks of touched buckets, each planned and hashed on one core in a plan of its own; their
     /// leaves' hashes are filled in and their roots enter the main plan as constants.
     /// </summary>
-    private void PlanBucketsInParallel(ReadOnlySpan<TreeUpdate> updates, List<int> starts, Pending pending)
+    private void PlanBucketsInParallel(ITreeView view, ReadOnlySpan<TreeUpdate> updates, List<int> starts, Pending pending)
     {
         int touched = starts.Count - 1;
         int chunks = Math.Min(64, Math.Max(2, touched / 1024));
@@ -225,7 +375,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
                 local.Used = 0;
                 long d = 0;
                 for (int t = from; t < to; t++)
-                    changes[t] = PlanBucket(local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
+                    changes[t] = PlanBucket(view, local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
                 Interlocked.Add(ref delta, d);
                 CpuHashPlanRunner.Instance.Run(local.Plan);
                 foreach (var (position, slot) in local.Hashed) local.Scratch[position].LeafHash = new Hash32(local.Plan.Slot(slot));
@@ -252,10 +402,10 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// One touched bucket: its leaves merged with its updates into a new array (the old one is kept
     /// as it is until the commit), a leaf job for each new or changed leaf, and its subtree's jobs.
     /// </summary>
-    private BucketChange PlanBucket(HashPlan plan, ReadOnlySpan<TreeUpdate> ups, ChunkState state, ref long countDelta)
+    private BucketChange PlanBucket(ITreeView view, HashPlan plan, ReadOnlySpan<TreeUpdate> ups, ChunkState state, ref long countDelta)
     {
         uint b = ups[0].Key.Prefix(_top);
-        ReadOnlySpan<TreeLeaf> old = _buckets[b];
+        ReadOnlySpan<TreeLeaf> old = view.Bucket(b);
         // Size first, so the scratch is grown at most once.
         int size = old.Length, o = 0;
         foreach (ref readonly var up in ups)
@@ -333,7 +483,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
     }
 
     /// <summary>The dense levels above the touched buckets, from depth D - 1 up to the root.</summary>
-    private void PlanDense(Pending pending)
+    private void PlanDense(ITreeView view, Pending pending)
     {
         for (int d = _top - 1; d >= 0; d--)
         {
@@ -349,11 +499,11 @@ internal sealed class SparseMerkleTree : IStateCommitment
                     left = (children[c].Slot, children[c].Kind);
                     c++;
                     if (c < children.Count && children[c].Index == 2 * p + 1) { right = (children[c].Slot, children[c].Kind); c++; }
-                    else right = Stored(d + 1, 2 * p + 1);
+                    else right = Stored(view, d + 1, 2 * p + 1);
                 }
                 else
                 {
-                    left = Stored(d + 1, 2 * p);
+                    left = Stored(view, d + 1, 2 * p);
                     right = (children[c].Slot, children[c].Kind);
                     c++;
                 }
@@ -363,10 +513,10 @@ internal sealed class SparseMerkleTree : IStateCommitment
     }
 
     /// <summary>A stored dense node as a plan input (its hash copied into a slot unless it is empty).</summary>
-    private (int Slot, byte Kind) Stored(int d, uint i)
+    private (int Slot, byte Kind) Stored(ITreeView view, int d, uint i)
     {
-        byte kind = _kind[d][i];
-        return kind == KindEmpty ? (HashPlan.ZeroSlot, KindEmpty) : (_plan.Constant(_hash[d].AsSpan((int)(32 * i), 32)), kind);
+        byte kind = view.Kind(d, i);
+        return kind == KindEmpty ? (HashPlan.ZeroSlot, KindEmpty) : (_plan.Constant(view.Node(d, i)), kind);
     }
 
     /// <summary>A node from its children: over nothing, ZERO; over one leaf, that leaf's hash; else a hash job.</summary>
@@ -388,13 +538,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
                 var (position, slot) = pending.Hashed[h];
                 c.Scratch[position].LeafHash = new Hash32(values.AsSpan(32 * slot, 32));
             }
-            ref var bucket = ref _buckets[c.Bucket];
-            if (c.Length == 0) bucket = null;
-            else
-            {
-                if (bucket is null || bucket.Length != c.Length) bucket = new TreeLeaf[c.Length];
-                c.Leaves.CopyTo(bucket);
-            }
+            _buckets.Install(c.Bucket, c.Leaves);
         }
         for (int d = 0; d <= _top; d++)
         {
@@ -416,29 +560,18 @@ internal sealed class SparseMerkleTree : IStateCommitment
         t._top = _top;
         t._hash = _hash.Select(a => (byte[])a.Clone()).ToArray();
         t._kind = _kind.Select(a => (byte[])a.Clone()).ToArray();
-        t._buckets = _buckets.Select(b => (TreeLeaf[]?)b?.Clone()).ToArray();
+        t._buckets = ((ArrayBuckets)_buckets).Clone(_top);
         t._count = _count;
         return t;
     }
 
-    /// <summary>Every leaf, in key order.</summary>
-    internal TreeLeaf[] AllLeaves()
-    {
-        var all = new TreeLeaf[_count];
-        int n = 0;
-        foreach (var b in _buckets)
-        {
-            if (b is null) continue;
-            b.CopyTo(all, n);
-            n += b.Length;
-        }
-        return all;
-    }
+    /// <summary>Every leaf, in key order (a tree in memory).</summary>
+    internal TreeLeaf[] AllLeaves() => ((ArrayBuckets)_buckets).AllLeaves(_count);
 
     /// <summary>The leaves of bucket <paramref name="b"/> (sorted).</summary>
-    internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets[b];
+    internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets.Get(b);
 
-    private void Allocate(int top)
+    private void Allocate(int top, bool bucketsInMemory = true)
     {
         _top = top;
         _hash = new byte[top + 1][];
@@ -448,7 +581,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
             _hash[d] = new byte[32 << d];
             _kind[d] = new byte[1 << d];
         }
-        _buckets = new TreeLeaf[]?[1 << top];
+        if (bucketsInMemory) _buckets = new ArrayBuckets(top);
         _count = 0;
     }
 
@@ -460,18 +593,33 @@ internal sealed class SparseMerkleTree : IStateCommitment
     private void Rebuild(TreeLeaf[] leaves, int top)
     {
         Allocate(top);
+        _layout++;
         int buckets = 1 << top;
         var sizes = new int[buckets];
         foreach (ref readonly var l in leaves.AsSpan()) sizes[l.Key.Prefix(top)]++;
-        for (int b = 0; b < buckets; b++) if (sizes[b] > 0) _buckets[b] = new TreeLeaf[sizes[b]];
+        var table = (ArrayBuckets)_buckets;
+        var arrays = new TreeLeaf[]?[buckets];
+        for (int b = 0; b < buckets; b++) if (sizes[b] > 0) arrays[b] = new TreeLeaf[sizes[b]];
         Array.Clear(sizes);
         foreach (ref readonly var l in leaves.AsSpan())
         {
             uint b = l.Key.Prefix(top);
-            _buckets[b]![sizes[b]++] = l;
+            arrays[b]![sizes[b]++] = l;
         }
+        for (int b = 0; b < buckets; b++) table.Set((uint)b, arrays[b]);
         _count = leaves.Length;
+        HashBuckets(arrays, 0);
+        for (int d = top - 1; d >= 0; d--) HashLevel(d);
+    }
 
+    /// <summary>
+    /// The roots of buckets <c>first .. first + arrays.Length - 1</c> into the dense level D, from their
+    /// leaves (sorted here; their leaf hashes known): a plan per chunk of buckets, on all cores.
+    /// </summary>
+    internal void HashBuckets(TreeLeaf[]?[] arrays, uint first)
+    {
+        int top = _top;
+        int buckets = arrays.Length;
         const int ChunkBuckets = 2048;
         int chunks = (buckets + ChunkBuckets - 1) / ChunkBuckets;
         var level = _hash[top];
@@ -486,7 +634,7 @@ internal sealed class SparseMerkleTree : IStateCommitment
                 var roots = new (int Slot, byte Kind)[to - from];
                 for (int b = from; b < to; b++)
                 {
-                    var arr = _buckets[b];
+                    var arr = arrays[b];
                     if (arr is null) { roots[b - from] = (HashPlan.ZeroSlot, KindEmpty); continue; }
                     Array.Sort(arr, static (x, y) => x.Key.CompareTo(y.Key));
                     for (int k = 1; k < arr.Length; k++)
@@ -498,15 +646,14 @@ internal sealed class SparseMerkleTree : IStateCommitment
                 CpuHashPlanRunner.Instance.Run(plan);
                 for (int b = from; b < to; b++)
                 {
-                    plan.Slot(roots[b - from].Slot).CopyTo(level.AsSpan(32 * b, 32));
-                    kinds[b] = roots[b - from].Kind;
+                    plan.Slot(roots[b - from].Slot).CopyTo(level.AsSpan((int)(32 * (first + b)), 32));
+                    kinds[first + b] = roots[b - from].Kind;
                 }
             }
             catch (Exception e) { failure = e; }
             return plan;
         }, _ => { });
         if (failure is not null) throw failure;
-        for (int d = top - 1; d >= 0; d--) HashLevel(d);
     }
 
     /// <summary>Every node of dense level <paramref name="d"/> from level d + 1.</summary>
@@ -561,21 +708,26 @@ internal sealed class SparseMerkleTree : IStateCommitment
     /// The proof of SPEC section 6 for <paramref name="key"/>: the siblings from the root down to
     /// where its path ends, and the leaf there (null when the path ends in an empty subtree).
     /// </summary>
-    public (List<Hash32> Siblings, TreeLeaf? Leaf) Prove(TreeKey key)
+    public (List<Hash32> Siblings, TreeLeaf? Leaf) Prove(TreeKey key) => Prove(this, key);
+
+    /// <summary>As <see cref="Prove(TreeKey)"/>, in the state <paramref name="view"/> describes (this tree, or changes on top of it).</summary>
+    internal static (List<Hash32> Siblings, TreeLeaf? Leaf) Prove(ITreeView view, TreeKey key)
     {
+        using var gate = view.Base.Gate.EnterScope();
+        int top = view.Base._top;
         var siblings = new List<Hash32>();
         uint i = 0;
-        for (int d = 0; d < _top; d++)
+        for (int d = 0; d < top; d++)
         {
-            byte kind = _kind[d][i];
+            byte kind = view.Kind(d, i);
             if (kind == KindEmpty) return (siblings, null);
-            if (kind == KindSingle) return (siblings, SingleLeafUnder(d, i));
+            if (kind == KindSingle) return (siblings, SingleLeafUnder(view, top, d, i));
             uint child = 2 * i + (uint)key.Bit(d);
-            siblings.Add(new Hash32(_hash[d + 1].AsSpan((int)(32 * (child ^ 1)), 32)));
+            siblings.Add(view.Node(d + 1, child ^ 1));
             i = child;
         }
-        ReadOnlySpan<TreeLeaf> leaves = _buckets[i];
-        int lo = 0, hi = leaves.Length, depth = _top;
+        ReadOnlySpan<TreeLeaf> leaves = view.Bucket(i);
+        int lo = 0, hi = leaves.Length, depth = top;
         while (true)
         {
             if (hi - lo == 0) return (siblings, null);
@@ -595,11 +747,11 @@ internal sealed class SparseMerkleTree : IStateCommitment
         }
     }
 
-    private TreeLeaf SingleLeafUnder(int d, uint i)
+    private static TreeLeaf SingleLeafUnder(ITreeView view, int top, int d, uint i)
     {
-        uint first = i << (_top - d), last = (i + 1) << (_top - d);
+        uint first = i << (top - d), last = (i + 1) << (top - d);
         for (uint b = first; b < last; b++)
-            if (_buckets[b] is { Length: 1 } one) return one[0];
+            if (view.Bucket(b) is { Length: 1 } one) return one[0];
         throw new InvalidOperationException($"the state tree's node {i} at depth {d} says one leaf, and its buckets disagree");
     }
 

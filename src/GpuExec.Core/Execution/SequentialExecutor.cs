@@ -23,6 +23,26 @@ public static class SequentialExecutor
     /// every signature is then taken as valid, which breaks SPEC section 5.</param>
     public static BlockResult Execute(WorldState state, Block block, bool verifySignatures = true)
     {
+        var (statuses, txids, changes, effects) = Run(state, block, verifySignatures);
+        var root = state.Apply(changes, block.Header.Height);
+        return new BlockResult(statuses, txids, root) { Changes = changes, Effects = effects };
+    }
+
+    /// <summary>
+    /// Executes <paramref name="block"/> on <paramref name="parent"/> (a live state, or a pending one)
+    /// without changing it: the result, and the state after the block as a <see cref="PendingState"/>
+    /// that <see cref="WorldState.Commit(PendingState)"/> makes the committed one.
+    /// </summary>
+    /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block.</exception>
+    public static (BlockResult Result, PendingState State) Propose(IStateReader parent, Block block)
+    {
+        var (statuses, txids, changes, effects) = Run(parent, block, verifySignatures: true);
+        var pending = PendingState.Create(parent, changes, block.Header.Height, runner: null);
+        return (new BlockResult(statuses, txids, pending.StateRoot) { Changes = changes, Effects = effects }, pending);
+    }
+
+    private static (TxStatus[] Statuses, byte[] TxIds, ChangeSet Changes, TxEffect[] Effects) Run(IStateReader state, Block block, bool verifySignatures)
+    {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
         BlockChecks.Check(state, block);
@@ -45,8 +65,7 @@ public static class SequentialExecutor
         }
         var effects = new TxEffect[n];
         var (changes, _) = ApplyInOrder(state, block, statuses, effects);
-        var root = state.Apply(changes, block.Header.Height);
-        return new BlockResult(statuses, txids, root) { Changes = changes, Effects = effects };
+        return (statuses, txids, changes, effects);
     }
 
     /// <summary>

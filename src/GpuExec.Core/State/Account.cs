@@ -77,7 +77,7 @@ public sealed class Account
     }
 
     /// <summary>Sets the balance of <paramref name="token"/> (building a genesis state).</summary>
-    public void SetBalance(uint token, ulong amount)
+    internal void SetBalance(uint token, ulong amount)
     {
         var e = _entries;
         for (int i = 0; i < _count; i++)

@@ -7,53 +7,76 @@ namespace GpuExec.State;
 
 /// <summary>
 /// The in-memory state of SPEC section 1: accounts by address, pools by id, the chain id, the height
-/// and the state root.
-/// <para>Two phases. While a genesis is built, <see cref="AddAccount"/> and <see cref="SetPool"/>
-/// fill it. The first read of <see cref="StateRoot"/> (or the first block) makes it live: its
-/// commitment is computed from every leaf once, and from then on the state changes only by
-/// adopting a block's <see cref="ChangeSet"/> (<see cref="Apply(ChangeSet, ulong)"/>), which replaces the changed
-/// account objects (never changing one in place) and updates the root from the changes alone.
-/// So readers of a live state (a block's execute stage, a dump) never see an account change under
-/// them, and nothing scans the whole state per block.</para>
-/// Not thread-safe for <see cref="Apply(ChangeSet, ulong)"/>: one block at a time.
+/// and the state root (SPEC v2's sparse Merkle tree).
+/// <para>A state is made by a <see cref="StateBuilder"/>, a genesis file (<see cref="StateJson"/>) or a
+/// store, and is live from then on: it changes only by adopting a block's <see cref="ChangeSet"/>,
+/// either at once (<see cref="Apply(ChangeSet, ulong)"/>, what executing a block on it does) or from an
+/// executed, uncommitted block (<see cref="Commit(PendingState)"/>). Adopting replaces the changed
+/// account objects (never changing one in place) and updates the root from the changes alone, so
+/// nothing scans the whole state per block.</para>
+/// <para>Thread-safe: reads run beside each other, and a block is adopted whole while no read runs,
+/// so a reader sees the state before a block or after it, never between.</para>
 /// </summary>
 public sealed class WorldState : IStateReader
 {
     private readonly Dictionary<Address, Account> _accounts;
     private readonly Dictionary<uint, Pool> _pools;
+    private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.SupportsRecursion);
     private SparseMerkleTree? _commitment;
+    private ulong _height;
 
     /// <summary>An empty state of chain <paramref name="chainId"/> at <paramref name="height"/>; <paramref name="capacity"/> presizes the account table.</summary>
-    public WorldState(uint chainId, ulong height = 0, int capacity = 0)
+    internal WorldState(uint chainId, ulong height = 0, int capacity = 0)
     {
         ChainId = chainId;
-        Height = height;
+        _height = height;
         _accounts = new Dictionary<Address, Account>(capacity);
         _pools = new Dictionary<uint, Pool>();
     }
 
     /// <summary>The chain id blocks must carry.</summary>
     public uint ChainId { get; }
+
     /// <summary>Height of the last block applied; the genesis height before any.</summary>
-    public ulong Height { get; internal set; }
+    public ulong Height
+    {
+        get { using var r = Read(); return _height; }
+        internal set { using var w = Write(); _height = value; }
+    }
 
     /// <summary>Number of accounts.</summary>
-    public int AccountCount => _accounts.Count;
+    public int AccountCount { get { using var r = Read(); return _accounts.Count; } }
     /// <summary>Number of pools.</summary>
-    public int PoolCount => _pools.Count;
-    /// <summary>The accounts, in no particular order.</summary>
-    public IEnumerable<Account> Accounts => _accounts.Values;
-    /// <summary>The pools, in no particular order.</summary>
-    public IEnumerable<Pool> Pools => _pools.Values;
+    public int PoolCount { get { using var r = Read(); return _pools.Count; } }
+    /// <summary>The accounts, in no particular order: a snapshot taken at the call.</summary>
+    public IReadOnlyCollection<Account> Accounts { get { using var r = Read(); return [.. _accounts.Values]; } }
+    /// <summary>The pools, in no particular order: a snapshot taken at the call.</summary>
+    public IReadOnlyCollection<Pool> Pools { get { using var r = Read(); return [.. _pools.Values]; } }
 
-    /// <summary>True once the root was computed: the state then changes only through <see cref="Apply(ChangeSet, ulong)"/>.</summary>
-    public bool IsLive => _commitment is not null;
+    /// <summary>
+    /// Runs <paramref name="reader"/> with no block adopted while it runs, so that several reads
+    /// (balances of two accounts, a proof and a balance) describe one height.
+    /// </summary>
+    public T Read<T>(Func<WorldState, T> reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        _ = Commitment;
+        using var r = Read();
+        return reader(this);
+    }
 
-    /// <summary>The account at <paramref name="address"/>, or null if it does not exist.</summary>
-    public Account? TryGetAccount(Address address) => _accounts.TryGetValue(address, out var a) ? a : null;
+    /// <summary>True once the root was computed: the state then changes only by adopting blocks.</summary>
+    internal bool IsLive => _commitment is not null;
+
+    /// <summary>The account at <paramref name="address"/>, or null if it does not exist. The object is not to be changed.</summary>
+    public Account? TryGetAccount(Address address)
+    {
+        using var r = Read();
+        return _accounts.TryGetValue(address, out var a) ? a : null;
+    }
 
     /// <summary>Adds an account to a genesis being built. Fails on a duplicate, and on a live state.</summary>
-    public void AddAccount(Account account)
+    internal void AddAccount(Account account)
     {
         ArgumentNullException.ThrowIfNull(account);
         ThrowIfLive();
@@ -62,22 +85,46 @@ public sealed class WorldState : IStateReader
     }
 
     /// <summary>Whether pool <paramref name="id"/> exists.</summary>
-    public bool HasPool(uint id) => _pools.ContainsKey(id);
+    public bool HasPool(uint id)
+    {
+        using var r = Read();
+        return _pools.ContainsKey(id);
+    }
 
     /// <summary>Pool <paramref name="id"/>, if it exists.</summary>
-    public bool TryGetPool(uint id, out Pool pool) => _pools.TryGetValue(id, out pool);
+    public bool TryGetPool(uint id, out Pool pool)
+    {
+        using var r = Read();
+        return _pools.TryGetValue(id, out pool);
+    }
 
     /// <summary>Adds or replaces a pool of a genesis being built; fails on a live state.</summary>
-    public void SetPool(Pool pool)
+    internal void SetPool(Pool pool)
     {
         ThrowIfLive();
         _pools[pool.Id] = pool;
     }
 
     /// <summary>The state root of SPEC section 6. The first read computes it from every leaf and makes the state live.</summary>
-    public Hash32 StateRoot => Commitment.Root;
+    public Hash32 StateRoot
+    {
+        get
+        {
+            var tree = Commitment;
+            using var r = Read();
+            return tree.Root;
+        }
+    }
 
-    private SparseMerkleTree Commitment => _commitment ??= SparseMerkleTree.Build(TreeUpdates.Leaves(_accounts.Values, _pools.Values));
+    private SparseMerkleTree Commitment
+    {
+        get
+        {
+            if (_commitment is { } c) return c;
+            using var w = Write();
+            return _commitment ??= SparseMerkleTree.Build(TreeUpdates.Leaves(_accounts.Values, _pools.Values));
+        }
+    }
 
     /// <summary>The state tree (SPEC section 6), built on first use.</summary>
     internal SparseMerkleTree Tree => Commitment;
@@ -97,10 +144,43 @@ public sealed class WorldState : IStateReader
     {
         ArgumentNullException.ThrowIfNull(changes);
         var commitment = Commitment;
+        using var w = Write();
+        CheckBeforeSides(changes);
+        var root = commitment.Apply(TreeUpdates.From(changes), runner);
+        Adopt(changes, height);
+        return root;
+    }
+
+    /// <summary>
+    /// Makes an executed, uncommitted block's state (<paramref name="pending"/>, from
+    /// <c>IBlockExecutor.ProposeAsync</c>) the committed one: its change set is adopted and its tree
+    /// changes installed, without executing or hashing anything again. Only a block whose parent is
+    /// still this state's head can be committed: one executed on this state, or on a pending state
+    /// committed just before it. A sibling of a committed block is refused, and nothing changes.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The pending state's parent is not the committed head, or it is not this state's.</exception>
+    public Hash32 Commit(PendingState pending)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        IStateReader bottom = pending;
+        while (bottom is PendingState p) bottom = p.Parent;
+        if (!ReferenceEquals(bottom, this))
+            throw new InvalidOperationException("the pending state was not executed on this state (nor on blocks pending on it)");
+        var commitment = Commitment;
+        using var w = Write();
+        if (pending.ParentRoot != commitment.Root || pending.Height != _height + 1)
+            throw new InvalidOperationException($"the block at height {pending.Height} was executed on root {pending.ParentRoot}, but the committed head is height {_height}, root {commitment.Root}: its parent is no longer the head");
+        CheckBeforeSides(pending.Changes);
+        var root = commitment.Commit(pending.Tree);
+        Adopt(pending.Changes, pending.Height);
+        return root;
+    }
+
+    private void CheckBeforeSides(ChangeSet changes)
+    {
         foreach (ref readonly var c in changes.AccountSpan)
         {
-            var current = TryGetAccount(c.Address);
-            if (current is { IsEmpty: true }) current = null;
+            var current = _accounts.TryGetValue(c.Address, out var a) && !a.IsEmpty ? a : null;
             bool same = c.Before is null ? current is null : current is not null && (ReferenceEquals(current, c.Before) || current.SameLeaf(c.Before));
             if (!same) throw new InvalidOperationException($"the change of account {c.Address} was not made on this state (its before-side differs)");
         }
@@ -110,15 +190,17 @@ public sealed class WorldState : IStateReader
                 || current.TokenA != p.After.TokenA || current.TokenB != p.After.TokenB || current.FeeBps != p.After.FeeBps)
                 throw new InvalidOperationException($"the change of pool {p.Id} was not made on this state (its before-side differs)");
         }
-        var root = commitment.Apply(TreeUpdates.From(changes), runner);
+    }
+
+    private void Adopt(ChangeSet changes, ulong height)
+    {
         foreach (ref readonly var c in changes.AccountSpan)
         {
             if (c.After is null) _accounts.Remove(c.Address);
             else CollectionsMarshal.GetValueRefOrAddDefault(_accounts, c.Address, out _) = c.After;
         }
         foreach (ref readonly var p in changes.PoolSpan) _pools[p.Id] = p.After;
-        Height = height;
-        return root;
+        _height = height;
     }
 
     /// <summary>
@@ -127,44 +209,25 @@ public sealed class WorldState : IStateReader
     /// </summary>
     public StateProof GetProof(Address address)
     {
-        var data = TryGetAccount(address) is { IsEmpty: false } a ? AccountLeaf(a) : null;
-        return Prove(TreeKey.ForAccount(address), data);
+        var tree = Commitment;
+        using var r = Read();
+        var data = _accounts.TryGetValue(address, out var a) && !a.IsEmpty ? Proofs.AccountLeaf(a) : null;
+        return Proofs.Make(tree, _height, TreeKey.ForAccount(address), data);
     }
 
     /// <summary>The proof that pool <paramref name="id"/> is in the state, with its leaf data, or that it is not.</summary>
     public StateProof GetProof(uint id)
     {
-        byte[]? data = null;
-        if (TryGetPool(id, out var p))
-        {
-            data = new byte[LeafEncoding.PoolLeafSize];
-            LeafEncoding.WritePoolLeaf(p, data);
-        }
-        return Prove(TreeKey.ForPool(id), data);
-    }
-
-    private static byte[] AccountLeaf(Account a)
-    {
-        var data = new byte[LeafEncoding.AccountLeafSize(a)];
-        LeafEncoding.WriteAccountLeaf(a, data);
-        return data;
-    }
-
-    private StateProof Prove(TreeKey key, byte[]? data)
-    {
         var tree = Commitment;
-        var (siblings, leaf) = tree.Prove(key);
-        var found = leaf is { } l ? new ProofLeaf(l.Key, l.ValueHash) : (ProofLeaf?)null;
-        bool present = found is { } f && f.Key == key;
-        if (present != data is not null)
-            throw new InvalidOperationException($"the state tree and the state disagree on key {key}: a corrupted state");
-        return new StateProof(tree.Root, Height, key, found, siblings, data, hasData: data is not null);
+        using var r = Read();
+        return Proofs.Make(tree, _height, TreeKey.ForPool(id), _pools.TryGetValue(id, out var p) ? Proofs.PoolLeaf(p) : null);
     }
 
     /// <summary>A deep copy: the same accounts, pools, chain id, height and root (a copy of a live state is live).</summary>
     public WorldState Clone()
     {
-        var s = new WorldState(ChainId, Height, _accounts.Count);
+        using var r = Read();
+        var s = new WorldState(ChainId, _height, _accounts.Count);
         foreach (var a in _accounts.Values) s._accounts.Add(a.Address, a.Clone());
         foreach (var p in _pools.Values) s._pools.Add(p.Id, p);
         s._commitment = _commitment?.Clone();
@@ -174,6 +237,23 @@ public sealed class WorldState : IStateReader
     private void ThrowIfLive()
     {
         if (_commitment is not null)
-            throw new InvalidOperationException("the state is live (its root was computed): it changes only by applying a block's change set");
+            throw new InvalidOperationException("the state is live (its root was computed): it changes only by adopting blocks");
+    }
+
+    private ReadScope Read() => new(_lock);
+    private WriteScope Write() => new(_lock);
+
+    private readonly ref struct ReadScope
+    {
+        private readonly ReaderWriterLockSlim _l;
+        public ReadScope(ReaderWriterLockSlim l) { _l = l; l.EnterReadLock(); }
+        public void Dispose() => _l.ExitReadLock();
+    }
+
+    private readonly ref struct WriteScope
+    {
+        private readonly ReaderWriterLockSlim _l;
+        public WriteScope(ReaderWriterLockSlim l) { _l = l; l.EnterWriteLock(); }
+        public void Dispose() => _l.ExitWriteLock();
     }
 }
