@@ -13,8 +13,8 @@ namespace GpuExec.Engine;
 /// <see cref="MeterListener"/>, <c>dotnet-counters</c>) can collect. Nothing is measured or traced
 /// unless something listens.
 /// <para>Instruments (every one tagged <see cref="DeviceTag"/> but the key-table count):
-/// <see cref="Blocks"/>, <see cref="BlocksRefused"/> (tag <see cref="RefusalTag"/>),
-/// <see cref="Transactions"/> (tag <see cref="StatusTag"/>: the receipt status, e.g. <c>OK</c>,
+/// <see cref="Blocks"/> (tag <see cref="ModeTag"/>), <see cref="BlocksRefused"/> (tag <see cref="RefusalTag"/>),
+/// <see cref="Transactions"/> (tags <see cref="ModeTag"/> and <see cref="StatusTag"/>: the receipt status, e.g. <c>OK</c>,
 /// <c>BAD_NONCE</c>), <see cref="StageDuration"/> and <see cref="BlockDuration"/> (histograms in
 /// seconds; tag <see cref="StageTag"/>), <see cref="SignatureCacheHits"/> and
 /// <see cref="SignatureCacheMisses"/> (tag <see cref="OperationTag"/>: <c>block</c> or
@@ -29,11 +29,11 @@ public static class GpuExecTelemetry
     /// <summary>The name of the meter and of the activity source.</summary>
     public const string Name = "GpuExec";
 
-    /// <summary>Counter: blocks applied.</summary>
+    /// <summary>Counter: blocks executed (tag <see cref="ModeTag"/>: applied to the state, or executed as a proposal).</summary>
     public const string Blocks = "gpuexec.blocks";
     /// <summary>Counter: blocks refused whole (SPEC section 3), by reason (<see cref="BlockRefusal"/>'s name).</summary>
     public const string BlocksRefused = "gpuexec.blocks.refused";
-    /// <summary>Counter: transactions of applied blocks, by receipt status.</summary>
+    /// <summary>Counter: transactions of executed blocks, by receipt status (and <see cref="ModeTag"/>).</summary>
     public const string Transactions = "gpuexec.transactions";
     /// <summary>Histogram, seconds: each stage's time, per block.</summary>
     public const string StageDuration = "gpuexec.stage.duration";
@@ -59,6 +59,8 @@ public static class GpuExecTelemetry
     public const string RefusalTag = "gpuexec.refusal";
     /// <summary>Tag: where a signature-cache lookup happened, <c>block</c> or <c>preverify</c>.</summary>
     public const string OperationTag = "gpuexec.operation";
+    /// <summary>Tag: how a block was executed, <c>apply</c> (the state adopted it) or <c>propose</c> (on a parent, changing nothing; committing it later is not counted again).</summary>
+    public const string ModeTag = "gpuexec.mode";
 
     private static readonly string? Version = typeof(GpuExecTelemetry).Assembly
         .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0];
@@ -94,7 +96,8 @@ public static class GpuExecTelemetry
     internal static void Applied(BlockExecution run, string device)
     {
         var deviceTag = new KeyValuePair<string, object?>(DeviceTag, device);
-        BlockCounter.Add(1, deviceTag);
+        var modeTag = new KeyValuePair<string, object?>(ModeTag, run.State is null ? "apply" : "propose");
+        BlockCounter.Add(1, deviceTag, modeTag);
         BlockHistogram.Record(run.Stages.TotalMs / 1000, deviceTag);
         var blockTags = new TagList { { DeviceTag, device }, { OperationTag, "block" } };
         if (run.Verify.CacheHits > 0) CacheHitCounter.Add(run.Verify.CacheHits, blockTags);
@@ -103,7 +106,7 @@ public static class GpuExecTelemetry
         Span<long> counts = stackalloc long[(int)TxStatusNames.Last + 1];
         foreach (var s in run.Result.Statuses) counts[(int)s]++;
         for (int s = 0; s < counts.Length; s++)
-            if (counts[s] > 0) TransactionCounter.Add(counts[s], deviceTag, new(StatusTag, ((TxStatus)s).Name()));
+            if (counts[s] > 0) TransactionCounter.Add(counts[s], deviceTag, modeTag, new(StatusTag, ((TxStatus)s).Name()));
     }
 
     /// <summary>Starts a span without making it the current activity, so that a span begun on one thread and ended on another leaves no thread's current activity changed.</summary>

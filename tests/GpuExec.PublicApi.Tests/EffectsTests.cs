@@ -23,6 +23,9 @@ public class EffectsTests
             var block = world.Next(seq, world.Mix(600, seed: 10 * b + (int)mode));
             var before = StateJsonCopy(seq);
             var expected = await reference.ExecuteAsync(block, seq, TestContext.Current.CancellationToken);
+            // A proposal on the same state carries the same effects, and changes nothing.
+            var proposed = await pipeline.ProposeAsync(block, par, TestContext.Current.CancellationToken);
+            Assert.Equal(expected.Result.Effects, proposed.Result.Effects);
             var got = await pipeline.ExecuteAsync(block, par, TestContext.Current.CancellationToken);
             EffectsAssert.Model(before, block, expected.Result);
             Assert.Equal(expected.Result.Statuses, got.Result.Statuses);

@@ -79,6 +79,7 @@ public sealed class TelemetryTests : IDisposable
         await foreach (var run in pipeline.ExecuteStreamAsync(blocks, state, TestContext.Current.CancellationToken)) runs.Add(run);
 
         Assert.Equal(runs.Count, Sum(GpuExecTelemetry.Blocks, GpuExecTelemetry.DeviceTag, "cpu"));
+        Assert.Equal(runs.Count, Sum(GpuExecTelemetry.Blocks, GpuExecTelemetry.ModeTag, "apply"));
         foreach (var status in Enum.GetValues<TxStatus>())
         {
             int receipts = runs.Sum(r => r.Result.Statuses.Count(s => s == status));
@@ -109,6 +110,20 @@ public sealed class TelemetryTests : IDisposable
             var children = _stopped.Where(a => a.ParentSpanId == span.SpanId).Select(a => a.OperationName).ToList();
             Assert.Equal(StageTimings.Order.Where(run.Stages.Ran), children);
         }
+    }
+
+    [Fact]
+    public async Task A_proposal_is_counted_as_proposed_and_its_commit_not_again()
+    {
+        var world = new World(accounts: 8);
+        using var pipeline = World.Pipeline(ApplyMode.InOrder);
+        var state = world.Genesis;
+        var proposal = await pipeline.ProposeAsync(world.Next(state, world.Mix(100, seed: 3)), state, TestContext.Current.CancellationToken);
+        state.Commit(proposal.State!);
+        Assert.Equal(1, Sum(GpuExecTelemetry.Blocks, GpuExecTelemetry.ModeTag, "propose"));
+        Assert.Equal(0, Sum(GpuExecTelemetry.Blocks, GpuExecTelemetry.ModeTag, "apply"));
+        foreach (var status in Enum.GetValues<TxStatus>())
+            Assert.Equal(proposal.Result.Statuses.Count(s => s == status), Sum(GpuExecTelemetry.Transactions, GpuExecTelemetry.StatusTag, status.Name()));
     }
 
     [Fact]
