@@ -16,35 +16,62 @@ internal static class CliOutput
     }
 
     /// <summary>
-    /// Checks, before any work, that each output path can be written: its directory exists, it is not
-    /// a directory itself, and no two outputs are the same file. Returns the first problem, or null.
+    /// Checks, before any work, that each output path may be written (<see cref="AtomicFile.Resolve"/>:
+    /// a regular file or a new name in an existing folder, a link to a regular file, a character
+    /// device or a FIFO), that no two outputs are the same file, and that none lies inside
+    /// <paramref name="stateDirectory"/>, whose files a dump or receipts would overwrite. Returns
+    /// the first problem, or null.
     /// </summary>
-    public static string? CheckOutputs(params (string Option, string? Path)[] outputs)
+    public static string? CheckOutputs(string? stateDirectory, params (string Option, string? Path)[] outputs)
     {
-        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var seen = new List<(string Option, AtomicFile.Target Target)>();
         foreach (var (option, path) in outputs)
         {
             if (path is null) continue;
-            string full = Resolve(path);
-            if (Directory.Exists(full)) return $"{option} {path}: is a directory";
-            string? dir = Path.GetDirectoryName(full);
-            if (dir is not null && !Directory.Exists(dir)) return $"{option} {path}: the directory {dir} does not exist";
-            if (seen.TryGetValue(full, out var other)) return $"{option} and {other} name the same file {path}";
-            seen.Add(full, option);
+            if (AtomicFile.Resolve(path, out var target) is { } problem) return $"{option} {path}: {problem}";
+            foreach (var (other, earlier) in seen)
+            {
+                bool same = target.Node.SameNodeAs(earlier.Node) || string.Equals(target.Path, earlier.Path, StringComparison.Ordinal);
+                // Two outputs into one device (both into /dev/null) overwrite nothing of each other.
+                if (same && !(target.Mode == AtomicFile.Mode.Stream && target.Node.Kind == IO.NodeKind.CharacterDevice))
+                    return $"{option} and {other} name the same file {path}";
+            }
+            seen.Add((option, target));
+            if (stateDirectory is not null && (Inside(Path.GetFullPath(path), stateDirectory) || Inside(target.Path, stateDirectory)))
+                return $"{option} {path}: is inside the state directory {Path.GetFullPath(stateDirectory)}, whose files it would overwrite; write it elsewhere";
         }
         return null;
     }
 
-    /// <summary>The full path with symbolic links resolved, so two names of one file compare equal.</summary>
-    private static string Resolve(string path)
+    /// <summary>The same checks with no state directory.</summary>
+    public static string? CheckOutputs(params (string Option, string? Path)[] outputs) => CheckOutputs(null, outputs);
+
+    /// <summary>
+    /// Whether the folder of <paramref name="path"/> is <paramref name="directory"/> or lies below it.
+    /// Compared by device and inode up the real parent chain (<c>folder/..</c>, as the kernel resolves
+    /// it), so symbolic links, <c>..</c> and other spellings of either path are seen through.
+    /// </summary>
+    private static bool Inside(string path, string directory)
     {
-        string full = Path.GetFullPath(path);
-        try
+        var dir = IO.FileNode.Stat(directory);
+        if (dir.Kind != IO.NodeKind.Directory) return false;
+        string? folder = Path.GetDirectoryName(path);
+        if (folder is null) return false;
+        if (!dir.HasIdentity)
         {
-            if (new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true) is { } target) return Path.GetFullPath(target.FullName);
+            string d = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)) + Path.DirectorySeparatorChar;
+            return (Path.TrimEndingDirectorySeparator(folder) + Path.DirectorySeparatorChar).StartsWith(d, StringComparison.OrdinalIgnoreCase);
         }
-        catch (IOException) { }
-        return full;
+        var current = IO.FileNode.Stat(folder);
+        for (int depth = 0; depth < 4096 && current.Kind == IO.NodeKind.Directory; depth++)
+        {
+            if (current.SameNodeAs(dir)) return true;
+            folder = Path.Combine(folder, "..");
+            var parent = IO.FileNode.Stat(folder);
+            if (parent.SameNodeAs(current)) return false; // the root
+            current = parent;
+        }
+        return false;
     }
 
     /// <summary>Writes a file atomically (<see cref="AtomicFile"/>): a failure leaves the target as it was.</summary>

@@ -31,17 +31,20 @@ internal static class StateDirectory
     /// <param name="genesisPath">Required for a new directory; for an existing store, optional, and
     /// refused when it is not the genesis the store was made from.</param>
     /// <param name="readOnly">Only to read the state (a dump with no block): an existing store is
-    /// opened read-only, so a store on a read-only disk or in use by another process still dumps,
-    /// and nothing in the directory changes. A new directory is initialised all the same.</param>
-    /// <returns>The open store (the caller disposes it) and the state at the store's height.</returns>
+    /// read without its lock (<see cref="RocksDbStateStore.ReadState"/>), so a store on a read-only
+    /// disk or in use by another process still dumps, and nothing in the directory changes; no
+    /// store is returned then. A new directory is initialised all the same.</param>
+    /// <returns>The open store (the caller disposes it; null when an existing store was only read)
+    /// and the state at the store's height.</returns>
     /// <exception cref="GpuExecException">Bad genesis file, or a directory the store refuses
     /// (not a store, another chain/genesis, locked by another process, corrupted).</exception>
     /// <exception cref="IOException">The environment failed (a full disk, ...).</exception>
-    public static (RocksDbStateStore Store, WorldState State) Open(string directory, string? genesisPath, bool readOnly = false)
+    public static (RocksDbStateStore? Store, WorldState State) Open(string directory, string? genesisPath, bool readOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         WorldState? genesis = genesisPath is null ? null : StateJson.ReadFile(genesisPath);
-        var store = RocksDbStateStore.Open(directory, genesis, readOnly: readOnly && !RocksDbStateStore.IsNew(directory));
+        if (readOnly && !RocksDbStateStore.IsNew(directory)) return (null, RocksDbStateStore.ReadState(directory, genesis));
+        var store = RocksDbStateStore.Open(directory, genesis);
         try
         {
             return (store, store.Load());

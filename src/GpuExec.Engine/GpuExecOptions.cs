@@ -33,7 +33,8 @@ public sealed class GpuExecOptions
     /// that a signer met again is verified in about 0.6 of the time (the verdict is the same);
     /// 3,840 bytes each, allocated as signers arrive: 32,768 (default) is 120 MiB at most. A key
     /// gets its table the second time it signs; once every table is taken, the verifier starts
-    /// afresh. 0 verifies every signature without tables.
+    /// afresh. 0 verifies every signature without tables; at most 1,048,576 (2^20: 3.75 GiB of
+    /// tables once a chain's signers took them all).
     /// </summary>
     public int KeyTables { get; set; } = 1 << 15;
 
@@ -49,7 +50,8 @@ public sealed class GpuExecOptions
         if (Threads < 1) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "at least 1 thread");
         if (VerifyChunkSize < 1) throw new ArgumentOutOfRangeException(nameof(VerifyChunkSize), VerifyChunkSize, "must be positive");
         if (Lanes < 0) throw new ArgumentOutOfRangeException(nameof(Lanes), Lanes, "0 (measured) or positive");
-        if (KeyTables is < 0 or > 1 << 24) throw new ArgumentOutOfRangeException(nameof(KeyTables), KeyTables, "0 (none) to 16777216 keys");
+        if (KeyTables is < 0 or > Verify.SimdSignatureVerifier.MaxKeyTables)
+            throw new ArgumentOutOfRangeException(nameof(KeyTables), KeyTables, $"0 (none) to {Verify.SimdSignatureVerifier.MaxKeyTables} keys");
         if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
         if (!Enum.IsDefined(Verifier)) throw new ArgumentOutOfRangeException(nameof(Verifier), Verifier, "unknown verifier");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");

@@ -37,9 +37,12 @@ internal sealed class CommitRecord : IDisposable
     public static string PathIn(string dir) => Path.Combine(dir, FileName);
 
     /// <summary>Creates the file in <paramref name="dir"/> holding (<paramref name="height"/>, <paramref name="root"/>) in both slots, fsynced.</summary>
+    /// <remarks>Written under another name and renamed into place, so that another process opening the
+    /// store never reads a record that is there but not yet written.</remarks>
     public static CommitRecord Create(string dir, ulong height, Hash32 root)
     {
-        var file = new FileStream(PathIn(dir), FileMode.Create, FileAccess.ReadWrite, FileShare.Read);
+        string fresh = PathIn(dir) + ".new";
+        var file = new FileStream(fresh, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
         try
         {
             var image = new byte[2 * SlotSize];
@@ -47,11 +50,13 @@ internal sealed class CommitRecord : IDisposable
             Encode(height, root, image.AsSpan(SlotSize));
             file.Write(image);
             file.Flush(flushToDisk: true);
+            File.Move(fresh, PathIn(dir), overwrite: true);
             return new CommitRecord(file, 0);
         }
         catch
         {
             file.Dispose();
+            try { File.Delete(fresh); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
     }

@@ -34,7 +34,7 @@ namespace GpuExec.Storage;
 /// <see cref="IOException"/>, not a refusal of the store.</para>
 /// Not thread-safe: one writer, the block loop.
 /// </summary>
-public sealed class RocksDbStateStore : IStateStore
+public sealed partial class RocksDbStateStore : IStateStore
 {
     /// <summary>Present while a store is being created in its directory; see <see cref="Open"/>.</summary>
     internal const string CreatingFileName = "GPUEXEC-CREATING";
@@ -103,7 +103,8 @@ public sealed class RocksDbStateStore : IStateStore
     /// <param name="readOnly">Open without writing anything into the directory and without taking
     /// RocksDB's lock (so also while another process writes it, which then may be ahead); such a
     /// store loads and reads but refuses <see cref="CommitBlock"/>. A new directory cannot be
-    /// opened read-only.</param>
+    /// opened read-only. The open is made again when such a writer changed the files under it;
+    /// <see cref="ReadState"/> does that for the open and the <see cref="Load"/> together.</param>
     /// <exception cref="GpuExecException"><see cref="ErrorKind.InvalidInput"/>: not a store, another chain or
     /// genesis, locked by another process, corrupted, or new with no genesis.</exception>
     /// <exception cref="IOException">The environment failed (the disk is full, ...), not the store.</exception>
@@ -111,6 +112,12 @@ public sealed class RocksDbStateStore : IStateStore
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         string dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        // A reader takes no lock, so a writer may replace the files it is reading (see WhileUnchanged).
+        return readOnly ? WhileUnchanged(dir, () => OpenOnce(dir, genesis, readOnly: true)) : OpenOnce(dir, genesis, readOnly: false);
+    }
+
+    private static RocksDbStateStore OpenOnce(string dir, WorldState? genesis, bool readOnly)
+    {
         if (File.Exists(dir)) throw Fail(dir, "is a file, not a state store directory");
         bool creating = IsNew(dir);
         if (creating && genesis is null)
@@ -126,28 +133,24 @@ public sealed class RocksDbStateStore : IStateStore
                 : "is not a GpuExec state store (it holds files but no RocksDB database); give an empty or new directory");
         }
 
-        // Read before RocksDB opens: a writer records a height only once RocksDB holds it, so a
-        // record read first never claims more than the database then opened holds.
         (ulong Height, Hash32 Root)? committed = null;
-        if (!creating)
-        {
-            try { committed = CommitRecord.Read(dir); }
-            catch (InvalidDataException e) { throw Corrupted(dir, $"its commit record {CommitRecord.FileName} is damaged: {e.Message}"); }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: cannot read the commit record {CommitRecord.FileName}: {e.Message}", e);
-            }
-        }
         if (creating) BeginCreation(dir);
-
-        if (!creating && !readOnly)
+        else if (readOnly) committed = ReadCommitRecord(dir);
+        else
         {
             // Checked read-only first: a writable open deletes the table files its manifest does not
             // name, so a damaged manifest that lost one would lose its blocks for good before the
-            // checks below could refuse the store.
-            using var probe = OpenRocksDb(dir, creating: false, readOnly: true);
-            CommitRecord? none = null;
-            OpenDb(probe, dir, genesis, creating: false, committed, readOnly: true, ref none).Dispose();
+            // checks below could refuse the store. The check takes no lock: another process's
+            // writer may change the files under it, and then it is made again (RocksDB's lock,
+            // taken below, then says whether that writer still holds the store).
+            committed = WhileUnchanged(dir, () =>
+            {
+                var record = ReadCommitRecord(dir);
+                using var probe = OpenRocksDb(dir, creating: false, readOnly: true);
+                CommitRecord? none = null;
+                OpenDb(probe, dir, genesis, creating: false, record, readOnly: true, ref none).Dispose();
+                return record;
+            });
         }
         var db = OpenRocksDb(dir, creating, readOnly);
         CommitRecord? commits = null;
@@ -226,12 +229,10 @@ public sealed class RocksDbStateStore : IStateStore
         try
         {
             System.IO.Directory.CreateDirectory(dir);
-            string marker = Path.Combine(dir, CreatingFileName);
-            if (!File.Exists(marker))
-            {
-                using (var f = new FileStream(marker, FileMode.CreateNew, FileAccess.Write)) f.Flush(flushToDisk: true);
-                DirectorySync.Flush(dir);
-            }
+            // Another process may be creating the same store: whichever writes the marker, RocksDB's
+            // lock, taken next, decides which of them creates it (the other is refused as locked).
+            using (var f = new FileStream(Path.Combine(dir, CreatingFileName), FileMode.OpenOrCreate, FileAccess.Write, FileShare.ReadWrite)) f.Flush(flushToDisk: true);
+            DirectorySync.Flush(dir);
         }
         catch (UnauthorizedAccessException e)
         {

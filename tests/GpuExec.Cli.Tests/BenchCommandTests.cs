@@ -26,7 +26,8 @@ public class BenchCommandTests
 
     [Theory]
     [InlineData("-1")]
-    [InlineData("16777217")]
+    [InlineData("1048577")]
+    [InlineData("16777216")]
     [InlineData("many")]
     public void Key_tables_out_of_range_are_a_usage_error(string keyTables)
     {

@@ -145,7 +145,44 @@ public class SafetyTests
         if (!File.Exists("/dev/zero")) return;
         var e = Assert.Throws<GpuExecException>(() => InputLimits.ReadFile("/dev/zero", 1 << 20, "state file"));
         Assert.Contains("larger than the limit of 1048576 bytes", e.Message);
+        // A genesis is parsed as it is read: /dev/zero is refused at its first byte.
         var s = Assert.Throws<StateFormatException>(() => StateJson.ReadFile("/dev/zero"));
-        Assert.Contains("larger than the limit", s.Message);
+        Assert.StartsWith("/dev/zero: malformed JSON", s.Message);
+    }
+
+    /// <summary>A stream with no length that never ends but stays valid JSON so far (whitespace after an opening brace).</summary>
+    private sealed class EndlessWhitespace : Stream
+    {
+        private bool _opened;
+        public long Served { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            var span = buffer.AsSpan(offset, count);
+            span.Fill((byte)' ');
+            if (!_opened && count > 0) { span[0] = (byte)'{'; _opened = true; }
+            Served += count;
+            return count;
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => Served; set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public void A_genesis_stream_that_never_ends_is_refused_at_the_limit()
+    {
+        using var endless = new EndlessWhitespace();
+        var e = Assert.Throws<StateFormatException>(() => StateJson.Read(endless, "pipe", 4 << 20));
+        Assert.Contains("pipe: state file is larger than the limit of 4194304 bytes", e.Message);
+        // Read a window at a time: no more than the limit and one window.
+        Assert.InRange(endless.Served, 4 << 20, (4 << 20) + (1 << 16));
     }
 }

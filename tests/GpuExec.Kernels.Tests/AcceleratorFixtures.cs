@@ -7,7 +7,8 @@ namespace GpuExec.Kernels.Tests;
 /// <summary>
 /// One accelerator per test process and backend, with its verifier and hasher (kernels compile
 /// once). Tests are written against this abstract fixture and run per backend: ILGPU's CPU
-/// accelerator always, CUDA when a device exists (otherwise the tests skip).
+/// accelerator always, CUDA when a device exists (otherwise the tests skip), OpenCL on pocl in
+/// tests/GpuExec.NativeDrivers.Tests.
 /// </summary>
 public abstract class AcceleratorFixture : IDisposable
 {
@@ -15,12 +16,22 @@ public abstract class AcceleratorFixture : IDisposable
     private IlgpuSignatureVerifier? _verifier;
     private IlgpuHasher? _hasher;
 
-    protected AcceleratorFixture(DeviceKind kind)
+    protected AcceleratorFixture(DeviceKind kind) : this(kind, () => ComputeDevice.Open(kind))
+    {
+    }
+
+    /// <summary>A fixture whose device <paramref name="open"/> opens (null, or a <see cref="DeviceUnavailableException"/>: the tests skip saying why).</summary>
+    protected AcceleratorFixture(DeviceKind kind, Func<ComputeDevice?> open, string? skipReason = null)
     {
         Kind = kind;
+        SkipReason = skipReason;
+        if (skipReason is not null)
+            return;
         try
         {
-            _device = ComputeDevice.Open(kind);
+            _device = open();
+            if (_device is null)
+                SkipReason = $"no {kind.ToName()} device";
         }
         catch (DeviceUnavailableException ex)
         {
@@ -43,6 +54,16 @@ public abstract class AcceleratorFixture : IDisposable
             if (SkipReason is not null)
                 Assert.Skip(SkipReason);
             return _device!.RequireAccelerator();
+        }
+    }
+
+    /// <summary>The device the accelerator belongs to (skips as <see cref="Accelerator"/> does).</summary>
+    public ComputeDevice Device
+    {
+        get
+        {
+            _ = Accelerator;
+            return _device!;
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using GpuExec.Crypto;
 using GpuExec.Engine.Verify;
+using ILGPU.Runtime;
 
 namespace GpuExec.Kernels.Tests;
 
@@ -72,44 +72,46 @@ public abstract class Ed25519KernelTests(AcceleratorFixture fixture)
         for (int k = 0; k < order.Length; k++)
             Assert.True(valid[k] == cases[order[k]].Valid);
     }
-}
-
-[Collection("ilgpu-cpu")]
-public sealed class Ed25519KernelTestsIlgpuCpu(IlgpuCpuFixture f) : Ed25519KernelTests(f);
-
-[Collection("cuda")]
-public sealed class Ed25519KernelTestsCuda(CudaFixture f) : Ed25519KernelTests(f);
-
-/// <summary>The <c>cpu</c> verifier (libsodium on all cores) runs the whole file, and the constructed cases.</summary>
-public class CpuSignatureVerifierTests
-{
-    [Theory]
-    [InlineData(1)]
-    [InlineData(-1)]
-    public void Whole_shared_file_matches(int dop)
-    {
-        var all = Vectors.LibsodiumVerdicts;
-        var got = Vectors.Run(new CpuSignatureVerifier(dop), all);
-        for (int i = 0; i < all.Count; i++)
-            Assert.True(got[i] == all[i].Valid, $"{all[i].Source}/{all[i].Id}");
-        Assert.True(all.Count > 1000);
-    }
 
     [Fact]
-    public void Negative_offsets_are_invalid_and_ranges_are_checked()
+    public void A_shared_verifier_called_from_a_fresh_thread_binds_its_device_there()
     {
-        var arena = new byte[100];
-        var valid = new bool[1];
-        new CpuSignatureVerifier().Verify(arena, [new Kernels.Verify.SignatureJob(0, 0, -1, -1)], valid);
-        Assert.False(valid[0]);
-        Assert.Throws<ArgumentOutOfRangeException>(() =>
-            new CpuSignatureVerifier().Verify(arena, [new Kernels.Verify.SignatureJob(0, 0, 80, 0)], valid));
-    }
-
-    [Fact]
-    public void Rfc8032_vectors_are_valid_for_libsodium_too()
-    {
-        foreach (var c in Rfc8032.Cases())
-            Assert.True(Libsodium.Ed25519Verify(c.PublicKey, c.Message, c.Signature), c.Id);
+        // A CUDA context is current per thread: a verifier shared across threads (as xunit shares
+        // this fixture's) must bind its accelerator on whichever thread calls it, or its first
+        // driver call there fails with CUDA_ERROR_INVALID_CONTEXT. A fresh verifier grows its
+        // page-locked buffers on that thread, the call that failed.
+        var acc = Fixture.Accelerator;
+        var cases = Rfc8032.Cases().Concat(Adversarial.RandomAndMutated(seed: 3, count: 8)).ToList();
+        // The shared verifier's buffers are grown here first, so that on the fresh thread nothing
+        // is allocated (allocating binds) and only the verifier's own binding makes it current.
+        Vectors.Run(Fixture.Verifier, cases);
+        foreach (var shared in new[] { false, true })
+        {
+            using var own = shared ? null : new IlgpuSignatureVerifier(acc, chunkSize: 4);
+            var verifier = own ?? Fixture.Verifier;
+            Accelerator? before = acc, after = null;
+            bool[]? got = null;
+            Exception? failure = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    before = Accelerator.Current;
+                    got = Vectors.Run(verifier, cases);
+                    after = Accelerator.Current;
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                }
+            });
+            thread.Start();
+            thread.Join();
+            Assert.Null(failure);
+            Assert.Null(before);
+            Assert.Same(acc, after);
+            for (int i = 0; i < cases.Count; i++)
+                Assert.True(got![i] == cases[i].Valid, $"{cases[i].Source}/{cases[i].Id} (shared: {shared})");
+        }
     }
 }

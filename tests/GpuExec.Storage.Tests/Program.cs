@@ -12,6 +12,8 @@ namespace GpuExec.Storage.Tests;
 ///                                           not verified: the crash test's chain has none invalid),
 ///                                           print "executed H", commit, print "committed H"
 /// --store-hold DIR                          open DIR, print "opened", hold it until stdin closes
+/// --store-reopen DIR B.gxb...                until stdin closes: open DIR as its writer, commit the
+///                                           next block (while there is one), close it, print "round N"
 /// </code>
 /// </summary>
 internal static class Program
@@ -20,6 +22,7 @@ internal static class Program
     {
         if (args.Length > 0 && args[0] == "--store-child") return Child(args[1], args[2], args[3..]);
         if (args.Length > 0 && args[0] == "--store-hold") return Hold(args[1]);
+        if (args.Length > 0 && args[0] == "--store-reopen") return Reopen(args[1], args[2..]);
         if (args.Any(arg => arg == "--server" || arg == "--internal-msbuild-node"))
             return Xunit.MicrosoftTestingPlatform.TestPlatformTestFramework.RunAsync(args, SelfRegisteredExtensions.AddSelfRegisteredExtensions).GetAwaiter().GetResult();
         return Xunit.Runner.InProc.SystemConsole.ConsoleRunner.Run(args).GetAwaiter().GetResult();
@@ -39,6 +42,27 @@ internal static class Program
             Console.Out.Flush();
             store.CommitBlock(block, r);
             Console.Out.WriteLine($"committed {block.Header.Height}");
+            Console.Out.Flush();
+        }
+        return 0;
+    }
+
+    private static int Reopen(string dir, string[] blocks)
+    {
+        var stop = new ManualResetEventSlim();
+        new Thread(() => { Console.In.ReadToEnd(); stop.Set(); }) { IsBackground = true }.Start();
+        for (int round = 0; !stop.IsSet; round++)
+        {
+            using (var store = RocksDbStateStore.Open(dir, null))
+            {
+                if (round < blocks.Length)
+                {
+                    var state = store.Load();
+                    var block = BlockCodec.ReadFile(blocks[round]);
+                    store.CommitBlock(block, SequentialExecutor.Execute(state, block, verifySignatures: false));
+                }
+            }
+            Console.Out.WriteLine($"round {round}");
             Console.Out.Flush();
         }
         return 0;

@@ -28,6 +28,7 @@ public static partial class Program
         string? json = null, ptxasDir = null, vectors = null;
         string work = Path.Combine(Path.GetTempPath(), "gpuexec-kernel-report");
         int count = 64;
+        int maxnreg = 168;
         for (int a = 0; a < args.Length; a++)
         {
             string Next() => a + 1 < args.Length ? args[++a] : throw new ArgumentException($"{args[a]} needs a value");
@@ -38,8 +39,16 @@ public static partial class Program
                 case "--work": work = Next(); break;
                 case "--vectors": vectors = Next(); break;
                 case "--count": count = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--maxnreg":
+                    maxnreg = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    if (maxnreg < PtxRewrite.MinRegisters || maxnreg > PtxRewrite.MaxRegisterCount)
+                    {
+                        Console.Error.WriteLine($"GpuExec.KernelReport: --maxnreg: {maxnreg} is not a register count from {PtxRewrite.MinRegisters} to {PtxRewrite.MaxRegisterCount}");
+                        return 2;
+                    }
+                    break;
                 default:
-                    Console.Error.WriteLine("usage: GpuExec.KernelReport --json FILE [--ptxas-dir DIR] [--work DIR] [--vectors FILE.jsonl] [--count N]");
+                    Console.Error.WriteLine("usage: GpuExec.KernelReport --json FILE [--ptxas-dir DIR] [--work DIR] [--vectors FILE.jsonl] [--count N] [--maxnreg N]");
                     return 2;
             }
         }
@@ -57,7 +66,7 @@ public static partial class Program
             {
                 using var be = Catalog.CreateBackend(context, backend);
                 foreach (var m in Catalog.EntryPoints())
-                    kernels.Add(CompileAndMeasure(be, backend, m, Catalog.Name(m), work, ptxas));
+                    kernels.Add(CompileAndMeasure(be, backend, m, Catalog.Name(m), work, ptxas, maxnreg));
             }
         }
         report["kernels"] = kernels;
@@ -168,7 +177,21 @@ public static partial class Program
         throw new FileNotFoundException("ed25519-libsodium-verdicts.jsonl not found: pass --vectors");
     }
 
-    private static JsonObject CompileAndMeasure(ILGPU.Backends.Backend be, KernelBackend backend, MethodInfo m, string name, string work, Ptxas? ptxas)
+    /// <summary>
+    /// Warps one sm_90 multiprocessor holds by registers alone: each of its four partitions has
+    /// 16,384 32-bit registers, a warp takes its thread count (32) times its registers rounded up
+    /// to a multiple of 8, and at most 16 warps run on a partition. Shared memory and the group
+    /// size can lower it further.
+    /// </summary>
+    internal static int WarpsPerSm(int registers)
+    {
+        if (registers <= 0)
+            return 64;
+        int perWarp = (registers + 7) / 8 * 8 * 32;
+        return 4 * Math.Min(16, 16384 / perWarp);
+    }
+
+    private static JsonObject CompileAndMeasure(ILGPU.Backends.Backend be, KernelBackend backend, MethodInfo m, string name, string work, Ptxas? ptxas, int maxnreg)
     {
         var o = new JsonObject { ["name"] = name, ["backend"] = backend == KernelBackend.Ptx ? "ptx-sm_90" : "opencl-c" };
         string file = Path.Combine(work, name + (backend == KernelBackend.Ptx ? ".ptx" : ".cl"));
@@ -198,7 +221,29 @@ public static partial class Program
             o["sass_instructions"] = r.Sass;
             o["issue_slots"] = r.IssueSlots;
             o["ptxas_s"] = Math.Round(r.Seconds, 1);
+            o["local_memory_instructions"] = r.LocalMemoryInstructions;
+            o["warps_per_sm"] = WarpsPerSm(r.Registers);
             o["ptx_rewrite_mul_wide"] = widened;
+            if (r.Registers > maxnreg)
+            {
+                // What the runtime loads with GPUEXEC_PTX_MAXNREG: fewer registers, more warps per
+                // multiprocessor, paid for in spills. Which is faster only the device can say
+                // (bench/gpu/run-all.sh runs verify both ways).
+                var c = ptxas.Assemble(PtxRewrite.MaxRegisters(rewritten, maxnreg, out _), Path.Combine(work, name + $".rw.maxnreg{maxnreg}"));
+                o["register_cap"] = new JsonObject
+                {
+                    ["maxnreg"] = maxnreg,
+                    ["registers"] = c.Registers,
+                    ["spill_bytes"] = c.SpillBytes,
+                    ["stack_bytes"] = c.StackBytes,
+                    ["sass_instructions"] = c.Sass,
+                    ["issue_slots"] = c.IssueSlots,
+                    ["local_memory_instructions"] = c.LocalMemoryInstructions,
+                    ["warps_per_sm"] = WarpsPerSm(c.Registers),
+                    ["sass_change_percent"] = r.Sass == 0 ? null : Math.Round(100.0 * (c.Sass - r.Sass) / r.Sass, 2),
+                    ["environment"] = $"{PtxRewrite.MaxRegistersVariable}={maxnreg}",
+                };
+            }
             var u = ptxas.Assemble(source, Path.Combine(work, name));
             o["without_ptx_rewrite"] = new JsonObject
             {
@@ -216,9 +261,13 @@ public static partial class Program
 
     private static void PrintSummary(JsonObject report)
     {
-        Console.Error.WriteLine("kernel                          backend    regs  spill  SASS (static count, not a time)");
+        Console.Error.WriteLine("kernel                          backend    regs  spill  warps/SM  SASS (static count, not a time)");
         foreach (var k in report["kernels"]!.AsArray())
-            Console.Error.WriteLine($"{k!["name"],-31} {k["backend"],-10} {k["registers"]?.ToString() ?? "-",4} {k["spill_bytes"]?.ToString() ?? "-",6}  {k["sass_instructions"]?.ToString() ?? (((bool)k["compiled"]!) ? "compiled" : "FAILED")}");
+        {
+            Console.Error.WriteLine($"{k!["name"],-31} {k["backend"],-10} {k["registers"]?.ToString() ?? "-",4} {k["spill_bytes"]?.ToString() ?? "-",6}  {k["warps_per_sm"]?.ToString() ?? "-",8}  {k["sass_instructions"]?.ToString() ?? (((bool)k["compiled"]!) ? "compiled" : "FAILED")}");
+            if (k["register_cap"] is JsonObject c)
+                Console.Error.WriteLine($"  {"with " + c["environment"],-40} {c["registers"],4} {c["spill_bytes"],6}  {c["warps_per_sm"],8}  {c["sass_instructions"]} ({c["sass_change_percent"]}%), {c["local_memory_instructions"]} local-memory instructions");
+        }
         if (report["ed25519"] is JsonObject e)
             Console.Error.WriteLine($"Ed25519 estimate of cost (not a time): {e["sass_per_verify"]} SASS instructions, {e["issue_slots_per_verify"]} issue slots per verification " +
                 $"(without the PTX rewrite: {e["without_ptx_rewrite"]!["sass_per_verify"]}, {e["without_ptx_rewrite"]!["issue_slots_per_verify"]})");
@@ -226,7 +275,7 @@ public static partial class Program
 }
 
 /// <summary>What ptxas and cuobjdump say of one PTX module.</summary>
-public sealed record Measured(int Registers, int SpillBytes, int StackBytes, long Sass, long IssueSlots, double Seconds);
+public sealed record Measured(int Registers, int SpillBytes, int StackBytes, long Sass, long IssueSlots, double Seconds, long LocalMemoryInstructions);
 
 /// <summary>NVIDIA's ptxas and cuobjdump from a folder (see ../shared/gpu/fetch-ptxas.sh).</summary>
 public sealed partial class Ptxas(string dir)
@@ -247,7 +296,7 @@ public sealed partial class Ptxas(string dir)
         int stack = StackRe().Matches(log).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max();
         string sass = Run(Path.Combine(dir, "cuobjdump"), $"-sass \"{basePath}.cubin\"");
         File.WriteAllText(basePath + ".sass", sass);
-        long n = 0, slots = 0;
+        long n = 0, slots = 0, local = 0;
         foreach (Match m in InstructionRe().Matches(sass))
         {
             string op = m.Groups[1].Value;
@@ -255,8 +304,10 @@ public sealed partial class Ptxas(string dir)
                 continue;
             n++;
             slots += op.StartsWith("IMAD.WIDE", StringComparison.Ordinal) ? 2 : 1;
+            if (op.StartsWith("STL", StringComparison.Ordinal) || op.StartsWith("LDL", StringComparison.Ordinal))
+                local++;
         }
-        return new Measured(regs, spill, stack, n, slots, seconds);
+        return new Measured(regs, spill, stack, n, slots, seconds, local);
     }
 
     private static string Run(string exe, string args)

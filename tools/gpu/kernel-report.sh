@@ -2,7 +2,9 @@
 # Kernel cost report without a GPU: compiles every kernel entry point with ILGPU's PTX (sm_90) and
 # OpenCL backends, assembles the PTX with NVIDIA's ptxas, and estimates the SASS cost of one Ed25519
 # verification (see kernels/GpuExec.Kernels/Verify/README.md). Estimates of cost, never times.
-#   tools/gpu/kernel-report.sh --json FILE [--work DIR] [--count N] [--vectors FILE.jsonl]
+#   tools/gpu/kernel-report.sh --json FILE [--work DIR] [--count N] [--vectors FILE.jsonl] [--maxnreg N]
+# Per PTX kernel: registers, spills, warps per SM by registers, SASS; a kernel above --maxnreg
+# (default 168) is assembled again with .maxnreg N, as GPUEXEC_PTX_MAXNREG=N loads it on CUDA.
 # ptxas comes from ../shared/gpu/fetch-ptxas.sh (or PTXAS_DIR, the folder holding ptxas and
 # cuobjdump); without it only the ILGPU compilation is reported.
 set -euo pipefail

@@ -13,17 +13,61 @@ namespace GpuExec.Kernels.Ptx;
 /// drop), about a third of a field multiplication. <c>mul.wide.u32</c> of the two 32-bit sources is
 /// the same value (the high halves are zero), and ptxas makes it a single IMAD.WIDE.U32.
 /// The pass only rewrites within a basic block, where both conversions are the latest definitions
-/// of their registers and their sources have not been redefined since.
+/// of their registers and their sources have not been redefined since. It reads the PTX one line at a
+/// time, as ILGPU writes it (one instruction per line): PTX with a line that holds more than one
+/// instruction is left unchanged.
+/// <para>
+/// <see cref="MaxRegisters"/> caps the registers of every entry point (<c>.maxnreg</c>), which
+/// trades spills for occupancy; <c>GPUEXEC_PTX_MAXNREG</c> asks the runtime for it.
+/// </para>
 /// </summary>
 internal static partial class PtxRewrite
 {
     /// <summary>Whether the runtime applies the pass to CUDA kernels (GPUEXEC_PTX_REWRITE=0 turns it off).</summary>
     public static bool Enabled => Environment.GetEnvironmentVariable("GPUEXEC_PTX_REWRITE") != "0";
 
+    /// <summary>The environment variable that caps the registers of the CUDA kernels the runtime loads.</summary>
+    public const string MaxRegistersVariable = "GPUEXEC_PTX_MAXNREG";
+
+    /// <summary>The fewest and most registers <c>.maxnreg</c> may name (ptxas' range on sm_90).</summary>
+    public const int MinRegisters = 16, MaxRegisterCount = 255;
+
+    /// <summary>
+    /// The register cap <see cref="MaxRegistersVariable"/> asks for, or null when it is unset, empty or 0.
+    /// </summary>
+    /// <exception cref="FormatException">The value is not a whole number from <see cref="MinRegisters"/> to <see cref="MaxRegisterCount"/>.</exception>
+    public static int? MaxRegistersSetting()
+    {
+        string? text = Environment.GetEnvironmentVariable(MaxRegistersVariable);
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() == "0")
+            return null;
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) || n < MinRegisters || n > MaxRegisterCount)
+            throw new FormatException($"{MaxRegistersVariable}: '{text}' is not a register count from {MinRegisters} to {MaxRegisterCount} (or 0 for no cap)");
+        return n;
+    }
+
+    /// <summary>Whether some line of <paramref name="ptx"/> holds more than one instruction or directive (text after its first ';' that is not a comment).</summary>
+    public static bool HasMultiInstructionLine(string ptx)
+    {
+        foreach (var raw in ptx.Split('\n'))
+        {
+            string line = raw;
+            int comment = line.IndexOf("//", StringComparison.Ordinal);
+            if (comment >= 0)
+                line = line[..comment];
+            int semi = line.IndexOf(';');
+            if (semi >= 0 && line.AsSpan(semi + 1).Trim().Length > 0)
+                return true;
+        }
+        return false;
+    }
+
     /// <summary>Rewrites widened unsigned products to <c>mul.wide.u32</c>; <paramref name="count"/> is how many.</summary>
     public static string WideUnsignedProducts(string ptx, out int count)
     {
         count = 0;
+        if (HasMultiInstructionLine(ptx))
+            return ptx;
         var widened = new Dictionary<string, string>(StringComparer.Ordinal); // %rdN -> %rM it zero-extends
         var sb = new StringBuilder(ptx.Length);
         foreach (var raw in ptx.Split('\n'))
@@ -108,16 +152,64 @@ internal static partial class PtxRewrite
     }
 
     /// <summary>
+    /// <paramref name="ptx"/> with <c>.maxnreg <paramref name="registers"/></c> on every entry point
+    /// (between its parameter list and its body, where PTX takes performance directives), or
+    /// unchanged when an entry already names a register cap or its parameter list is not closed.
+    /// </summary>
+    public static string MaxRegisters(string ptx, int registers, out int entries)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(registers, MinRegisters);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(registers, MaxRegisterCount);
+        entries = 0;
+        if (ptx.Contains(".maxnreg", StringComparison.Ordinal))
+            return ptx;
+        var sb = new StringBuilder(ptx.Length + 64);
+        int at = 0;
+        while (true)
+        {
+            int entry = ptx.IndexOf(".entry ", at, StringComparison.Ordinal);
+            if (entry < 0)
+                break;
+            int open = ptx.IndexOf('(', entry);
+            int close = open < 0 ? -1 : ptx.IndexOf(')', open);
+            int body = close < 0 ? -1 : ptx.IndexOf('{', close);
+            if (body < 0 || ptx.AsSpan(close + 1, body - close - 1).Trim().Length > 0)
+            {
+                entries = 0;
+                return ptx;
+            }
+            sb.Append(ptx, at, close + 1 - at).Append("\n.maxnreg ").Append(registers.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            at = close + 1;
+            entries++;
+        }
+        sb.Append(ptx, at, ptx.Length - at);
+        return sb.ToString();
+    }
+
+    /// <summary>
     /// <paramref name="kernel"/> with its PTX rewritten (the same entry point and parameter layout),
     /// or the kernel itself when nothing changed or ILGPU's compiled-kernel type cannot be built.
     /// </summary>
-    public static CompiledKernel Rewrite(CompiledKernel kernel, out int count)
+    public static CompiledKernel Rewrite(CompiledKernel kernel, out int count) => Rewrite(kernel, true, null, out count, out _);
+
+    /// <summary>
+    /// As <see cref="Rewrite(CompiledKernel, out int)"/>: the products widened when
+    /// <paramref name="wideProducts"/>, and every entry point capped at <paramref name="maxRegisters"/>
+    /// when given (<paramref name="capped"/>: whether it was).
+    /// </summary>
+    public static CompiledKernel Rewrite(CompiledKernel kernel, bool wideProducts, int? maxRegisters, out int count, out bool capped)
     {
         count = 0;
+        capped = false;
         if (kernel is not PTXCompiledKernel ptx)
             return kernel;
-        string text = WideUnsignedProducts(ptx.PTXAssembly, out count);
-        if (count == 0)
+        string text = wideProducts ? WideUnsignedProducts(ptx.PTXAssembly, out count) : ptx.PTXAssembly;
+        if (maxRegisters is int cap)
+        {
+            text = MaxRegisters(text, cap, out int entries);
+            capped = entries > 0;
+        }
+        if (count == 0 && !capped)
             return kernel;
         // ILGPU 1.5.3 keeps this constructor and the entry point internal; the type is otherwise what the backend returns.
         var ctor = typeof(PTXCompiledKernel).GetConstructor(
@@ -127,6 +219,7 @@ internal static partial class PtxRewrite
         if (ctor is null || entry is null)
         {
             count = 0;
+            capped = false;
             return kernel;
         }
         return (CompiledKernel)ctor.Invoke([kernel.Context, entry, kernel.Info, text]);

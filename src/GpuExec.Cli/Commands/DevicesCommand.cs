@@ -3,32 +3,28 @@ using GpuExec.Engine.Devices;
 
 namespace GpuExec.Cli.Commands;
 
-/// <summary><c>gpuexec devices</c>: every device <c>--device</c> can name on this machine, what was probed, and why a kind is absent.</summary>
+/// <summary><c>gpuexec devices</c>: every device <c>--device</c> can name on this machine.</summary>
 internal static class DevicesCommand
 {
     public static Command Create()
     {
-        var command = new Command("devices", "List the devices this machine offers (cpu, ilgpu-cpu, cuda, opencl), what was probed for each kind, and why a kind is absent");
+        var command = new Command("devices", "List the devices this machine offers (cpu, ilgpu-cpu, cuda, opencl)");
         command.SetAction(_ =>
         {
-            Write(ComputeDevice.List(), Console.Out, ComputeDevice.Probe());
+            var devices = ComputeDevice.List(out var absence);
+            Write(devices, Console.Out);
+            foreach (var (kind, reason) in absence)
+                Console.Out.WriteLine($"{kind.ToName()}: {reason}");
             return 0;
         });
         return command;
     }
 
-    public static void Write(IReadOnlyList<DeviceInfo> devices, TextWriter w, IReadOnlyList<DeviceProbe>? probes = null)
+    public static void Write(IReadOnlyList<DeviceInfo> devices, TextWriter w)
     {
         w.WriteLine($"{"device",-10} {"memory",10} {"SMs/cores",9} {"warp",4}  name");
         foreach (var d in devices)
             w.WriteLine($"{d.Kind.ToName(),-10} {FormatBytes(d.MemoryBytes),10} {d.Multiprocessors,9} {d.WarpSize,4}  {d.Name}");
-        if (probes is not null)
-        {
-            w.WriteLine();
-            w.WriteLine("probed:");
-            foreach (var p in probes)
-                w.WriteLine($"  {p.Kind.ToName(),-10} {(p.Found > 0 ? $"present ({p.Found})" : "absent"),-12} {p.Detail}");
-        }
         if (!devices.Any(d => d.Kind is DeviceKind.Cuda or DeviceKind.OpenCl))
             w.WriteLine("no GPU found: --device auto uses cpu");
     }

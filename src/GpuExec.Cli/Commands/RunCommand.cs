@@ -49,7 +49,7 @@ internal static class RunCommand
             if (g is null && dir is null) { CliOutput.Error("run: give --genesis, or --state DIR"); return ExitCodes.Usage; }
             if (dir is null && o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
-            if (CliOutput.CheckOutputs(("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
+            if (CliOutput.CheckOutputs(dir?.FullName, ("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
             // A pipeline option given without --executor asks for the pipeline: running the reference
             // instead would silently ignore it.
             bool pipelineAsked = new Option[] { device, apply, lanes, verifier, keyTables }.Any(opt => parse.GetResult(opt) is { Implicit: false });
@@ -97,7 +97,7 @@ internal static class RunCommand
             using (store)
             {
                 state = loaded;
-                last = StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
+                last = store is null ? null : StateDirectory.ApplyBlocks(store, state, blockPaths, executor, run => transactions += run.Block.Count);
             }
         }
         else

@@ -69,35 +69,48 @@ internal static class VerifyCommand
 
         using var loggerFactory = CliLogging.Create(verbose: false);
         var logger = loggerFactory.CreateLogger("gpuexec.verify");
+        var summary = loggerFactory.CreateLogger(CliLogging.Summary);
         ComputeDevice dev;
+        var setup = Stopwatch.StartNew();
         try
         {
-            dev = ComputeDevice.Open(kind, logger);
+            // Only the signature kernels: verifying needs no conflict detection.
+            dev = ComputeDevice.Open(kind, logger, ComputeDevice.DeviceKernels.Verify);
         }
         catch (DeviceUnavailableException ex)
         {
-            stderr.WriteLine("gpuexec: " + ex.Message);
+            stderr.WriteLine("gpuexec: " + CliOutput.OneLine(ex.Message));
             return ExitCodes.DeviceUnavailable;
         }
+        double openSeconds = setup.Elapsed.TotalSeconds;
 
+        // Set-up (choosing the verifier, allocating its buffers) is timed apart from the verification.
         var valid = new bool[jobs.Count];
-        var sw = Stopwatch.StartNew();
+        var arenaBytes = arena.ToArray();
+        var jobArray = jobs.ToArray();
+        TimeSpan buffers, verifying;
         using (dev)
         {
-            var arenaBytes = arena.ToArray();
+            var sw = Stopwatch.StartNew();
             if (dev.Accelerator is null)
             {
                 var verifier = VerifierSelection.Create(verifierKind, -1, out var chosen, out string reason);
                 LogVerifier(logger, chosen.ToName(), reason);
-                verifier.Verify(arenaBytes, jobs.ToArray(), valid);
+                buffers = sw.Elapsed;
+                sw.Restart();
+                verifier.Verify(arenaBytes, jobArray, valid);
+                verifying = sw.Elapsed;
             }
             else
             {
                 using var verifier = new IlgpuSignatureVerifier(dev.Accelerator);
-                verifier.Verify(arenaBytes, jobs.ToArray(), valid);
+                verifier.Reserve(arenaBytes.Length, jobArray.Length);
+                buffers = sw.Elapsed;
+                sw.Restart();
+                verifier.Verify(arenaBytes, jobArray, valid);
+                verifying = sw.Elapsed;
             }
         }
-        sw.Stop();
 
         CliOutput.WriteAtomically(outPath, s =>
         {
@@ -109,7 +122,9 @@ internal static class VerifyCommand
                 w.Write(valid[i] ? ",\"valid\":true}\n" : ",\"valid\":false}\n");
             }
         });
-        LogDone(logger, valid.Length, dev.Kind.ToName(), sw.Elapsed.TotalMilliseconds);
+        int validCount = 0;
+        foreach (bool v in valid) if (v) validCount++;
+        LogDone(summary, valid.Length, validCount, dev.Kind.ToName(), verifying.TotalMilliseconds, openSeconds, buffers.TotalMilliseconds);
         return Ok;
     }
 
@@ -119,21 +134,35 @@ internal static class VerifyCommand
             logger.LogInformation("signature verifier: {Verifier} ({Reason})", verifier, reason);
     }
 
-    private static void LogDone(ILogger logger, int count, string device, double ms)
+    /// <summary>
+    /// The summary line: how many signatures (valid and invalid apart: an invalid one may be refused
+    /// early, so the mix changes the rate), the time of the verification alone and its rate, then the
+    /// set-up that was not counted (opening the device and loading its kernels, the buffers).
+    /// </summary>
+    private static void LogDone(ILogger logger, int count, int validCount, string device, double ms, double openSeconds, double buffersMs)
     {
         if (logger.IsEnabled(LogLevel.Information))
-            logger.LogInformation("verified {Count} signatures on {Device} in {Ms:F1} ms", count, device, ms);
+            logger.LogInformation(
+                "verified {Count} signatures ({Valid} valid, {Invalid} invalid) on {Device} in {Ms:F1} ms, {Rate:F0} per second; set-up not counted: device and kernels {OpenSeconds:F2} s, buffers {BuffersMs:F1} ms",
+                count, validCount, count - validCount, device, ms, ms > 0 ? count / (ms / 1000) : 0, openSeconds, buffersMs);
     }
 
     /// <summary>Longest input line accepted (a message of up to 8 MiB in hex); longer ones are refused before they are held whole.</summary>
     public const int MaxLineBytes = 16 << 20;
 
     /// <summary>
+    /// Most signatures in one input: as many as a block may hold (2^24). The bytes bound alone let
+    /// lines with empty fields (46 bytes each) grow the job list without end.
+    /// </summary>
+    public const int MaxSignatures = Wire.InputLimits.MaxTransactions;
+
+    /// <summary>
     /// Reads the input line by line in bounded memory: a line over <see cref="MaxLineBytes"/>, or
-    /// input whose keys, messages and signatures exceed one arena (2 GiB), is refused. Returns the
+    /// input whose keys, messages and signatures exceed one arena (2 GiB), or with more than
+    /// <paramref name="maxSignatures"/> signatures, is refused. Returns the
     /// error naming file and line, or null.
     /// </summary>
-    private static string? ReadJobs(string path, List<byte> arena, List<SignatureJob> jobs)
+    internal static string? ReadJobs(string path, List<byte> arena, List<SignatureJob> jobs, int maxSignatures = MaxSignatures)
     {
         FileStream f;
         try { f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
@@ -156,22 +185,24 @@ internal static class VerifyCommand
                             return $"{path}: line {lineNumber + 1}: longer than the limit of {MaxLineBytes} bytes";
                         System.Buffers.BuffersExtensions.Write(line, part);
                         if (nl < 0) break;
-                        if (AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) is { } error) return error;
+                        if (AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs, maxSignatures) is { } error) return error;
                         line.ResetWrittenCount();
                         span = span[(nl + 1)..];
                     }
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return $"{path}: cannot read: {e.Message}"; }
-            return line.WrittenCount > 0 ? AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs) : null;
+            return line.WrittenCount > 0 ? AddLine(path, ++lineNumber, line.WrittenMemory, arena, jobs, maxSignatures) : null;
         }
     }
 
-    private static string? AddLine(string path, int lineNumber, ReadOnlyMemory<byte> line, List<byte> arena, List<SignatureJob> jobs)
+    private static string? AddLine(string path, int lineNumber, ReadOnlyMemory<byte> line, List<byte> arena, List<SignatureJob> jobs, int maxSignatures)
     {
         var text = line.Span;
         if (text.Length > 0 && text[^1] == (byte)'\r') line = line[..^1];
         if (line.Span.Trim(" \t\r"u8).IsEmpty) return null;
+        if (jobs.Count == maxSignatures)
+            return $"{path}: line {lineNumber}: more than the limit of {maxSignatures} signatures in one input";
         if (!TryParseLine(line, out var pk, out var msg, out var sig, out var error))
             return $"{path}: line {lineNumber}: {error}";
         if ((long)arena.Count + pk.Length + msg.Length + sig.Length > Array.MaxLength)

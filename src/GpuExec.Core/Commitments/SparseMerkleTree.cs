@@ -14,10 +14,10 @@ namespace GpuExec.Commitments;
 /// every node's hash and kind (empty, one leaf, more) in one array per depth. Below depth D the
 /// leaves sit in 2^D buckets by their first D bits, each a sorted array; a bucket's subtree is
 /// rehashed from its leaves' hashes whenever one of them changes. D is chosen so that a bucket
-/// holds 4 to 8 leaves on average (and changed as the tree grows or shrinks 4-fold): memory is about
-/// 96 bytes a leaf plus 66 bytes a bucket, and a block's update costs, per changed leaf, its leaf
-/// hash, its bucket's few internal nodes and the dense path above it, shared with every other
-/// changed leaf's path.</para>
+/// holds 2 to 4 leaves on average (and changed as the tree grows or shrinks 4-fold), at most 2^24
+/// buckets: memory is about 96 bytes a leaf plus 66 bytes a bucket, and a block's update costs, per
+/// changed leaf, its leaf hash, its bucket's few internal nodes and the dense path above it, shared
+/// with every other changed leaf's path.</para>
 /// <para><b>An update</b> (<see cref="Apply(State.ChangeSet)"/>) is planned on the host: the new contents
 /// of each touched bucket (insertions split a bucket's subtree, deletions let a sibling collapse
 /// upward, both by construction), and which dense nodes change and how (a node over one leaf takes
@@ -67,11 +67,11 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     byte ITreeView.Kind(int depth, uint index) => _kind[depth][index];
     Hash32 ITreeView.Node(int depth, uint index) => new(_hash[depth].AsSpan((int)(32 * index), 32));
 
-    /// <summary>The bucket depth for <paramref name="n"/> leaves: 4 to 8 leaves a bucket on average.</summary>
+    /// <summary>The bucket depth for <paramref name="n"/> leaves: 2 to 4 leaves a bucket on average (a bucket's rehash costs about 1.4 hashes a leaf, a dense level one a path).</summary>
     internal static int TopFor(long n)
     {
         int d = 0;
-        while (d < MaxTopDepth && (n >> d) > 8) d++;
+        while (d < MaxTopDepth && (n >> d) > 4) d++;
         return d;
     }
 
@@ -154,9 +154,17 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         if (updates.Length == 0) return Root;
         for (int i = 1; i < updates.Length; i++)
             if (updates[i - 1].Key.CompareTo(updates[i].Key) >= 0) throw new ArgumentException("tree updates must be sorted by key without repeats", nameof(updates));
-        var pending = Plan(this, updates);
-        _runner.Run(_plan);
-        Commit(pending);
+        if (_runner is CpuHashPlanRunner)
+        {
+            var starts = BucketStarts(updates);
+            ApplyInPlace(updates, starts);
+        }
+        else
+        {
+            var pending = Plan(this, updates);
+            _runner.Run(_plan);
+            Commit(pending);
+        }
         RelayoutIfNeeded();
         return Root;
     }
@@ -242,7 +250,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         return Root;
     }
 
-    /// <summary>Re-lays the buckets of a tree in memory when their average left 2..16 (a 4-fold growth or shrinkage).</summary>
+    /// <summary>Re-lays the buckets of a tree in memory when their average left 1..8 (a 4-fold growth or shrinkage).</summary>
     private void RelayoutIfNeeded()
     {
         int want = TopFor(_count);
@@ -309,20 +317,8 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     {
         _plan.Clear();
         var pending = new Pending(_top) { Count = view.Count };
-        // Bucket boundaries in the sorted updates.
-        var starts = new List<int>();
-        uint previous = uint.MaxValue;
-        for (int i = 0; i < updates.Length; i++)
-        {
-            uint b = updates[i].Key.Prefix(_top);
-            if (b != previous || i == 0) starts.Add(i);
-            previous = b;
-        }
-        starts.Add(updates.Length);
+        var starts = BucketStarts(updates);
         int touched = starts.Count - 1;
-        var touchedBuckets = new uint[touched];
-        for (int t = 0; t < touched; t++) touchedBuckets[t] = updates[starts[t]].Key.Prefix(_top);
-        _buckets.Prefetch(touchedBuckets);
         var changes = new BucketChange[touched];
         pending.Buckets = changes;
         if (touched < ParallelBuckets || _runner is not CpuHashPlanRunner)
@@ -345,14 +341,49 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         return pending;
     }
 
+    /// <summary>Where each touched bucket's updates start in the sorted <paramref name="updates"/> (and their end); the buckets are read ahead.</summary>
+    private List<int> BucketStarts(ReadOnlySpan<TreeUpdate> updates)
+    {
+        var starts = new List<int>();
+        uint previous = 0;
+        for (int i = 0; i < updates.Length; i++)
+        {
+            uint b = updates[i].Key.Prefix(_top);
+            if (i == 0 || b != previous) starts.Add(i);
+            previous = b;
+        }
+        starts.Add(updates.Length);
+        var touched = new uint[starts.Count - 1];
+        for (int t = 0; t < touched.Length; t++) touched[t] = updates[starts[t]].Key.Prefix(_top);
+        _buckets.Prefetch(touched);
+        return starts;
+    }
+
     /// <summary>
     /// Chunks of touched buckets, each planned and hashed on one core in a plan of its own; their
     /// leaves' hashes are filled in and their roots enter the main plan as constants.
     /// </summary>
     private void PlanBucketsInParallel(ITreeView view, ReadOnlySpan<TreeUpdate> updates, List<int> starts, Pending pending)
     {
+        var roots = HashBucketsInChunks(view, updates, starts, pending);
+        var changes = pending.Buckets;
+        for (int t = 0; t < changes.Length; t++)
+        {
+            ref var ch = ref changes[t];
+            ch.RootSlot = ch.Kind == KindEmpty ? HashPlan.ZeroSlot : _plan.Constant(roots.AsSpan(32 * t, 32));
+            pending.Dirty[_top].Add((ch.Bucket, ch.RootSlot, ch.Kind));
+        }
+    }
+
+    /// <summary>
+    /// The touched buckets in chunks on all cores, each chunk planned and hashed in a plan of its own:
+    /// their new contents with their leaves' hashes filled in (<c>pending.Buckets</c>), and their roots
+    /// (32 bytes per touched bucket, in order).
+    /// </summary>
+    private byte[] HashBucketsInChunks(ITreeView view, ReadOnlySpan<TreeUpdate> updates, List<int> starts, Pending pending)
+    {
         int touched = starts.Count - 1;
-        int chunks = Math.Min(64, Math.Max(2, touched / 1024));
+        int chunks = Math.Clamp(touched / 1024, 1, 64);
         var changes = pending.Buckets;
         var roots = new byte[32 * touched];
         long delta = 0;
@@ -378,10 +409,15 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                     changes[t] = PlanBucket(view, local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
                 Interlocked.Add(ref delta, d);
                 CpuHashPlanRunner.Instance.Run(local.Plan);
-                foreach (var (position, slot) in local.Hashed) local.Scratch[position].LeafHash = new Hash32(local.Plan.Slot(slot));
                 for (int t = from; t < to; t++)
                 {
                     ref var ch = ref changes[t];
+                    // Into the bucket's own scratch array: a later bucket of the chunk may have grown the scratch.
+                    for (int h = ch.HashedFrom; h < ch.HashedTo; h++)
+                    {
+                        var (position, slot) = local.Hashed[h];
+                        ch.Scratch[position].LeafHash = new Hash32(local.Plan.Slot(slot));
+                    }
                     ch.HashedFrom = ch.HashedTo = 0;
                     local.Plan.Slot(ch.RootSlot).CopyTo(roots.AsSpan(32 * t, 32));
                 }
@@ -390,12 +426,81 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         });
         if (failure is not null) throw failure;
         pending.Count += delta;
-        for (int t = 0; t < touched; t++)
+        return roots;
+    }
+
+    /// <summary>
+    /// The host's update of the committed tree, in place: the touched buckets hashed in chunks on all
+    /// cores and installed, their roots written into level D, then each dense level's changed nodes
+    /// recomputed from the level below (a node over one leaf takes its hash, over none ZERO, else the
+    /// pair is hashed in lanes straight from the level's array). Nothing is copied into a plan.
+    /// </summary>
+    private void ApplyInPlace(ReadOnlySpan<TreeUpdate> updates, List<int> starts)
+    {
+        var pending = new Pending(0) { Count = _count, Buckets = new BucketChange[starts.Count - 1] };
+        var roots = HashBucketsInChunks(this, updates, starts, pending);
+        var dirty = new List<int>(pending.Buckets.Length);
+        var level = _hash[_top];
+        var kinds = _kind[_top];
+        for (int t = 0; t < pending.Buckets.Length; t++)
         {
-            ref var ch = ref changes[t];
-            ch.RootSlot = ch.Kind == KindEmpty ? HashPlan.ZeroSlot : _plan.Constant(roots.AsSpan(32 * t, 32));
-            pending.Dirty[_top].Add((ch.Bucket, ch.RootSlot, ch.Kind));
+            ref readonly var c = ref pending.Buckets[t];
+            _buckets.Install(c.Bucket, c.Leaves);
+            roots.AsSpan(32 * t, 32).CopyTo(level.AsSpan((int)(32 * c.Bucket), 32));
+            kinds[c.Bucket] = c.Kind;
+            dirty.Add((int)c.Bucket);
         }
+        _count = pending.Count;
+        for (int d = _top - 1; d >= 0; d--)
+        {
+            int w = 0;
+            for (int r = 0; r < dirty.Count; r++)
+            {
+                int parent = dirty[r] >> 1;
+                if (w == 0 || dirty[w - 1] != parent) dirty[w++] = parent;
+            }
+            dirty.RemoveRange(w, dirty.Count - w);
+            HashParents(d, dirty);
+        }
+    }
+
+    /// <summary>Nodes <paramref name="parents"/> (sorted) of dense level <paramref name="d"/>, from level d + 1 as it stands.</summary>
+    private unsafe void HashParents(int d, List<int> parents)
+    {
+        var below = _hash[d + 1];
+        var belowKinds = _kind[d + 1];
+        var level = _hash[d];
+        var kinds = _kind[d];
+        int[] multi = ArrayPool<int>.Shared.Rent(parents.Count);
+        int m = 0;
+        foreach (int p in parents)
+        {
+            byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
+            if (l == KindEmpty && r == KindEmpty)
+            {
+                level.AsSpan(32 * p, 32).Clear();
+                kinds[p] = KindEmpty;
+            }
+            else if ((l == KindEmpty && r == KindSingle) || (r == KindEmpty && l == KindSingle))
+            {
+                below.AsSpan(32 * (2 * p + (l == KindEmpty ? 1 : 0)), 32).CopyTo(level.AsSpan(32 * p, 32));
+                kinds[p] = KindSingle;
+            }
+            else
+            {
+                kinds[p] = KindMulti;
+                multi[m++] = p;
+            }
+        }
+        if (m > 0)
+        {
+            byte[] digests = ArrayPool<byte>.Shared.Rent(32 * m);
+            fixed (int* ip = multi)
+                Sha256Lanes.Hash(below, new ChosenPairMessages(ip, m), 1, digests, parallel: m >= 4096);
+            for (int k = 0; k < m; k++) digests.AsSpan(32 * k, 32).CopyTo(level.AsSpan(32 * multi[k], 32));
+            ArrayPool<byte>.Shared.Return(digests);
+        }
+        ArrayPool<int>.Shared.Return(multi);
     }
 
     /// <summary>

@@ -13,7 +13,7 @@ namespace GpuExec.State;
 /// Reads are consistent: the parent it reads through does not change under it while it is a
 /// proposal on the committed head (a commit of anything else makes it stale, and it can no longer be committed).
 /// </summary>
-public sealed class PendingState : IStateReader
+public sealed class PendingState : IStateReader, ITreeOwner
 {
     private readonly IStateReader _parent;
 
@@ -37,13 +37,12 @@ public sealed class PendingState : IStateReader
         return new PendingState(parent, changes, height, delta);
     }
 
-    /// <summary>The state tree of a reader this library made: a live world state's, or a pending state's delta.</summary>
-    internal static ITreeView TreeViewOf(IStateReader state) => state switch
-    {
-        WorldState w => w.Tree,
-        PendingState p => p.Tree,
-        _ => throw new ArgumentException($"a block can be proposed on a {nameof(WorldState)} or a {nameof(PendingState)}, not on a {state.GetType().Name}", nameof(state)),
-    };
+    /// <summary>The state tree of a reader this library made: a live world state's, a store's, or a pending state's delta.</summary>
+    internal static ITreeView TreeViewOf(IStateReader state) => state is ITreeOwner owner
+        ? owner.TreeView
+        : throw new ArgumentException($"a block can be proposed on a state of this library (a {nameof(WorldState)}, a store's state, a {nameof(PendingState)}), not on a {state.GetType().Name}", nameof(state));
+
+    ITreeView ITreeOwner.TreeView => Tree;
 
     /// <summary>The state the block was executed on.</summary>
     public IStateReader Parent => _parent;
@@ -94,6 +93,12 @@ public sealed class PendingState : IStateReader
     /// <summary>The proof (SPEC section 6) for pool <paramref name="id"/> in this state.</summary>
     public StateProof GetProof(uint id) =>
         Proofs.Make(Tree, Height, TreeKey.ForPool(id), TryGetPool(id, out var p) ? Proofs.PoolLeaf(p) : null);
+}
+
+/// <summary>A state that holds a state tree (the committed tree, or a delta over it): what a block proposed on it updates.</summary>
+internal interface ITreeOwner
+{
+    ITreeView TreeView { get; }
 }
 
 /// <summary>Proofs of a state: its tree's path for a key, and the leaf data the state holds for it.</summary>

@@ -9,127 +9,294 @@ namespace GpuExec.State;
 /// (exact u64s, distinct pool tokens, reserves > 0, fee_bps &lt;= 9999, no duplicates, the supply
 /// invariant, a given state_root) and names the file and the field of the first fault.
 /// Writing is canonical: two equal states give byte-identical dumps, and a dump is a genesis.
+/// <para><b>Size.</b> Both directions stream: a file is read a window at a time and a dump is
+/// written as it is made, so neither is ever held whole and memory is the state itself. Both
+/// are bounded by the same <see cref="InputLimits.MaxStateBytes"/>: a file over it is refused,
+/// and a dump that would be over it is refused before anything is replaced, so every dump
+/// written reads back as a genesis.</para>
 /// </summary>
 public static class StateJson
 {
-    /// <summary>Reads a genesis or dump file.</summary>
-    /// <exception cref="StateFormatException">The file is missing, not JSON, or breaks the SPEC.</exception>
-    public static WorldState ReadFile(string path)
+    /// <summary>Reads a genesis or dump file of at most <see cref="InputLimits.MaxStateBytes"/> bytes.</summary>
+    /// <exception cref="StateFormatException">The file is missing, not JSON, over the limit, or breaks the SPEC.</exception>
+    public static WorldState ReadFile(string path) => ReadFile(path, InputLimits.MaxStateBytes);
+
+    /// <summary>Reads a genesis or dump file of at most <paramref name="limit"/> bytes (tests prove the limit's edge with a small one).</summary>
+    internal static WorldState ReadFile(string path, long limit)
     {
-        byte[] bytes;
-        try { bytes = InputLimits.ReadFile(path, InputLimits.MaxStateBytes, "state file"); }
-        catch (GpuExecException e) { throw new StateFormatException(e.Message); }
-        return Parse(bytes, path);
+        ArgumentNullException.ThrowIfNull(path);
+        FileStream f;
+        try { f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StateFormatException($"{path}: cannot read state file: {e.Message}");
+        }
+        using (f)
+        {
+            // A file whose length is known is refused before it is read; one without (a pipe, a
+            // device) is refused once the limit's bytes were read.
+            if (f.CanSeek && f.Length > limit) throw new StateFormatException($"{path}: state file is larger than the limit of {limit} bytes");
+            return Read(f, path, limit);
+        }
     }
 
     /// <summary>Parses genesis or dump JSON; <paramref name="source"/> names it in errors.</summary>
     public static WorldState Parse(ReadOnlyMemory<byte> json, string source = "genesis")
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
-        }
-        catch (JsonException e)
-        {
-            throw new StateFormatException($"{source}: malformed JSON: {e.Message}");
-        }
-        using (doc)
-        {
-            return Read(doc.RootElement, source);
-        }
+        var stream = System.Runtime.InteropServices.MemoryMarshal.TryGetArray(json, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(json.ToArray(), writable: false);
+        using (stream) return Read(stream, source, long.MaxValue);
     }
 
-    private static WorldState Read(JsonElement root, string src)
-    {
-        if (root.ValueKind != JsonValueKind.Object) throw Fail(src, "", "the top level must be an object");
-        CheckKeys(root, src, "", ["chain_id", "height", "state_root", "accounts", "pools"]);
-        uint chainId = U32(Required(root, "chain_id", src, ""), src, "chain_id");
-        ulong height = root.TryGetProperty("height", out var h) ? U64(h, src, "height") : 0;
-        var state = new WorldState(chainId, height);
+    private static readonly string[] TopFields = ["chain_id", "height", "state_root", "accounts", "pools"];
+    private static readonly string[] AccountFields = ["address", "nonce", "balances"];
+    private static readonly string[] PoolFields = ["id", "token_a", "token_b", "reserve_a", "reserve_b", "fee_bps"];
 
+    /// <summary>
+    /// Reads the document token by token. Faults are reported in the order the file gives them,
+    /// with two exceptions kept from reading a whole object at once: an object's keys are checked
+    /// as they come (so a bad key is named before a bad value that preceded it), and an account's
+    /// address and nonce are checked once the account's object ends.
+    /// </summary>
+    internal static WorldState Read(Stream stream, string src, long limit)
+    {
+        var input = new JsonInput(stream, src, limit);
+        var r = input.Start();
+        if (!input.Next(ref r)) throw Fail(src, "", "malformed JSON: the input holds no JSON value");
+        if (r.TokenType != JsonTokenType.StartObject) throw Fail(src, "", "the top level must be an object");
+
+        uint? chainId = null;
+        ulong height = 0;
+        string? stateRoot = null;
+        StateFormatException? badStateRoot = null;
+        int seen = 0;
+        WorldState? state = null;
         var supply = new Dictionary<uint, UInt128>();
-        var accounts = Required(root, "accounts", src, "");
+        var account = new AccountReader();
+        while (true)
         {
-            if (accounts.ValueKind != JsonValueKind.Array) throw Fail(src, "accounts", "must be an array");
-            int i = 0;
-            foreach (var acc in accounts.EnumerateArray())
+            Next(input, ref r);
+            if (r.TokenType == JsonTokenType.EndObject) break;
+            int field = Key(ref r, src, "", TopFields, ref seen);
+            Next(input, ref r);
+            switch (field)
             {
-                string at = $"accounts[{i}]";
-                if (acc.ValueKind != JsonValueKind.Object) throw Fail(src, at, "must be an object");
-                CheckKeys(acc, src, at, ["address", "nonce", "balances"]);
-                var address = ParseAddress(Required(acc, "address", src, at), src, at + ".address");
-                if (state.TryGetAccount(address) is not null)
-                    throw Fail(src, at + ".address", $"duplicate account {address}");
-                var account = new Account(address);
-                if (acc.TryGetProperty("nonce", out var nonce)) account.Nonce = U64(nonce, src, at + ".nonce");
-                if (acc.TryGetProperty("balances", out var balances))
-                {
-                    if (balances.ValueKind != JsonValueKind.Object) throw Fail(src, at + ".balances", "must be an object of token id to amount");
-                    foreach (var b in balances.EnumerateObject())
+                case 0:
+                    chainId = U32(ref r, src, "chain_id");
+                    break;
+                case 1:
+                    height = U64(ref r, src, "height");
+                    break;
+                case 2:
+                    // Checked last, against the root of the whole contents.
+                    if (r.TokenType == JsonTokenType.String) stateRoot = TryStr(ref r, src, "state_root", out badStateRoot);
+                    else
                     {
-                        string name = Name(b, src, at + ".balances");
-                        string field = $"{at}.balances[\"{InputLimits.Excerpt(name, 24)}\"]";
-                        if (!IsPlainUInt(name) || !uint.TryParse(name, out uint token))
-                            throw Fail(src, field, "the key must be a token id (an integer 0..4294967295)");
-                        if (account.EntryCount > 0 && HasToken(account, token))
-                            throw Fail(src, field, $"duplicate token {token}");
-                        ulong amount = U64(b.Value, src, field);
-                        if (amount != 0) account.SetBalance(token, amount);
-                        else account.SetBalance(token, 0);
-                        AddSupply(supply, token, amount, src, field);
+                        badStateRoot = Fail(src, "state_root", "must be 64 hex characters");
+                        Skip(input, ref r);
                     }
-                }
-                state.AddAccount(account);
-                i++;
+                    break;
+                case 3:
+                    if (r.TokenType != JsonTokenType.StartArray) throw Fail(src, "accounts", "must be an array");
+                    state ??= new WorldState(chainId ?? 0, height);
+                    for (int i = 0; ; i++)
+                    {
+                        Next(input, ref r);
+                        if (r.TokenType == JsonTokenType.EndArray) break;
+                        account.Read(input, ref r, src, $"accounts[{i}]", state, supply);
+                    }
+                    break;
+                case 4:
+                    if (r.TokenType != JsonTokenType.StartArray) throw Fail(src, "pools", "must be an array");
+                    state ??= new WorldState(chainId ?? 0, height);
+                    for (int i = 0; ; i++)
+                    {
+                        Next(input, ref r);
+                        if (r.TokenType == JsonTokenType.EndArray) break;
+                        ReadPool(input, ref r, src, $"pools[{i}]", state, supply);
+                    }
+                    break;
             }
         }
-        var pools = Required(root, "pools", src, "");
+        if (chainId is not { } chain) throw Fail(src, "chain_id", "is missing");
+        if ((seen & (1 << 3)) == 0) throw Fail(src, "accounts", "is missing");
+        if ((seen & (1 << 4)) == 0) throw Fail(src, "pools", "is missing");
+        state = Rebuilt(state!, chain);
+        state.Height = height;
+        if ((seen & (1 << 2)) != 0)
         {
-            if (pools.ValueKind != JsonValueKind.Array) throw Fail(src, "pools", "must be an array");
-            int i = 0;
-            foreach (var p in pools.EnumerateArray())
-            {
-                string at = $"pools[{i}]";
-                if (p.ValueKind != JsonValueKind.Object) throw Fail(src, at, "must be an object");
-                CheckKeys(p, src, at, ["id", "token_a", "token_b", "reserve_a", "reserve_b", "fee_bps"]);
-                var pool = new Pool
-                {
-                    Id = U32(Required(p, "id", src, at), src, at + ".id"),
-                    TokenA = U32(Required(p, "token_a", src, at), src, at + ".token_a"),
-                    TokenB = U32(Required(p, "token_b", src, at), src, at + ".token_b"),
-                    ReserveA = U64(Required(p, "reserve_a", src, at), src, at + ".reserve_a"),
-                    ReserveB = U64(Required(p, "reserve_b", src, at), src, at + ".reserve_b"),
-                };
-                ulong fee = U64(Required(p, "fee_bps", src, at), src, at + ".fee_bps");
-                if (fee > Pool.MaxFeeBps) throw Fail(src, at + ".fee_bps", $"{fee} is over the maximum {Pool.MaxFeeBps}");
-                pool.FeeBps = (ushort)fee;
-                if (state.HasPool(pool.Id)) throw Fail(src, at + ".id", $"duplicate pool {pool.Id}");
-                if (pool.TokenA == pool.TokenB) throw Fail(src, at, $"token_a and token_b are both {pool.TokenA}; a pool needs two different tokens");
-                if (pool.ReserveA == 0) throw Fail(src, at + ".reserve_a", "must be greater than 0");
-                if (pool.ReserveB == 0) throw Fail(src, at + ".reserve_b", "must be greater than 0");
-                AddSupply(supply, pool.TokenA, pool.ReserveA, src, at + ".reserve_a");
-                AddSupply(supply, pool.TokenB, pool.ReserveB, src, at + ".reserve_b");
-                state.SetPool(pool);
-                i++;
-            }
-        }
-        if (root.TryGetProperty("state_root", out var sr))
-        {
-            if (sr.ValueKind != JsonValueKind.String || Str(sr, src, "state_root") is not { Length: 64 } hex || !IsHex(hex))
-                throw Fail(src, "state_root", "must be 64 hex characters");
+            if (badStateRoot is not null) throw badStateRoot;
+            if (stateRoot is not { Length: 64 } hex || !IsHex(hex)) throw Fail(src, "state_root", "must be 64 hex characters");
             var given = Hash32.FromHex(hex);
             var computed = state.StateRoot;
             if (given != computed)
                 throw Fail(src, "state_root", $"{hex} does not match the root of the file's contents ({computed})");
         }
+        // Anything after the top-level object is malformed JSON; the reader finds it here.
+        if (input.Next(ref r)) throw Fail(src, "", "malformed JSON: more after the top-level object");
         return state;
     }
 
-    private static bool HasToken(Account a, uint token)
+    /// <summary>The state built before <c>chain_id</c> was read (a file that gives it after the accounts), moved into one of the right chain.</summary>
+    private static WorldState Rebuilt(WorldState state, uint chainId)
     {
-        for (int i = 0; i < a.EntryCount; i++) if (a.TokenAt(i) == token) return true;
-        return false;
+        if (state.ChainId == chainId) return state;
+        var moved = new WorldState(chainId, state.Height, state.AccountCount);
+        foreach (var a in state.Accounts) moved.AddAccount(a);
+        foreach (var p in state.Pools) moved.SetPool(p);
+        return moved;
+    }
+
+    /// <summary>One account object; its lists are kept from one account to the next.</summary>
+    private sealed class AccountReader
+    {
+        private readonly List<(uint Token, ulong Amount)> _balances = [];
+        private readonly HashSet<uint> _tokens = [];
+
+        public void Read(JsonInput input, ref Utf8JsonReader r, string src, string at, WorldState state, Dictionary<uint, UInt128> supply)
+        {
+            if (r.TokenType != JsonTokenType.StartObject) throw Fail(src, at, "must be an object");
+            int seen = 0;
+            string? addressText = null;
+            StateFormatException? badAddress = null, badNonce = null;
+            ulong nonce = 0;
+            _balances.Clear();
+            _tokens.Clear();
+            while (true)
+            {
+                Next(input, ref r);
+                if (r.TokenType == JsonTokenType.EndObject) break;
+                int field = Key(ref r, src, at, AccountFields, ref seen);
+                Next(input, ref r);
+                switch (field)
+                {
+                    case 0:
+                        if (r.TokenType == JsonTokenType.String) addressText = TryStr(ref r, src, at + ".address", out badAddress);
+                        else
+                        {
+                            badAddress = Fail(src, at + ".address", "must be 64 hex characters (a 32-byte address)");
+                            Skip(input, ref r);
+                        }
+                        break;
+                    case 1:
+                        try { nonce = U64(ref r, src, at + ".nonce"); }
+                        catch (StateFormatException e)
+                        {
+                            badNonce = e;
+                            Skip(input, ref r);
+                        }
+                        break;
+                    case 2:
+                        ReadBalances(input, ref r, src, at, supply);
+                        break;
+                }
+            }
+            if ((seen & 1) == 0) throw Fail(src, at + ".address", "is missing");
+            if (badAddress is not null) throw badAddress;
+            if (addressText is not { Length: 64 } hex || !IsHex(hex))
+                throw Fail(src, at + ".address", "must be 64 hex characters (a 32-byte address)");
+            var address = Address.FromHex(hex);
+            if (state.TryGetAccount(address) is not null)
+                throw Fail(src, at + ".address", $"duplicate account {address}");
+            var account = new Account(address);
+            if (badNonce is not null) throw badNonce;
+            if ((seen & 2) != 0) account.Nonce = nonce;
+            foreach (var (token, amount) in _balances) account.SetBalance(token, amount);
+            state.AddAccount(account);
+        }
+
+        private void ReadBalances(JsonInput input, ref Utf8JsonReader r, string src, string at, Dictionary<uint, UInt128> supply)
+        {
+            if (r.TokenType != JsonTokenType.StartObject) throw Fail(src, at + ".balances", "must be an object of token id to amount");
+            while (true)
+            {
+                Next(input, ref r);
+                if (r.TokenType == JsonTokenType.EndObject) return;
+                string name = Name(ref r, src, at + ".balances");
+                string field = $"{at}.balances[\"{InputLimits.Excerpt(name, 24)}\"]";
+                if (!IsPlainUInt(name) || !uint.TryParse(name, out uint token))
+                    throw Fail(src, field, "the key must be a token id (an integer 0..4294967295)");
+                if (!_tokens.Add(token))
+                    throw Fail(src, field, $"duplicate token {token}");
+                Next(input, ref r);
+                ulong amount = U64(ref r, src, field);
+                AddSupply(supply, token, amount, src, field);
+                _balances.Add((token, amount));
+            }
+        }
+    }
+
+    private static void ReadPool(JsonInput input, ref Utf8JsonReader r, string src, string at, WorldState state, Dictionary<uint, UInt128> supply)
+    {
+        if (r.TokenType != JsonTokenType.StartObject) throw Fail(src, at, "must be an object");
+        int seen = 0;
+        Span<ulong> values = stackalloc ulong[6];
+        while (true)
+        {
+            Next(input, ref r);
+            if (r.TokenType == JsonTokenType.EndObject) break;
+            int field = Key(ref r, src, at, PoolFields, ref seen);
+            Next(input, ref r);
+            values[field] = field < 3 ? U32(ref r, src, at + "." + PoolFields[field]) : U64(ref r, src, at + "." + PoolFields[field]);
+        }
+        for (int f = 0; f < PoolFields.Length; f++)
+            if ((seen & (1 << f)) == 0) throw Fail(src, at + "." + PoolFields[f], "is missing");
+        var pool = new Pool
+        {
+            Id = (uint)values[0],
+            TokenA = (uint)values[1],
+            TokenB = (uint)values[2],
+            ReserveA = values[3],
+            ReserveB = values[4],
+        };
+        ulong fee = values[5];
+        if (fee > Pool.MaxFeeBps) throw Fail(src, at + ".fee_bps", $"{fee} is over the maximum {Pool.MaxFeeBps}");
+        pool.FeeBps = (ushort)fee;
+        if (state.HasPool(pool.Id)) throw Fail(src, at + ".id", $"duplicate pool {pool.Id}");
+        if (pool.TokenA == pool.TokenB) throw Fail(src, at, $"token_a and token_b are both {pool.TokenA}; a pool needs two different tokens");
+        if (pool.ReserveA == 0) throw Fail(src, at + ".reserve_a", "must be greater than 0");
+        if (pool.ReserveB == 0) throw Fail(src, at + ".reserve_b", "must be greater than 0");
+        AddSupply(supply, pool.TokenA, pool.ReserveA, src, at + ".reserve_a");
+        AddSupply(supply, pool.TokenB, pool.ReserveB, src, at + ".reserve_b");
+        state.SetPool(pool);
+    }
+
+    /// <summary>The next token, which must exist: the document cannot end inside an object.</summary>
+    private static void Next(JsonInput input, ref Utf8JsonReader r)
+    {
+        // The reader throws on a document that ends early; false is only possible after the top level.
+        if (!input.Next(ref r)) throw new StateFormatException($"{input.Source}: malformed JSON: the document ends early");
+    }
+
+    /// <summary>Skips the value the reader is at (an object or an array whole).</summary>
+    private static void Skip(JsonInput input, ref Utf8JsonReader r)
+    {
+        if (r.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return;
+        int depth = r.CurrentDepth;
+        do Next(input, ref r);
+        while (!(r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && r.CurrentDepth == depth));
+    }
+
+    /// <summary>
+    /// The property the reader is at: its index among <paramref name="allowed"/>, marked in
+    /// <paramref name="seen"/>; an unknown, repeated or undecodable key is refused.
+    /// </summary>
+    private static int Key(ref Utf8JsonReader r, string src, string at, string[] allowed, ref int seen)
+    {
+        for (int i = 0; i < allowed.Length; i++)
+        {
+            bool equal;
+            try { equal = r.ValueTextEquals(allowed[i]); }
+            catch (InvalidOperationException) { throw Fail(src, at, "a key " + InvalidString); }
+            if (!equal) continue;
+            string field = at.Length == 0 ? allowed[i] : at + "." + allowed[i];
+            if ((seen & (1 << i)) != 0) throw Fail(src, field, "appears twice");
+            seen |= 1 << i;
+            return i;
+        }
+        string name = Name(ref r, src, at);
+        throw Fail(src, at.Length == 0 ? InputLimits.Excerpt(name, 40) : at + "." + InputLimits.Excerpt(name, 40), "unknown field");
     }
 
     private static void AddSupply(Dictionary<uint, UInt128> supply, uint token, ulong amount, string src, string field)
@@ -141,45 +308,26 @@ public static class StateJson
         supply[token] = total;
     }
 
-    private static JsonElement Required(JsonElement obj, string name, string src, string at)
+    /// <summary>
+    /// A string value, or null and <paramref name="error"/>. SPEC section 7 says strings are valid
+    /// UTF-8; the reader hands invalid bytes and lone surrogate escapes (<c>"\ud800"</c>) through,
+    /// and only decoding finds them.
+    /// </summary>
+    private static string? TryStr(ref Utf8JsonReader r, string src, string field, out StateFormatException? error)
     {
-        if (!obj.TryGetProperty(name, out var v))
-            throw Fail(src, at.Length == 0 ? name : at + "." + name, "is missing");
-        return v;
-    }
-
-    private static void CheckKeys(JsonElement obj, string src, string at, string[] allowed)
-    {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var p in obj.EnumerateObject())
+        error = null;
+        try { return r.GetString(); }
+        catch (InvalidOperationException)
         {
-            string name = Name(p, src, at);
-            string field = at.Length == 0 ? InputLimits.Excerpt(name, 40) : at + "." + InputLimits.Excerpt(name, 40);
-            if (Array.IndexOf(allowed, name) < 0) throw Fail(src, field, "unknown field");
-            if (!seen.Add(name)) throw Fail(src, field, "appears twice");
+            error = Fail(src, field, InvalidString);
+            return null;
         }
     }
 
-    private static Address ParseAddress(JsonElement e, string src, string field)
+    /// <summary>The name of the property the reader is at.</summary>
+    private static string Name(ref Utf8JsonReader r, string src, string at)
     {
-        if (e.ValueKind != JsonValueKind.String || Str(e, src, field) is not { Length: 64 } hex || !IsHex(hex))
-            throw Fail(src, field, "must be 64 hex characters (a 32-byte address)");
-        return Address.FromHex(hex);
-    }
-
-    /// <summary>
-    /// A string value. SPEC section 7 says strings are valid UTF-8; the reader hands invalid bytes and
-    /// lone surrogate escapes (<c>"\ud800"</c>) through, and only decoding finds them.
-    /// </summary>
-    private static string Str(JsonElement e, string src, string field)
-    {
-        try { return e.GetString()!; }
-        catch (InvalidOperationException) { throw Fail(src, field, InvalidString); }
-    }
-
-    private static string Name(JsonProperty p, string src, string at)
-    {
-        try { return p.Name; }
+        try { return r.GetString()!; }
         catch (InvalidOperationException) { throw Fail(src, at, "a key " + InvalidString); }
     }
 
@@ -198,22 +346,33 @@ public static class StateJson
         return true;
     }
 
-    private static ulong U64(JsonElement e, string src, string field)
+    private static ulong U64(ref Utf8JsonReader r, string src, string field)
     {
-        if (e.ValueKind != JsonValueKind.Number) throw Fail(src, field, $"must be an integer, not {e.ValueKind.ToString().ToLowerInvariant()}");
-        if (e.TryGetUInt64(out ulong v)) return v;
-        string raw = InputLimits.Excerpt(e.GetRawText(), 40);
+        if (r.TokenType != JsonTokenType.Number) throw Fail(src, field, $"must be an integer, not {KindName(r.TokenType)}");
+        if (r.TryGetUInt64(out ulong v)) return v;
+        string raw = JsonInput.Raw(ref r);
         if (raw.StartsWith('-')) throw Fail(src, field, $"{raw} is negative; amounts are unsigned");
         if (raw.AsSpan().IndexOfAny('.', 'e', 'E') >= 0) throw Fail(src, field, $"{raw} is not an integer");
         throw Fail(src, field, $"{raw} is out of range for u64 (max 18446744073709551615)");
     }
 
-    private static uint U32(JsonElement e, string src, string field)
+    private static uint U32(ref Utf8JsonReader r, string src, string field)
     {
-        ulong v = U64(e, src, field);
+        ulong v = U64(ref r, src, field);
         if (v > uint.MaxValue) throw Fail(src, field, $"{v} is out of range for u32 (max 4294967295)");
         return (uint)v;
     }
+
+    private static string KindName(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.String => "string",
+        JsonTokenType.True => "true",
+        JsonTokenType.False => "false",
+        JsonTokenType.Null => "null",
+        _ => token.ToString().ToLowerInvariant(),
+    };
 
     private static StateFormatException Fail(string src, string field, string what) =>
         new(field.Length == 0 ? $"{src}: {what}" : $"{src}: {field}: {what}");
@@ -222,11 +381,19 @@ public static class StateJson
     /// Writes the canonical dump of SPEC section 7: chain_id, height, state_root, accounts sorted by
     /// address (empty ones left out), balances by token (zeros left out), pools by id.
     /// </summary>
-    public static void WriteDump(WorldState state, Stream output)
+    /// <exception cref="GpuExecException">The dump would be larger than <see cref="InputLimits.MaxStateBytes"/>,
+    /// so it would not read back as a genesis; what was written of it is to be discarded (as an
+    /// atomic write does).</exception>
+    public static void WriteDump(WorldState state, Stream output) => WriteDump(state, output, InputLimits.MaxStateBytes);
+
+    /// <summary>Writes the dump, refusing one over <paramref name="limit"/> bytes (tests prove the limit's edge with a small one).</summary>
+    internal static void WriteDump(WorldState state, Stream output, long limit)
     {
         ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(output);
         var root = state.StateRoot;
-        using var w = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = true, IndentSize = 1, SkipValidation = true });
+        using var bounded = new BoundedOutput(output, limit, state);
+        using var w = new Utf8JsonWriter(bounded, new JsonWriterOptions { Indented = true, IndentSize = 1, SkipValidation = true });
         w.WriteStartObject();
         w.WriteNumber("chain_id", state.ChainId);
         w.WriteNumber("height", state.Height);
@@ -253,6 +420,9 @@ public static class StateJson
             }
             w.WriteEndObject();
             w.WriteEndObject();
+            // The writer holds what it wrote until it is flushed: flush as it goes, so that a dump
+            // of any size costs a few kilobytes beside the state.
+            if (w.BytesPending >= 1 << 16) w.Flush();
         }
         w.WriteEndArray();
         w.WriteStartArray("pools");
@@ -270,6 +440,35 @@ public static class StateJson
         w.WriteEndArray();
         w.WriteEndObject();
         w.Flush();
+    }
+
+    /// <summary>Passes writes on, refusing the one that would take the total over the limit.</summary>
+    private sealed class BoundedOutput(Stream inner, long limit, WorldState state) : Stream
+    {
+        private long _written;
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (_written + buffer.Length > limit)
+            {
+                throw new GpuExecException(ErrorKind.InvalidInput,
+                    $"the dump of the state at height {state.Height} ({state.AccountCount} accounts) would be larger than {limit} bytes, "
+                    + "the limit of a genesis or dump file, so it could not be read back; it is not written");
+            }
+            _written += buffer.Length;
+            inner.Write(buffer);
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+        public override void Flush() => inner.Flush();
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _written;
+        public override long Position { get => _written; set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 
     /// <summary>Writes a dump to <paramref name="path"/> atomically: a temporary file, then a rename.</summary>

@@ -17,7 +17,7 @@ namespace GpuExec.State;
 /// <para>Thread-safe: reads run beside each other, and a block is adopted whole while no read runs,
 /// so a reader sees the state before a block or after it, never between.</para>
 /// </summary>
-public sealed class WorldState : IStateReader
+public sealed class WorldState : IChainState, ITreeOwner
 {
     private readonly Dictionary<Address, Account> _accounts;
     private readonly Dictionary<uint, Pool> _pools;
@@ -128,6 +128,20 @@ public sealed class WorldState : IStateReader
 
     /// <summary>The state tree (SPEC section 6), built on first use.</summary>
     internal SparseMerkleTree Tree => Commitment;
+
+    ITreeView ITreeOwner.TreeView => Commitment;
+
+    /// <inheritdoc/>
+    /// <remarks>The block's result is the pending state's (its change set); adopting it is <see cref="Commit(PendingState)"/>.</remarks>
+    public Hash32 Commit(Block block, Execution.BlockResult result, PendingState pending)
+    {
+        ArgumentNullException.ThrowIfNull(block);
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(pending);
+        if (!ReferenceEquals(result.Changes, pending.Changes) || block.Header.Height != pending.Height)
+            throw new InvalidOperationException($"the result of block {block.Header.Height} is not the pending state's");
+        return Commit(pending);
+    }
 
     /// <summary>
     /// Adopts a block's changes: each changed account's new object replaces the old one (an emptied

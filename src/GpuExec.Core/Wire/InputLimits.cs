@@ -20,8 +20,15 @@ public static class InputLimits
     /// </summary>
     public const int MaxTransactions = 1 << 24;
 
-    /// <summary>Largest genesis or dump file: 1 GiB (some ten million accounts).</summary>
-    public const long MaxStateBytes = 1L << 30;
+    /// <summary>
+    /// Largest genesis or dump file: 2 GiB. Both are streamed, so this bounds the state built, not a
+    /// buffer: the smallest account a file can give (<c>{"address":"..."}</c>, 78 bytes) costs
+    /// about 400 bytes of memory (the account, its map entry, its leaf in the state tree), about 5
+    /// bytes per byte of file, so a file at the limit costs at most about 11 GiB. Dumps are refused
+    /// above it too, so that every dump reads back as a genesis: a dump takes about 160 bytes an
+    /// account (two balances), some 13 million accounts.
+    /// </summary>
+    public const long MaxStateBytes = 1L << 31;
 
     /// <summary>
     /// Reads a whole file, refusing one larger than <paramref name="limit"/> bytes without reading

@@ -1,3 +1,4 @@
+using GpuExec.Engine.Devices;
 using GpuExec.Kernels.Conflicts;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -20,21 +21,39 @@ internal sealed class IlgpuConflictDetector : IDisposable
     private readonly Accelerator _acc;
     private readonly Loaded _k;
 
-    private int _capacity = -1, _recordIdCapacity = -1;
-    private MemoryBuffer1D<ulong, Stride1D.Dense>? _keys, _unique;
-    private MemoryBuffer1D<AccessRecord, Stride1D.Dense>? _records;
-    private MemoryBuffer1D<int, Stride1D.Dense>? _runMark, _segMark, _segFlag, _runStart, _segStart, _segNumber, _temp;
-    private MemoryBuffer1D<PredecessorRange, Stride1D.Dense>? _predecessors;
-    private MemoryBuffer1D<RecordSlot, Stride1D.Dense>? _slots;
+    // Each buffer grows on its own, the new one allocated before the old one is released, so a
+    // failed allocation (the device out of memory) leaves every buffer valid.
+    private readonly GrowableBuffer<ulong> _keys, _unique;
+    private readonly GrowableBuffer<AccessRecord> _records;
+    private readonly GrowableBuffer<int> _runMark, _segMark, _segFlag, _runStart, _segStart, _segNumber, _temp;
+    private readonly GrowableBuffer<PredecessorRange> _predecessors;
+    private readonly GrowableBuffer<RecordSlot> _slots;
 
     public IlgpuConflictDetector(Accelerator accelerator)
     {
         _acc = accelerator ?? throw new ArgumentNullException(nameof(accelerator));
+        _acc.Bind();
         _k = Loaded.For(accelerator);
+        _keys = new(accelerator);
+        _unique = new(accelerator);
+        _records = new(accelerator);
+        _runMark = new(accelerator);
+        _segMark = new(accelerator);
+        _segFlag = new(accelerator);
+        _runStart = new(accelerator);
+        _segStart = new(accelerator);
+        _segNumber = new(accelerator);
+        _temp = new(accelerator);
+        _predecessors = new(accelerator);
+        _slots = new(accelerator);
     }
 
     /// <summary>Loads the kernels and algorithm delegates of <paramref name="accelerator"/> now (they are shared by every detector on it).</summary>
-    public static void WarmUp(Accelerator accelerator) => Loaded.For(accelerator);
+    public static void WarmUp(Accelerator accelerator)
+    {
+        accelerator.Bind();
+        Loaded.For(accelerator);
+    }
 
     /// <summary>The kernels and algorithm delegates of one accelerator, compiled once and shared by every detector on it.</summary>
     private sealed class Loaded
@@ -69,6 +88,7 @@ internal sealed class IlgpuConflictDetector : IDisposable
     public ConflictGraph Detect(AccessSets sets)
     {
         ArgumentNullException.ThrowIfNull(sets);
+        _acc.Bind();
         int m = sets.RecordCount;
         int ids = sets.TxCount * AccessLayout.Stride;
         var slots = new RecordSlot[ids];
@@ -77,26 +97,28 @@ internal sealed class IlgpuConflictDetector : IDisposable
             slots.AsSpan().Fill(RecordSlot.None);
             return new ConflictGraph(sets.TxCount, 0, [], [], slots, [], 0);
         }
-        Ensure(m, ids);
         var stream = _acc.DefaultStream;
-        var keys = _keys!.View.SubView(0, m);
-        var records = _records!.View.SubView(0, m);
+        var keys = _keys.Get(m);
+        var records = _records.Get(m);
         keys.CopyFromCPU(stream, sets.Keys.AsSpan(0, m));
         records.CopyFromCPU(stream, sets.Records.AsSpan(0, m));
-        _k.Sort(stream, keys, records, _temp!.View);
-        var runMark = _runMark!.View.SubView(0, m);
-        var segMark = _segMark!.View.SubView(0, m);
-        var segFlag = _segFlag!.View.SubView(0, m);
-        var runStart = _runStart!.View.SubView(0, m);
-        var segStart = _segStart!.View.SubView(0, m);
-        var segNumber = _segNumber!.View.SubView(0, m);
-        var predecessors = _predecessors!.View.SubView(0, m);
-        var slotView = _slots!.View.SubView(0, ids);
-        var unique = _unique!.View.SubView(0, m);
+        var temp = _temp.Get(Math.Max(
+            _acc.ComputeRadixSortPairsTempStorageSize<ulong, AccessRecord, AscendingUInt64>(m),
+            _acc.ComputeScanTempStorageSize<int>(m)));
+        _k.Sort(stream, keys, records, temp);
+        var runMark = _runMark.Get(m);
+        var segMark = _segMark.Get(m);
+        var segFlag = _segFlag.Get(m);
+        var runStart = _runStart.Get(m);
+        var segStart = _segStart.Get(m);
+        var segNumber = _segNumber.Get(m);
+        var predecessors = _predecessors.Get(m);
+        var slotView = _slots.Get(ids);
+        var unique = _unique.Get(m);
         _k.Mark(stream, m, keys, records, runMark, segMark, segFlag);
-        _k.MaxScan(stream, runMark, runStart, _temp.View);
-        _k.MaxScan(stream, segMark, segStart, _temp.View);
-        _k.AddScan(stream, segFlag, segNumber, _temp.View);
+        _k.MaxScan(stream, runMark, runStart, temp);
+        _k.MaxScan(stream, segMark, segStart, temp);
+        _k.AddScan(stream, segFlag, segNumber, temp);
         _k.ClearSlots(stream, ids, slotView);
         _k.Derive(stream, m, keys, records, runStart, segStart, segNumber, predecessors, slotView, unique);
 
@@ -113,46 +135,9 @@ internal sealed class IlgpuConflictDetector : IDisposable
         return new ConflictGraph(sets.TxCount, m, sorted, pred, slots, uniqueKeys, count[0]);
     }
 
-    private void Ensure(int m, int ids)
-    {
-        if (m > _capacity)
-        {
-            int cap = Math.Max(m, _capacity * 2);
-            DisposeRecordBuffers();
-            _keys = _acc.Allocate1D<ulong>(cap);
-            _unique = _acc.Allocate1D<ulong>(cap);
-            _records = _acc.Allocate1D<AccessRecord>(cap);
-            _runMark = _acc.Allocate1D<int>(cap);
-            _segMark = _acc.Allocate1D<int>(cap);
-            _segFlag = _acc.Allocate1D<int>(cap);
-            _runStart = _acc.Allocate1D<int>(cap);
-            _segStart = _acc.Allocate1D<int>(cap);
-            _segNumber = _acc.Allocate1D<int>(cap);
-            _predecessors = _acc.Allocate1D<PredecessorRange>(cap);
-            long temp = Math.Max(
-                _acc.ComputeRadixSortPairsTempStorageSize<ulong, AccessRecord, AscendingUInt64>(cap),
-                _acc.ComputeScanTempStorageSize<int>(cap));
-            _temp = _acc.Allocate1D<int>(Math.Max(1, temp));
-            _capacity = cap;
-        }
-        if (ids > _recordIdCapacity)
-        {
-            int cap = Math.Max(ids, _recordIdCapacity * 2);
-            _slots?.Dispose();
-            _slots = _acc.Allocate1D<RecordSlot>(cap);
-            _recordIdCapacity = cap;
-        }
-    }
-
-    private void DisposeRecordBuffers()
-    {
-        _keys?.Dispose(); _unique?.Dispose(); _records?.Dispose(); _runMark?.Dispose(); _segMark?.Dispose();
-        _segFlag?.Dispose(); _runStart?.Dispose(); _segStart?.Dispose(); _segNumber?.Dispose(); _predecessors?.Dispose(); _temp?.Dispose();
-    }
-
     public void Dispose()
     {
-        DisposeRecordBuffers();
-        _slots?.Dispose();
+        _keys.Dispose(); _unique.Dispose(); _records.Dispose(); _runMark.Dispose(); _segMark.Dispose(); _segFlag.Dispose();
+        _runStart.Dispose(); _segStart.Dispose(); _segNumber.Dispose(); _temp.Dispose(); _predecessors.Dispose(); _slots.Dispose();
     }
 }

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using GpuExec.Commitments;
-using GpuExec.Engine.Verify;
+using GpuExec.Engine.Devices;
 using GpuExec.Kernels.StateRoot;
 using GpuExec.Kernels.Verify;
 using ILGPU;
@@ -28,6 +28,7 @@ internal sealed class IlgpuHashPlanRunner : IHashPlanRunner, IDisposable
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         _accelerator = accelerator;
+        accelerator.Bind();
         _wave = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<byte>, ArrayView<TreeJob>, int, ArrayView<uint>>(StateRootKernels.Wave);
         _k = accelerator.Allocate1D(Sha256State.RoundConstants());
         _values = new GrowableBuffer<byte>(accelerator);
@@ -38,6 +39,8 @@ internal sealed class IlgpuHashPlanRunner : IHashPlanRunner, IDisposable
     {
         ArgumentNullException.ThrowIfNull(plan);
         if (plan.JobCount == 0) return;
+        // A CUDA context is current per thread: the caller's thread may be new to it.
+        _accelerator.Bind();
         // Waves in launch order, laid end to end: leaves, then depths from the deepest up.
         if (_staging.Length < plan.JobCount) _staging = new TreeJob[plan.JobCount + plan.JobCount / 4];
         var waves = new List<(int Start, int Count, int Prefix)>();

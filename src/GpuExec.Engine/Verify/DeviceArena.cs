@@ -1,3 +1,4 @@
+using GpuExec.Engine.Devices;
 using ILGPU;
 using ILGPU.Runtime;
 
@@ -10,6 +11,12 @@ namespace GpuExec.Engine.Verify;
 /// </summary>
 internal sealed class DeviceArena(Accelerator accelerator) : IDisposable
 {
+    /// <summary>
+    /// Bytes staged and sent per step: the staging copy of a segment (on all cores) overlaps the
+    /// transfer of the one before it.
+    /// </summary>
+    private const int Segment = 32 << 20;
+
     private readonly GrowableBuffer<byte> _device = new(accelerator);
     private readonly GrowablePinned<byte> _host = new(accelerator);
 
@@ -19,13 +26,18 @@ internal sealed class DeviceArena(Accelerator accelerator) : IDisposable
 
     public void Upload(ReadOnlySpan<byte> bytes)
     {
+        accelerator.Bind();
         Length = bytes.Length;
         View = _device.Get(Math.Max(1, bytes.Length));
         if (bytes.Length == 0) return;
         var host = _host.Get(bytes.Length);
-        bytes.CopyTo(host.Span);
         var stream = accelerator.DefaultStream;
-        View.SubView(0, bytes.Length).CopyFrom(stream, host.ArrayView.SubView(0, bytes.Length));
+        for (int at = 0; at < bytes.Length; at += Segment)
+        {
+            int n = Math.Min(Segment, bytes.Length - at);
+            HostCopy.Copy(bytes.Slice(at, n), host.Span.Slice(at, n));
+            HostTransfers.Upload(View.SubView(at, n), stream, host, at);
+        }
         stream.Synchronize();
     }
 

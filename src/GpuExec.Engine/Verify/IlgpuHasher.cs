@@ -1,3 +1,4 @@
+using GpuExec.Engine.Devices;
 using GpuExec.Kernels.Verify;
 using ILGPU;
 using ILGPU.Runtime;
@@ -6,7 +7,9 @@ namespace GpuExec.Engine.Verify;
 
 /// <summary>
 /// Hashing on an ILGPU accelerator with the kernels of <see cref="VerifyKernelSet"/> (loaded once
-/// per accelerator); device buffers are reused and grown. Not thread-safe.
+/// per accelerator); device buffers are reused and grown. Inputs and digests travel through
+/// page-locked staging buffers (a pageable copy is staged by the driver, slower and synchronous).
+/// Every entry point binds the accelerator to the calling thread first. Not thread-safe.
 /// </summary>
 internal sealed class IlgpuHasher : IHasher, IDisposable
 {
@@ -15,29 +18,59 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     private readonly GrowableBuffer<HashJob> _jobs;
     private readonly GrowableBuffer<byte> _out;
     private readonly GrowableBuffer<byte> _out2;
+    private readonly GrowablePinned<byte> _hostArena;
+    private readonly GrowablePinned<HashJob> _hostJobs;
+    private readonly GrowablePinned<byte> _hostOut;
 
     public IlgpuHasher(Accelerator accelerator)
     {
+        accelerator.Bind();
         _kernels = VerifyKernelSet.For(accelerator);
         _arena = new(accelerator);
         _jobs = new(accelerator);
         _out = new(accelerator);
         _out2 = new(accelerator);
+        _hostArena = new(accelerator);
+        _hostJobs = new(accelerator);
+        _hostOut = new(accelerator);
     }
+
+    private AcceleratorStream Stream => _kernels.Accelerator.DefaultStream;
+
+    private void Bind() => _kernels.Accelerator.Bind();
 
     private (ArrayView<byte> Arena, ArrayView<HashJob> Jobs) Upload(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs)
     {
         var a = _arena.Get(arena.Length);
         if (arena.Length > 0)
-            a.SubView(0, arena.Length).CopyFromCPU(arena);
+        {
+            var host = _hostArena.Get(arena.Length);
+            HostCopy.Copy(arena, host.Span);
+            HostTransfers.Upload(a.SubView(0, arena.Length), Stream, host, 0);
+        }
         return (a, UploadJobs(jobs));
     }
 
     private ArrayView<HashJob> UploadJobs(ReadOnlySpan<HashJob> jobs)
     {
         var j = _jobs.Get(jobs.Length).SubView(0, jobs.Length);
-        j.CopyFromCPU(jobs);
+        if (jobs.Length > 0)
+        {
+            var host = _hostJobs.Get(jobs.Length);
+            HostCopy.Copy(jobs, host.Span);
+            HostTransfers.Upload(j, Stream, host, 0);
+        }
         return j;
+    }
+
+    /// <summary>Copies <paramref name="bytes"/> from the device to <paramref name="destination"/> through page-locked memory; waits for the stream.</summary>
+    private void Download(ArrayView<byte> bytes, Span<byte> destination)
+    {
+        int n = bytes.IntLength;
+        var host = _hostOut.Get(n);
+        HostTransfers.Download(bytes, Stream, host, 0);
+        Stream.Synchronize();
+        HostCopy.Copy(host.Span[..n], destination);
     }
 
     public void Sha256(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests) =>
@@ -46,6 +79,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     /// <summary>SHA-256 of messages in an arena already on the device (a block uploaded once for all its hashes and signatures).</summary>
     internal void Sha256(DeviceArena arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests)
     {
+        Bind();
         HashJobs.Check(jobs, arena.Length, digests.Length, 32);
         if (jobs.Length == 0)
             return;
@@ -62,6 +96,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     private void Run(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> jobs, Span<byte> digests, int size,
                      Action<ArrayView<byte>, ArrayView<HashJob>, ArrayView<byte>> launch)
     {
+        Bind();
         HashJobs.Check(jobs, arena.Length, digests.Length, size);
         if (jobs.Length == 0)
             return;
@@ -75,12 +110,12 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     {
         var o = _out.Get((long)j.Length * size).SubView(0, (long)j.Length * size);
         launch(a, j, o);
-        _kernels.Accelerator.Synchronize();
-        o.CopyToCPU(digests[..(j.IntLength * size)]);
+        Download(o, digests[..(j.IntLength * size)]);
     }
 
     public void MerkleRoot(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
+        Bind();
         if (EmptyOrChecked(arena.Length, leaves, root))
             return;
         var (a, j) = Upload(arena, leaves);
@@ -90,6 +125,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
     /// <summary>The Merkle root of leaves in an arena already on the device.</summary>
     internal void MerkleRoot(DeviceArena arena, ReadOnlySpan<HashJob> leaves, Span<byte> root)
     {
+        Bind();
         if (EmptyOrChecked(arena.Length, leaves, root))
             return;
         Root(arena.View, UploadJobs(leaves), leaves.Length, root);
@@ -119,8 +155,7 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
             (level, next) = (next, level);
             n = up;
         }
-        _kernels.Accelerator.Synchronize();
-        level.SubView(0, 32).CopyToCPU(root[..32]);
+        Download(level.SubView(0, 32), root[..32]);
     }
 
     public void Dispose()
@@ -129,5 +164,8 @@ internal sealed class IlgpuHasher : IHasher, IDisposable
         _jobs.Dispose();
         _out.Dispose();
         _out2.Dispose();
+        _hostArena.Dispose();
+        _hostJobs.Dispose();
+        _hostOut.Dispose();
     }
 }

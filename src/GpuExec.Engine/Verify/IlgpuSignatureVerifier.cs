@@ -1,3 +1,4 @@
+using GpuExec.Engine.Devices;
 using GpuExec.Kernels.Verify;
 using ILGPU;
 using ILGPU.Runtime;
@@ -12,7 +13,9 @@ namespace GpuExec.Engine.Verify;
 /// as in a block, its part of the arena) overlaps chunk k's verification; the verdicts are read
 /// back once. A block already on the device (<see cref="DeviceArena"/>, shared with the hashes) is
 /// read in place: only the jobs travel. Device and host buffers are reused and grown; the kernel is loaded once per
-/// accelerator by <see cref="VerifyKernelSet"/>. Not thread-safe: one verifier per stream of work.
+/// accelerator by <see cref="VerifyKernelSet"/>. Every entry point binds the accelerator to the
+/// calling thread first (a CUDA context is current per thread), so a verifier may move between
+/// threads. Not thread-safe: one verifier per stream of work.
 /// </summary>
 internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
 {
@@ -34,6 +37,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
         ChunkSize = chunkSize;
+        accelerator.Bind();
         _kernels = VerifyKernelSet.For(accelerator, logger);
         _streams = new AcceleratorStream[Streams];
         for (int s = 0; s < Streams; s++)
@@ -59,8 +63,30 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         Verify([], arena, jobs, valid);
     }
 
+    /// <summary>
+    /// Allocates the device and page-locked buffers for a call with <paramref name="arenaBytes"/> of
+    /// arena and <paramref name="jobs"/> signatures now, so that the call itself measures only the
+    /// transfers and the kernels.
+    /// </summary>
+    public void Reserve(int arenaBytes, int jobs)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(arenaBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(jobs);
+        _kernels.Accelerator.Bind();
+        _hostJobs.Get(jobs);
+        _jobs.Get(jobs);
+        _valid.Get(jobs);
+        _hostValid.Get(jobs);
+        _hostArena.Get(arenaBytes);
+        _arena.Get(arenaBytes);
+        int chunk = Math.Min(ChunkSize, Math.Max(1, jobs));
+        foreach (var s in _scratch)
+            s.Get((long)chunk * Ed25519Kernels.ScratchPerItem);
+    }
+
     private void Verify(ReadOnlySpan<byte> arena, DeviceArena? resident, ReadOnlySpan<SignatureJob> jobs, Span<bool> valid)
     {
+        _kernels.Accelerator.Bind();
         int arenaLength = resident?.Length ?? arena.Length;
         SignatureJobs.CheckRanges(jobs, arenaLength, valid.Length);
         if (jobs.Length == 0)
@@ -71,7 +97,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
 
         // Host staging in page-locked memory (a memcpy), so the uploads below are asynchronous DMA.
         var hostJobs = _hostJobs.Get(total);
-        jobs.CopyTo(hostJobs.Span);
+        HostCopy.Copy(jobs, hostJobs.Span);
         var jobView = _jobs.Get(total);
         var validView = _valid.Get(total);
         ArrayView<byte> arenaView;
@@ -84,7 +110,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         else
         {
             hostArena = _hostArena.Get(Math.Max(1, arena.Length));
-            arena.CopyTo(hostArena.Span);
+            HostCopy.Copy(arena, hostArena.Span);
             arenaView = _arena.Get(Math.Max(1, arena.Length));
             // Chunk k needs the arena bytes its jobs point at. When those ranges follow each other (a
             // block's records in order), chunk k uploads the arena from where chunk k-1's range ended
@@ -93,7 +119,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
         }
         if (hostArena is not null && ends is null && arena.Length > 0)
         {
-            arenaView.SubView(0, arena.Length).CopyFrom(_streams[0], hostArena.ArrayView.SubView(0, arena.Length));
+            HostTransfers.Upload(arenaView.SubView(0, arena.Length), _streams[0], hostArena, 0);
             _streams[0].Synchronize();
         }
         long uploaded = 0;
@@ -103,11 +129,11 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
             int from = k * chunk, n = Math.Min(chunk, total - from);
             if (hostArena is not null && ends is not null && ends[k] > uploaded)
             {
-                arenaView.SubView(uploaded, ends[k] - uploaded).CopyFrom(stream, hostArena.ArrayView.SubView(uploaded, ends[k] - uploaded));
+                HostTransfers.Upload(arenaView.SubView(uploaded, ends[k] - uploaded), stream, hostArena, uploaded);
                 uploaded = ends[k];
             }
             var chunkJobs = jobView.SubView(from, n);
-            chunkJobs.CopyFrom(stream, hostJobs.ArrayView.SubView(from, n));
+            HostTransfers.Upload(chunkJobs, stream, hostJobs, from);
             _kernels.Ed25519On(stream, n, arenaView, chunkJobs, _kernels.BaseTable.View, _kernels.Sha512K.View,
                 _scratch[k % Streams].Get((long)n * Ed25519Kernels.ScratchPerItem), validView.SubView(from, n));
         }
@@ -115,7 +141,7 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
             s.Synchronize();
 
         var hostValid = _hostValid.Get(total);
-        hostValid.ArrayView.SubView(0, total).CopyFrom(_streams[0], validView.SubView(0, total));
+        HostTransfers.Download(validView.SubView(0, total), _streams[0], hostValid, 0);
         _streams[0].Synchronize();
         var verdicts = hostValid.Span;
         for (int i = 0; i < total; i++)
@@ -153,6 +179,8 @@ internal sealed class IlgpuSignatureVerifier : ISignatureVerifier, IDisposable
 
     public void Dispose()
     {
+        if (!_kernels.Accelerator.IsDisposed)
+            _kernels.Accelerator.Bind();
         _arena.Dispose();
         _jobs.Dispose();
         foreach (var s in _scratch)

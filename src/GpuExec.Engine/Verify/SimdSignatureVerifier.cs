@@ -26,11 +26,11 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
     /// <param name="maxDegreeOfParallelism">Threads to use; -1 (default) for all cores, 1 for the calling thread only.</param>
     /// <param name="lanes">Signatures per batch: 0 (default) for the widest supported, 8 (AVX-512F), 4 (AVX2) or 1 (libsodium alone).</param>
-    /// <param name="keyTables">Public keys whose tables are kept (<see cref="KeyTableCache"/>, 3,840 bytes each), at most 2^24; 0 verifies every signature the plain way.</param>
+    /// <param name="keyTables">Public keys whose tables are kept (<see cref="KeyTableCache"/>, 3,840 bytes each), at most <see cref="MaxKeyTables"/>; 0 verifies every signature the plain way.</param>
     public SimdSignatureVerifier(int maxDegreeOfParallelism = -1, int lanes = 0, int keyTables = DefaultKeyTables)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(keyTables);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(keyTables, 1 << 24);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(keyTables, MaxKeyTables);
         _keyTables = keyTables;
         if (maxDegreeOfParallelism == 0 || maxDegreeOfParallelism < -1)
             throw new ArgumentOutOfRangeException(nameof(maxDegreeOfParallelism));
@@ -46,6 +46,13 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
 
     /// <summary>Keys whose tables a verifier keeps by default: 32,768 (120 MiB at most, allocated as keys arrive).</summary>
     public const int DefaultKeyTables = 1 << 15;
+
+    /// <summary>
+    /// Most keys whose tables a verifier may keep: 2^20, 3.75 GiB of tables when a chain's signers
+    /// take them all, which fits the machines GpuExec runs on (a chain of fresh signers, each
+    /// signing twice, fills every table it is given).
+    /// </summary>
+    public const int MaxKeyTables = 1 << 20;
 
     private readonly int _keyTables;
     private KeyTableCache? _keys;

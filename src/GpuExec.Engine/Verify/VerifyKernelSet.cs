@@ -17,7 +17,8 @@ namespace GpuExec.Engine.Verify;
 /// multiples of the base point), shared by every launcher on it. Every kernel is loaded when the
 /// set is built (<see cref="For"/>), so the ILGPU compile and the driver's JIT are paid once, at
 /// start-up, not by the first block. On CUDA the PTX goes through <see cref="PtxRewrite"/> first.
-/// Launchers take the stream to run on; the plain ones use the default stream.
+/// Launchers take the stream to run on; the plain ones use the default stream. Callers bind the
+/// accelerator to their thread first (<see cref="Accelerator.Bind"/>).
 /// </summary>
 internal sealed partial class VerifyKernelSet : IDisposable
 {
@@ -52,15 +53,16 @@ internal sealed partial class VerifyKernelSet : IDisposable
         Sha256K = accelerator.Allocate1D(Sha256State.RoundConstants());
         KeccakRc = accelerator.Allocate1D(KeccakState.RoundConstants());
         int rewritten = 0;
+        int? maxRegisters = accelerator is CudaAccelerator ? PtxRewrite.MaxRegistersSetting() : null;
         TDelegate Load<TDelegate>(Type type, string name) where TDelegate : Delegate
         {
             var method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static)
                 ?? throw new MissingMethodException(type.Name, name);
             Kernel kernel;
-            if (accelerator is CudaAccelerator cuda && PtxRewrite.Enabled)
+            if (accelerator is CudaAccelerator cuda && (PtxRewrite.Enabled || maxRegisters is not null))
             {
                 var compiled = cuda.Backend.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(method), KernelSpecialization.Empty);
-                kernel = accelerator.LoadAutoGroupedKernel(PtxRewrite.Rewrite(compiled, out int n));
+                kernel = accelerator.LoadAutoGroupedKernel(PtxRewrite.Rewrite(compiled, PtxRewrite.Enabled, maxRegisters, out int n, out _));
                 rewritten += n;
             }
             else
@@ -78,15 +80,21 @@ internal sealed partial class VerifyKernelSet : IDisposable
         accelerator.Synchronize();
         LoadTime = sw.Elapsed;
         RewrittenProducts = rewritten;
-        LogLoaded(logger, accelerator.Name, LoadTime.TotalSeconds, rewritten);
+        MaxRegisters = maxRegisters;
+        LogLoaded(logger, accelerator.Name, LoadTime.TotalSeconds, rewritten, maxRegisters?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none");
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "loaded the verify and hash kernels on {Device} in {Seconds:F2} s (ILGPU compile and driver JIT, once per device; {Rewritten} products widened in the PTX)")]
-    private static partial void LogLoaded(ILogger logger, string device, double seconds, int rewritten);
+    /// <summary>The register cap put on the CUDA kernels (<see cref="PtxRewrite.MaxRegistersVariable"/>), or null.</summary>
+    public int? MaxRegisters { get; }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "loaded the verify and hash kernels on {Device} in {Seconds:F2} s (ILGPU compile and driver JIT, once per device; {Rewritten} products widened in the PTX; register cap {MaxRegisters})")]
+    private static partial void LogLoaded(ILogger logger, string device, double seconds, int rewritten, string maxRegisters);
 
     /// <summary>The kernel set of <paramref name="accelerator"/>, built (every kernel loaded) on first use.</summary>
     public static VerifyKernelSet For(Accelerator accelerator, ILogger? logger = null)
     {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        accelerator.Bind();
         lock (CacheLock)
         {
             if (!Cache.TryGetValue(accelerator, out var set))
@@ -124,43 +132,4 @@ internal sealed partial class VerifyKernelSet : IDisposable
         Sha256K.Dispose();
         KeccakRc.Dispose();
     }
-}
-
-/// <summary>A device buffer that grows (never shrinks) to the largest size asked for.</summary>
-internal sealed class GrowableBuffer<T>(Accelerator accelerator) : IDisposable where T : unmanaged
-{
-    private MemoryBuffer1D<T, Stride1D.Dense>? _buffer;
-
-    /// <summary>A view of at least <paramref name="length"/> elements (exactly that many).</summary>
-    public ArrayView<T> Get(long length)
-    {
-        if (_buffer is null || _buffer.Length < Math.Max(1, length))
-        {
-            _buffer?.Dispose();
-            long size = Math.Max(64, length + length / 4);
-            _buffer = accelerator.Allocate1D<T>(size);
-        }
-        return _buffer.View.AsContiguous().SubView(0, Math.Max(1, length));
-    }
-
-    public void Dispose() => _buffer?.Dispose();
-}
-
-/// <summary>Page-locked host memory that grows (never shrinks) to the largest size asked for.</summary>
-internal sealed class GrowablePinned<T>(Accelerator accelerator) : IDisposable where T : unmanaged
-{
-    private PageLockedArray1D<T>? _array;
-
-    /// <summary>An array of at least <paramref name="length"/> elements.</summary>
-    public PageLockedArray1D<T> Get(long length)
-    {
-        if (_array is null || _array.Length < Math.Max(1, length))
-        {
-            _array?.Dispose();
-            _array = accelerator.AllocatePageLocked1D<T>(Math.Max(64, length + length / 4));
-        }
-        return _array;
-    }
-
-    public void Dispose() => _array?.Dispose();
 }

@@ -183,7 +183,8 @@ public class KeyTableTests
         AssertAgree(plain, Signers(r, keys, 20));
         Assert.Equal(0, plain.KeyTablesHeld);
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimdSignatureVerifier(1, 0, -1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimdSignatureVerifier(1, 0, (1 << 24) + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimdSignatureVerifier(1, 0, SimdSignatureVerifier.MaxKeyTables + 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new GpuExec.Engine.GpuExecOptions { KeyTables = SimdSignatureVerifier.MaxKeyTables + 1 }.Validate());
     }
 
     [Fact]

@@ -1,0 +1,108 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using GpuExec.Commitments;
+using RocksDbSharp;
+
+namespace GpuExec.Storage;
+
+/// <summary>
+/// The state tree's buckets in the store: one RocksDB value per bucket (its leaves, sorted, 96 bytes
+/// each: key, value hash, leaf hash), keyed by the bucket's index, behind a bounded cache. A block's
+/// plan reads its buckets through <see cref="Prefetch"/> (one batch of point reads) and the store
+/// writes the new contents in the block's batch; the tree then adopts them into the cache.
+/// Thread-safe (the load stage prefetches beside a plan).
+/// </summary>
+internal sealed class StoredBuckets : BucketTable
+{
+    private readonly RocksDb _db;
+    private readonly ColumnFamilyHandle _cf;
+    private readonly ReadOptions _read;
+    private readonly ClockCache<uint, TreeLeaf[]?> _cache;
+    private readonly Lock _gate = new();
+    private readonly string _dir;
+
+    public StoredBuckets(RocksDb db, ColumnFamilyHandle cf, ReadOptions read, long cacheBytes, string dir)
+    {
+        _db = db;
+        _cf = cf;
+        _read = read;
+        _dir = dir;
+        _cache = new ClockCache<uint, TreeLeaf[]?>(cacheBytes);
+    }
+
+    /// <summary>The cache's counters (hits, misses, bytes).</summary>
+    public (long Hits, long Misses, long Bytes) CacheStats
+    {
+        get { lock (_gate) return (_cache.Hits, _cache.Misses, _cache.Bytes); }
+    }
+
+    public override TreeLeaf[]? Get(uint bucket)
+    {
+        lock (_gate)
+        {
+            if (_cache.TryGet(bucket, out var cached)) return cached;
+        }
+        var value = _db.Get(Key(bucket), _cf, _read);
+        var leaves = Decode(bucket, value, _dir);
+        lock (_gate) _cache.Set(bucket, leaves, Size(leaves));
+        return leaves;
+    }
+
+    public override void Prefetch(ReadOnlySpan<uint> buckets)
+    {
+        var missing = new List<uint>(buckets.Length);
+        lock (_gate)
+        {
+            foreach (uint b in buckets)
+                if (!_cache.TryGet(b, out _)) missing.Add(b);
+        }
+        const int Batch = 4096;
+        for (int from = 0; from < missing.Count; from += Batch)
+        {
+            int n = Math.Min(Batch, missing.Count - from);
+            var keys = new byte[n][];
+            var cfs = new ColumnFamilyHandle[n];
+            for (int i = 0; i < n; i++) { keys[i] = Key(missing[from + i]); cfs[i] = _cf; }
+            var values = _db.MultiGet(keys, cfs, _read);
+            var decoded = new TreeLeaf[]?[n];
+            for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
+            lock (_gate)
+                for (int i = 0; i < n; i++) _cache.Set(missing[from + i], decoded[i], Size(decoded[i]));
+        }
+    }
+
+    public override void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves) =>
+        throw new NotSupportedException("a store's state tree changes only by committing a block's tree changes, which the store writes first");
+
+    public override void Adopt(uint bucket, TreeLeaf[]? leaves)
+    {
+        lock (_gate) _cache.Set(bucket, leaves, Size(leaves));
+    }
+
+    /// <summary>Forgets every cached bucket (a store that failed a commit reads them again).</summary>
+    public void Clear()
+    {
+        lock (_gate) _cache.Clear();
+    }
+
+    public static byte[] Key(uint bucket)
+    {
+        var k = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(k, bucket);
+        return k;
+    }
+
+    public static byte[] Encode(ReadOnlySpan<TreeLeaf> leaves) => MemoryMarshal.AsBytes(leaves).ToArray();
+
+    /// <summary>A bucket's leaves from its stored value (null or empty: no leaves); a value that is not whole leaves in order of this bucket is corruption.</summary>
+    public static TreeLeaf[]? Decode(uint bucket, byte[]? value, string dir)
+    {
+        if (value is null || value.Length == 0) return null;
+        if (value.Length % TreeLeaf.Size != 0)
+            throw new GpuExecException(ErrorKind.InvalidInput, $"{dir}: the state store is corrupted: state tree bucket {bucket} holds {value.Length} bytes, not whole 96-byte leaves");
+        var leaves = MemoryMarshal.Cast<byte, TreeLeaf>(value).ToArray();
+        return leaves;
+    }
+
+    private static int Size(TreeLeaf[]? leaves) => leaves is null ? 0 : 32 + TreeLeaf.Size * leaves.Length;
+}
