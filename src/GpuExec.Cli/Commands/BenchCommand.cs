@@ -186,7 +186,7 @@ internal static class BenchCommand
     /// <summary>Says on stderr which device <c>--device auto</c> chose and why (a figure is only read right knowing where it ran).</summary>
     private static void AutoChoice(BlockPipeline pipeline)
     {
-        if (pipeline.DeviceChoice is { } why) Console.Error.WriteLine($"gpuexec bench: --device auto chose {pipeline.DeviceDescription}: {why}");
+        if (pipeline.DeviceChoice is { } why) Console.Error.WriteLine($"gpuexec bench: --device auto chose {pipeline.DeviceDescription} because {why}");
     }
 
     /// <summary>

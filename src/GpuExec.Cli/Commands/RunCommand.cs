@@ -118,7 +118,7 @@ internal static class RunCommand
             }));
         }
         CliOutput.WriteAllAtomically([.. outputs]);
-        string device = pipeline?.DeviceChoice is { } why ? $"{executor.DeviceDescription}, chosen by --device auto: {why}" : executor.DeviceDescription;
+        string device = pipeline?.DeviceChoice is { } why ? $"{executor.DeviceDescription}, chosen by --device auto because {why}" : executor.DeviceDescription;
         Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, state, device);
         return ExitCodes.Ok;
     }

@@ -167,7 +167,7 @@ public sealed partial class ComputeDevice : IDisposable
             LogFellBack(logger, Environment.ProcessorCount + " cores", why);
         else
             LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no CUDA or OpenCL GPU: " + why);
-        return new ComputeDevice(DeviceKind.Auto, DeviceKind.Cpu, null, null) { ChoiceReason = (failed ? "fell back to cpu: " : "no CUDA or OpenCL GPU: ") + why };
+        return new ComputeDevice(DeviceKind.Auto, DeviceKind.Cpu, null, null) { ChoiceReason = (failed ? "a GPU driver failed: " : "no CUDA or OpenCL GPU: ") + why };
     }
 
     /// <summary>
