@@ -1,3 +1,4 @@
+using GpuExec.Commitments;
 using System.Buffers.Binary;
 using GpuExec.Execution;
 using GpuExec.Model;
@@ -39,13 +40,23 @@ public sealed partial class RocksDbStateStore : IStateStore
     /// <summary>Present while a store is being created in its directory; see <see cref="Open"/>.</summary>
     internal const string CreatingFileName = "GPUEXEC-CREATING";
 
+    /// <summary>The cache of accounts and state tree buckets a store keeps by default: 1 GiB.</summary>
+    public const long DefaultCacheBytes = 1L << 30;
+
     private readonly RocksDb _db;
     private readonly CommitRecord? _commits;
     private readonly WriteOptions _syncWrite = new WriteOptions().SetSync(true);
     private byte[] _valueBuffer = new byte[256];
     private bool _disposed;
+    private readonly int _treeDepth;
+    private long _leafCount;
+    // The tree's bucket level was last written to its snapshot file at this height; buckets journaled since.
+    private ulong _snapshotHeight;
+    private long _journaledSinceSnapshot;
+    private ulong? _pruneJournalTo;
 
-    private RocksDbStateStore(RocksDb db, CommitRecord? commits, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root)
+    private RocksDbStateStore(RocksDb db, CommitRecord? commits, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root,
+        int treeDepth, long leafCount, Dictionary<uint, Pool> pools, long cacheBytes)
     {
         _db = db;
         _commits = commits;
@@ -55,7 +66,20 @@ public sealed partial class RocksDbStateStore : IStateStore
         GenesisRoot = genesisRoot;
         Height = height;
         StateRoot = root;
+        _treeDepth = treeDepth;
+        _leafCount = leafCount;
+        State = new StoreState(this, db, pools, cacheBytes, OpenTree);
     }
+
+    /// <summary>
+    /// The committed state as the store holds it, on disk behind bounded caches: what blocks are
+    /// proposed on (after its <c>Load</c>) and committed to (<see cref="StoreState.Commit"/>), in
+    /// memory bounded whatever the chain's size. <see cref="Load"/> is the whole state in memory instead.
+    /// </summary>
+    public StoreState State { get; }
+
+    /// <summary>The state tree's bucket depth (its 2^D buckets are the subtrees at depth D).</summary>
+    public int TreeDepth => _treeDepth;
 
     /// <summary>The store's directory (full path).</summary>
     public string Directory { get; }
@@ -108,15 +132,17 @@ public sealed partial class RocksDbStateStore : IStateStore
     /// <exception cref="GpuExecException"><see cref="ErrorKind.InvalidInput"/>: not a store, another chain or
     /// genesis, locked by another process, corrupted, or new with no genesis.</exception>
     /// <exception cref="IOException">The environment failed (the disk is full, ...), not the store.</exception>
-    public static RocksDbStateStore Open(string directory, WorldState? genesis, bool readOnly = false)
+    /// <param name="cacheBytes">The cache of accounts and state tree buckets (<see cref="State"/>), in bytes.</param>
+    public static RocksDbStateStore Open(string directory, WorldState? genesis, bool readOnly = false, long cacheBytes = DefaultCacheBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentOutOfRangeException.ThrowIfNegative(cacheBytes);
         string dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         // A reader takes no lock, so a writer may replace the files it is reading (see WhileUnchanged).
-        return readOnly ? WhileUnchanged(dir, () => OpenOnce(dir, genesis, readOnly: true)) : OpenOnce(dir, genesis, readOnly: false);
+        return readOnly ? WhileUnchanged(dir, () => OpenOnce(dir, genesis, readOnly: true, cacheBytes)) : OpenOnce(dir, genesis, readOnly: false, cacheBytes);
     }
 
-    private static RocksDbStateStore OpenOnce(string dir, WorldState? genesis, bool readOnly)
+    private static RocksDbStateStore OpenOnce(string dir, WorldState? genesis, bool readOnly, long cacheBytes = DefaultCacheBytes)
     {
         if (File.Exists(dir)) throw Fail(dir, "is a file, not a state store directory");
         bool creating = IsNew(dir);
@@ -148,7 +174,7 @@ public sealed partial class RocksDbStateStore : IStateStore
                 var record = ReadCommitRecord(dir);
                 using var probe = OpenRocksDb(dir, creating: false, readOnly: true);
                 CommitRecord? none = null;
-                OpenDb(probe, dir, genesis, creating: false, record, readOnly: true, ref none).Dispose();
+                OpenDb(probe, dir, genesis, creating: false, record, readOnly: true, ref none, cacheBytes: 0).Dispose();
                 return record;
             });
         }
@@ -156,7 +182,7 @@ public sealed partial class RocksDbStateStore : IStateStore
         CommitRecord? commits = null;
         try
         {
-            var store = OpenDb(db, dir, genesis, creating, committed, readOnly, ref commits);
+            var store = OpenDb(db, dir, genesis, creating, committed, readOnly, ref commits, cacheBytes);
             if (creating) FinishCreation(dir);
             return store;
         }
@@ -215,7 +241,7 @@ public sealed partial class RocksDbStateStore : IStateStore
 
     /// <summary>RocksDB's own file names, and this store's: a directory holding any of them is never initialised.</summary>
     internal static bool IsStoreFile(string name) =>
-        name is "CURRENT" or "IDENTITY" or "LOCK" or "LOG" or CommitRecord.FileName or CreatingFileName
+        name is "CURRENT" or "IDENTITY" or "LOCK" or "LOG" or CommitRecord.FileName or CreatingFileName or TreeSnapshot.FileName
         || name.StartsWith("MANIFEST-", StringComparison.Ordinal) || name.StartsWith("OPTIONS-", StringComparison.Ordinal)
         || name.StartsWith("LOG.old.", StringComparison.Ordinal)
         || Numbered(name, ".log") || Numbered(name, ".sst") || Numbered(name, ".blob");
@@ -251,18 +277,22 @@ public sealed partial class RocksDbStateStore : IStateStore
     }
 
     private static RocksDbStateStore OpenDb(RocksDb db, string dir, WorldState? genesis, bool creating,
-        (ulong Height, Hash32 Root)? committed, bool readOnly, ref CommitRecord? commits)
+        (ulong Height, Hash32 Root)? committed, bool readOnly, ref CommitRecord? commits, long cacheBytes)
     {
         var magic = Get(db, dir, StoreLayout.MagicKey);
         if (magic is null && committed is { } lost)
             throw Corrupted(dir, $"its store marker is gone, though block {lost.Height} was committed ({CommitRecord.FileName}): a damaged manifest, write-ahead log or table file; it is not re-initialised");
         if (magic is null)
         {
-            if (!IsEmptyDb(db, dir))
-                throw Fail(dir, "is a RocksDB database but not a GpuExec state store (no store marker)");
             if (!creating)
-                throw Corrupted(dir, "its RocksDB database holds nothing, not even the store marker (a damaged write-ahead log, or not a GpuExec store); it is not re-initialised");
-            return Initialise(db, dir, genesis!, ref commits);
+            {
+                throw IsEmptyDb(db, dir)
+                    ? Corrupted(dir, "its RocksDB database holds nothing, not even the store marker (a damaged write-ahead log, or not a GpuExec store); it is not re-initialised")
+                    : Fail(dir, "is a RocksDB database but not a GpuExec state store (no store marker)");
+            }
+            // A creation cut short may have ingested tables before its marker was written: they go.
+            if (!IsEmptyDb(db, dir)) Wipe(db, dir);
+            return Initialise(db, dir, genesis!, ref commits, cacheBytes);
         }
         if (!magic.AsSpan().SequenceEqual(StoreLayout.MagicValue))
             throw Fail(dir, "is a RocksDB database but not a GpuExec state store (wrong store marker)");
@@ -277,6 +307,9 @@ public sealed partial class RocksDbStateStore : IStateStore
         ulong height = ReadU64(db, dir, StoreLayout.HeightKey, "height");
         var root = ReadHash(db, dir, StoreLayout.StateRootKey, "state_root");
         if (height < genesisHeight) throw Corrupted(dir, $"height {height} is below the genesis height {genesisHeight}");
+        uint depth = ReadU32(db, dir, StoreLayout.TreeDepthKey, "tree_depth");
+        if (depth > SparseMerkleTree.MaxTopDepth) throw Corrupted(dir, $"meta record tree_depth is {depth}, over {SparseMerkleTree.MaxTopDepth}");
+        ulong leafCount = ReadU64(db, dir, StoreLayout.LeafCountKey, "leaf_count");
         if (genesis is not null)
         {
             if (genesis.ChainId != chainId)
@@ -311,7 +344,38 @@ public sealed partial class RocksDbStateStore : IStateStore
             commits = CreateCommitRecord(dir, height, root);
             Put(db, dir, StoreLayout.CommitRecordKey, U32(1));
         }
-        return new RocksDbStateStore(db, commits, dir, chainId, genesisHeight, genesisRoot, height, root);
+        return new RocksDbStateStore(db, commits, dir, chainId, genesisHeight, genesisRoot, height, root, (int)depth, (long)leafCount, ReadPools(db, dir), cacheBytes);
+    }
+
+    /// <summary>Every pool (they are few, and kept in memory).</summary>
+    private static Dictionary<uint, Pool> ReadPools(RocksDb db, string dir)
+    {
+        var pools = new Dictionary<uint, Pool>();
+        var ro = new ReadOptions().SetVerifyChecksums(true);
+        try
+        {
+            using var it = db.NewIterator(null, ro);
+            for (it.Seek([StoreLayout.PoolPrefix]); it.Valid(); it.Next())
+            {
+                var k = it.GetKeySpan();
+                if (k[0] != StoreLayout.PoolPrefix) break;
+                if (!StoreLayout.TryReadPool(k, it.GetValueSpan(), out var p)) throw Corrupted(dir, $"bad pool record {Convert.ToHexStringLower(k)}");
+                pools[p.Id] = p;
+            }
+            Native.Instance.rocksdb_iter_get_error(it.Handle);
+        }
+        catch (RocksDbException e) { throw Translate(dir, e, "cannot read the state store"); }
+        return pools;
+    }
+
+    /// <summary>Removes every key (what a creation cut short had written before its marker).</summary>
+    private static void Wipe(RocksDb db, string dir)
+    {
+        using var batch = new WriteBatch();
+        byte[] from = [0x00], to = [0xFF, 0xFF];
+        batch.DeleteRange(from, (ulong)from.Length, to, (ulong)to.Length, null);
+        try { db.Write(batch, new WriteOptions().SetSync(true)); }
+        catch (RocksDbException e) { throw Translate(dir, e, "cannot initialise the state store"); }
     }
 
     /// <summary>
@@ -365,44 +429,93 @@ public sealed partial class RocksDbStateStore : IStateStore
         }
     }
 
-    private static RocksDbStateStore Initialise(RocksDb db, string dir, WorldState genesis, ref CommitRecord? commits)
+    private static RocksDbStateStore Initialise(RocksDb db, string dir, WorldState genesis, ref CommitRecord? commits, long cacheBytes)
     {
         var root = genesis.StateRoot;
-        using var batch = new WriteBatch();
-        Span<byte> key = stackalloc byte[StoreLayout.AccountKeySize];
-        var buffer = new byte[256];
-        foreach (var a in genesis.Accounts)
+        var accounts = genesis.Accounts.OrderBy(a => a.Address).ToArray();
+        var pools = genesis.Pools.OrderBy(p => p.Id).ToArray();
+        StoreBuilder.Result built;
+        try { built = StoreBuilder.Write(db, dir, () => accounts, pools); }
+        catch (RocksDbException e) { throw Translate(dir, e, "cannot initialise the state store"); }
+        return Finish(db, dir, genesis.ChainId, genesis.Height, root, pools, built, ref commits, cacheBytes);
+    }
+
+    /// <summary>
+    /// Creates a store of a state too large to hold in memory, in an empty directory: the accounts
+    /// come in ascending address order from <paramref name="accounts"/> (enumerated once a pass of the
+    /// tree's bucket build, so it must enumerate anew each time), written as sorted table files and
+    /// ingested, the state tree's buckets in passes of at most about <paramref name="memoryBytes"/>.
+    /// </summary>
+    /// <exception cref="GpuExecException">The directory is not empty (or not a directory).</exception>
+    public static RocksDbStateStore Create(string directory, uint chainId, ulong height, Func<IEnumerable<Account>> accounts, IReadOnlyList<Pool> pools,
+        long memoryBytes = 1L << 30, long cacheBytes = DefaultCacheBytes, IProgress<string>? progress = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(accounts);
+        ArgumentNullException.ThrowIfNull(pools);
+        string dir = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        if (File.Exists(dir)) throw Fail(dir, "is a file, not a state store directory");
+        if (System.IO.Directory.Exists(dir) && System.IO.Directory.EnumerateFileSystemEntries(dir).Any())
+            throw Fail(dir, "is not empty: a store is created in an empty or new directory");
+        BeginCreation(dir);
+        var db = OpenRocksDb(dir, creating: true, readOnly: false);
+        CommitRecord? commits = null;
+        try
         {
-            if (a.IsEmpty) continue;
-            StoreLayout.AccountKey(a.Address, key);
-            int len = StoreLayout.AccountValue(a, ref buffer);
-            batch.Put(key, buffer.AsSpan(0, len));
+            var sorted = pools.OrderBy(p => p.Id).ToArray();
+            StoreBuilder.Result built;
+            try { built = StoreBuilder.Write(db, dir, accounts, sorted, memoryBytes, progress: progress); }
+            catch (RocksDbException e) { throw Translate(dir, e, "cannot create the state store"); }
+            var table = new StoredBuckets(db, new ReadOptions(), 1 << 20, dir);
+            var root = SparseMerkleTree.Open(built.Depth, table, built.Leaves, built.Roots, built.Kinds).Root;
+            var store = Finish(db, dir, chainId, height, root, sorted, built, ref commits, cacheBytes);
+            FinishCreation(dir);
+            return store;
         }
-        Span<byte> pv = stackalloc byte[StoreLayout.PoolValueSize];
-        foreach (var p in genesis.Pools)
+        catch
         {
-            StoreLayout.PoolKey(p.Id, key[..StoreLayout.PoolKeySize]);
+            commits?.Dispose();
+            db.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The metadata and pools of a store whose accounts and buckets were just written, in one synced batch, then its tree snapshot and commit record.</summary>
+    private static RocksDbStateStore Finish(RocksDb db, string dir, uint chainId, ulong height, Hash32 root, Pool[] pools, StoreBuilder.Result built,
+        ref CommitRecord? commits, long cacheBytes)
+    {
+        using var batch = new WriteBatch();
+        Span<byte> key = stackalloc byte[StoreLayout.PoolKeySize];
+        Span<byte> pv = stackalloc byte[StoreLayout.PoolValueSize];
+        foreach (var p in pools)
+        {
+            StoreLayout.PoolKey(p.Id, key);
             StoreLayout.PoolValue(p, pv);
-            batch.Put(key[..StoreLayout.PoolKeySize], pv);
+            batch.Put(key, pv);
         }
         batch.Put(StoreLayout.MagicKey, StoreLayout.MagicValue.ToArray());
         batch.Put(StoreLayout.FormatKey, U32(StoreLayout.FormatVersion));
-        batch.Put(StoreLayout.ChainIdKey, U32(genesis.ChainId));
-        batch.Put(StoreLayout.GenesisHeightKey, U64(genesis.Height));
+        batch.Put(StoreLayout.ChainIdKey, U32(chainId));
+        batch.Put(StoreLayout.GenesisHeightKey, U64(height));
         batch.Put(StoreLayout.GenesisRootKey, root.ToArray());
-        batch.Put(StoreLayout.HeightKey, U64(genesis.Height));
+        batch.Put(StoreLayout.HeightKey, U64(height));
         batch.Put(StoreLayout.StateRootKey, root.ToArray());
+        batch.Put(StoreLayout.TreeDepthKey, U32((uint)built.Depth));
+        batch.Put(StoreLayout.LeafCountKey, U64((ulong)built.Leaves));
         batch.Put(StoreLayout.CommitRecordKey, U32(1));
         try
         {
+            TreeSnapshot.Write(dir, height, root, built.Depth, built.Leaves, built.Roots, built.Kinds);
             db.Write(batch, new WriteOptions().SetSync(true));
         }
         catch (RocksDbException e)
         {
             throw Translate(dir, e, "cannot initialise the state store");
         }
-        commits = CreateCommitRecord(dir, genesis.Height, root);
-        return new RocksDbStateStore(db, commits, dir, genesis.ChainId, genesis.Height, root, genesis.Height, root);
+        commits = CreateCommitRecord(dir, height, root);
+        var store = new RocksDbStateStore(db, commits, dir, chainId, height, root, height, root, built.Depth, built.Leaves, pools.ToDictionary(p => p.Id), cacheBytes);
+        store._snapshotHeight = height;
+        return store;
     }
 
     /// <summary>
@@ -467,13 +580,26 @@ public sealed partial class RocksDbStateStore : IStateStore
     }
 
     /// <inheritdoc/>
-    /// <remarks>One <c>WriteBatch</c> holding exactly the block's change set (a put per account and
-    /// pool after the block, a delete per emptied account), the height, the root and the receipts,
-    /// written with the WAL fsynced, then the commit record (fsynced): the block is acknowledged
-    /// when both are. When RocksDB's write fails nothing is stored and an <see cref="IOException"/>
-    /// names the directory; the same commit may be retried. When only the commit record's write
-    /// fails, the block is in the store (<see cref="Height"/> says so) and the <see cref="IOException"/> says that.</remarks>
+    /// <remarks>The store computes the block's state tree changes from the change set (on its own
+    /// tree), then commits as <see cref="StoreState.Commit"/> does: one synced batch, then the commit
+    /// record. When RocksDB's write fails nothing is stored and an <see cref="IOException"/> names the
+    /// directory; the same commit may be retried. When only the commit record's write fails, the block
+    /// is in the store (<see cref="Height"/> says so) and the <see cref="IOException"/> says that.</remarks>
     public void CommitBlock(Block block, BlockResult result)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_commits is null) throw new InvalidOperationException($"{Directory}: the state store was opened read-only");
+        StateStoreChecks.CheckCommit(this, block, result);
+        State.CommitChanges(block, result);
+    }
+
+    /// <summary>
+    /// Writes one block as one synced batch: its change set (a put per account and pool after the
+    /// block, a delete per emptied account), its state tree buckets (<paramref name="buckets"/>: the new
+    /// contents, null when emptied), the journal of those buckets, the leaf count, height, root and
+    /// receipts; then the commit record. Called by the state under its write lock.
+    /// </summary>
+    internal void WriteBlock(Block block, BlockResult result, Dictionary<uint, TreeLeaf[]?> buckets, long leafCount)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_commits is null) throw new InvalidOperationException($"{Directory}: the state store was opened read-only");
@@ -495,7 +621,25 @@ public sealed partial class RocksDbStateStore : IStateStore
             StoreLayout.PoolValue(p.After, pv);
             batch.Put(key[..StoreLayout.PoolKeySize], pv);
         }
+        var journal = new byte[4 * buckets.Count];
+        int j = 0;
+        foreach (var (b, leaves) in buckets)
+        {
+            var bk = StoreLayout.BucketKey(b);
+            if (leaves is null) batch.Delete(bk);
+            else batch.Put(bk, StoredBuckets.Encode(leaves));
+            BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(4 * j++), b);
+        }
         ulong height = block.Header.Height;
+        batch.Put(StoreLayout.JournalKey(height), journal);
+        if (_pruneJournalTo is { } upTo)
+        {
+            // Journal entries at or below the snapshot's height are in the snapshot.
+            var from = StoreLayout.JournalKey(0);
+            var to = StoreLayout.JournalKey(upTo + 1);
+            batch.DeleteRange(from, (ulong)from.Length, to, (ulong)to.Length, null);
+        }
+        batch.Put(StoreLayout.LeafCountKey, U64((ulong)leafCount));
         batch.Put(StoreLayout.HeightKey, U64(height));
         batch.Put(StoreLayout.StateRootKey, result.StateRoot.ToArray());
         batch.Put(StoreLayout.ReceiptsKey(height), StoreLayout.ReceiptsValue(result));
@@ -508,8 +652,10 @@ public sealed partial class RocksDbStateStore : IStateStore
             string why = Translate(Directory, e, "commit").Message;
             throw new IOException($"{Directory}: commit of block {height} failed, the store stays at height {Height}: {why}", e);
         }
+        _pruneJournalTo = null;
         Height = height;
         StateRoot = result.StateRoot;
+        _leafCount = leafCount;
         try
         {
             _commits.Write(height, result.StateRoot);
@@ -518,6 +664,103 @@ public sealed partial class RocksDbStateStore : IStateStore
         {
             throw new IOException($"{Directory}: block {height} is committed, but its commit record {CommitRecord.FileName} could not be written: {e.Message}", e);
         }
+    }
+
+    /// <summary>
+    /// After a commit: once the buckets journaled since the last snapshot reach an eighth of the
+    /// buckets (at least 2^16), the bucket level is written to its snapshot file, so that an open
+    /// replays a bounded journal; the next block's batch then drops the journal up to it.
+    /// </summary>
+    internal void AfterCommit(SparseMerkleTree tree, int touchedBuckets)
+    {
+        _journaledSinceSnapshot += touchedBuckets;
+        if (_journaledSinceSnapshot >= Math.Max(1L << 16, (1L << _treeDepth) / 8)) WriteSnapshot(tree);
+    }
+
+    private void WriteSnapshot(SparseMerkleTree tree)
+    {
+        var (roots, kinds) = tree.BucketLevel;
+        try { TreeSnapshot.Write(Directory, Height, StateRoot, _treeDepth, _leafCount, roots, kinds); }
+        catch (IOException e)
+        {
+            throw new IOException($"{Directory}: block {Height} is committed, but the state tree's snapshot {TreeSnapshot.FileName} could not be written: {e.Message}", e);
+        }
+        _snapshotHeight = Height;
+        _journaledSinceSnapshot = 0;
+        _pruneJournalTo = Height;
+    }
+
+    /// <summary>
+    /// The state tree, opened from the bucket level's snapshot file and the journal of the blocks
+    /// committed after it (their buckets' roots recomputed), or, without a usable snapshot, from every
+    /// bucket; its root must be the stored root.
+    /// </summary>
+    private SparseMerkleTree OpenTree(StoredBuckets table)
+    {
+        int depth = _treeDepth;
+        var snap = TreeSnapshot.TryRead(Directory, depth);
+        byte[] roots, kinds;
+        var touched = new SortedSet<uint>();
+        bool replayable = snap is { } sn && sn.Height <= Height && sn.Height >= GenesisHeight;
+        if (replayable)
+        {
+            for (ulong h = snap!.Value.Height + 1; h <= Height && replayable; h++)
+            {
+                var v = Get(_db, Directory, StoreLayout.JournalKey(h));
+                if (v is null || v.Length % 4 != 0) { replayable = false; break; }
+                for (int i = 0; i < v.Length; i += 4) touched.Add(BinaryPrimitives.ReadUInt32LittleEndian(v.AsSpan(i)));
+            }
+        }
+        if (replayable)
+        {
+            (roots, kinds) = (snap!.Value.Roots, snap.Value.Kinds);
+            var buckets = touched.ToArray();
+            table.Prefetch(buckets);
+            var groups = buckets.Select(b => (b, table.Get(b))).ToList();
+            SparseMerkleTree.RootsOf(depth, groups, roots, kinds);
+            _snapshotHeight = snap.Value.Height;
+            _journaledSinceSnapshot = touched.Count;
+        }
+        else
+        {
+            (roots, kinds) = RootsFromEveryBucket(depth);
+            _snapshotHeight = 0;
+            _journaledSinceSnapshot = long.MaxValue / 2; // the next commit writes a snapshot
+        }
+        var tree = SparseMerkleTree.Open(depth, table, _leafCount, roots, kinds);
+        if (tree.Root != StateRoot)
+            throw Corrupted(Directory, $"its state tree hashes to {tree.Root}, not to the stored state root {StateRoot} at height {Height}");
+        return tree;
+    }
+
+    /// <summary>Every bucket's root and kind, from a scan of every bucket (no snapshot to start from).</summary>
+    private (byte[] Roots, byte[] Kinds) RootsFromEveryBucket(int depth)
+    {
+        var roots = new byte[32L << depth];
+        var kinds = new byte[1L << depth];
+        var ro = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
+        var groups = new List<(uint, TreeLeaf[]?)>();
+        try
+        {
+            using var it = _db.NewIterator(null, ro);
+            for (it.Seek([StoreLayout.BucketPrefix]); it.Valid(); it.Next())
+            {
+                var k = it.GetKeySpan();
+                if (k[0] != StoreLayout.BucketPrefix) break;
+                uint b = BinaryPrimitives.ReadUInt32BigEndian(k[1..]);
+                if (k.Length != StoreLayout.BucketKeySize || b >= 1u << depth) throw Corrupted(Directory, $"bad state tree bucket key {Convert.ToHexStringLower(k)}");
+                groups.Add((b, StoredBuckets.Decode(b, it.Value(), Directory)));
+                if (groups.Count == 1 << 16)
+                {
+                    SparseMerkleTree.RootsOf(depth, groups, roots, kinds);
+                    groups.Clear();
+                }
+            }
+            Native.Instance.rocksdb_iter_get_error(it.Handle);
+        }
+        catch (RocksDbException e) { throw Translate(Directory, e, "cannot read the state store"); }
+        SparseMerkleTree.RootsOf(depth, groups, roots, kinds);
+        return (roots, kinds);
     }
 
     /// <inheritdoc/>
@@ -530,9 +773,15 @@ public sealed partial class RocksDbStateStore : IStateStore
     }
 
     /// <inheritdoc/>
+    /// <remarks>A writable store whose tree changed since its last snapshot writes one first, so that the next open replays nothing.</remarks>
     public void Dispose()
     {
         if (_disposed) return;
+        if (_commits is not null && State.TreeOpened && _snapshotHeight != Height)
+        {
+            try { WriteSnapshot(State.Tree); }
+            catch (IOException) { } // the journal still holds every block since the last snapshot
+        }
         _disposed = true;
         _commits?.Dispose();
         _db.Dispose();

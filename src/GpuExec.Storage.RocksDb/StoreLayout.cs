@@ -6,12 +6,16 @@ using GpuExec.State;
 namespace GpuExec.Storage;
 
 /// <summary>
-/// The key/value layout of a <see cref="RocksDbStateStore"/> (format version 2: SPEC v2 state roots).
-/// For accounts and pools <c>key || value</c> <em>is</em> the leaf data of SPEC section 6.
+/// The key/value layout of a <see cref="RocksDbStateStore"/> (format version 3: SPEC v2 state roots,
+/// the state tree's buckets on disk). For accounts and pools <c>key || value</c> <em>is</em> the leaf
+/// data of SPEC section 6. One key space, partitioned by the first byte (so a range of one kind is
+/// one contiguous run of keys, written in bulk as one sorted table file):
 /// <code>
 /// key                              value
 /// 0x00 || "magic"                  "GpuExec state store"
-/// 0x00 || "format"                 u32 format version (2; version 1 stores hold SPEC v1 roots)
+/// 0x00 || "format"                 u32 format version (3; 1 and 2 hold SPEC v1 roots or no tree)
+/// 0x00 || "tree_depth"             u32 D: the state tree's buckets are its 2^D subtrees at depth D
+/// 0x00 || "leaf_count"             u64: leaves in the state tree (accounts with a leaf, and pools)
 /// 0x00 || "chain_id"               u32
 /// 0x00 || "genesis_height"         u64
 /// 0x00 || "genesis_root"           32 bytes: state root of the genesis the store was made from
@@ -21,15 +25,24 @@ namespace GpuExec.Storage;
 /// 0x01 || address[32]              nonce:u64 || n:u32 || n x (token:u32, balance:u64), ascending tokens, no zeros
 /// 0x02 || id:u32 big-endian        token_a:u32 || token_b:u32 || reserve_a:u64 || reserve_b:u64 || fee_bps:u16
 /// 0x03 || height:u64 big-endian    state_root[32] || n:u32 || n x (txid[32], status:u8)   (receipts)
+/// 0x04 || height:u64 big-endian    n x bucket:u32   (the tree buckets the block changed: the journal
+///                                  that brings the bucket level's snapshot file up to date on open)
+/// 0x05 || bucket:u32 big-endian    n x (key[32], value_hash[32], leaf_hash[32]), ascending keys
+///                                  (a state tree bucket: the leaves whose keys start with its D bits)
 /// </code>
+/// Beside RocksDB's files, <c>GPUEXEC-TREE</c> (<see cref="TreeSnapshot"/>) holds the bucket level
+/// (every bucket's root and kind) as of some height, and <c>GPUEXEC-COMMITTED</c> (<see cref="CommitRecord"/>)
+/// the height and root of the last acknowledged block.
 /// Integers in values are little-endian like the SPEC's; integers in keys are big-endian so that
 /// bytewise order is numeric order. Accounts with no leaf (nonce 0, no balance) are not stored.
 /// </summary>
 internal static class StoreLayout
 {
-    public const uint FormatVersion = 2;
-    public const byte MetaPrefix = 0x00, AccountPrefix = 0x01, PoolPrefix = 0x02, ReceiptsPrefix = 0x03;
-    public const int AccountKeySize = 1 + Address.Size, PoolKeySize = 1 + 4, ReceiptsKeySize = 1 + 8;
+    public const uint FormatVersion = 3;
+    public const byte MetaPrefix = 0x00, AccountPrefix = 0x01, PoolPrefix = 0x02, ReceiptsPrefix = 0x03, JournalPrefix = 0x04, BucketPrefix = 0x05;
+    public const int AccountKeySize = 1 + Address.Size, PoolKeySize = 1 + 4, ReceiptsKeySize = 1 + 8, BucketKeySize = 1 + 4;
+    /// <summary>The bucket depth a store gets at least: a chain that starts small and grows keeps small buckets for a long while.</summary>
+    public const int MinTreeDepth = 16;
     public const int PoolValueSize = 4 + 4 + 8 + 8 + 2;
     public static ReadOnlySpan<byte> MagicValue => "GpuExec state store"u8;
 
@@ -41,6 +54,27 @@ internal static class StoreLayout
     public static readonly byte[] HeightKey = Meta("height");
     public static readonly byte[] StateRootKey = Meta("state_root");
     public static readonly byte[] CommitRecordKey = Meta("commit_record");
+    public static readonly byte[] TreeDepthKey = Meta("tree_depth");
+    public static readonly byte[] LeafCountKey = Meta("leaf_count");
+
+    public static byte[] BucketKey(uint bucket)
+    {
+        var k = new byte[BucketKeySize];
+        k[0] = BucketPrefix;
+        BinaryPrimitives.WriteUInt32BigEndian(k.AsSpan(1), bucket);
+        return k;
+    }
+
+    public static byte[] JournalKey(ulong height)
+    {
+        var k = new byte[ReceiptsKeySize];
+        k[0] = JournalPrefix;
+        BinaryPrimitives.WriteUInt64BigEndian(k.AsSpan(1), height);
+        return k;
+    }
+
+    /// <summary>The bucket depth of a store of <paramref name="leaves"/> leaves.</summary>
+    public static int TreeDepthFor(long leaves) => Math.Max(MinTreeDepth, SparseMerkleTree.TopFor(leaves));
 
     private static byte[] Meta(string name)
     {

@@ -11,9 +11,10 @@ namespace GpuExec.Cli.Tests;
 /// </summary>
 public class OutputPathTests
 {
-    private static readonly string Example = TestPaths.Shared("examples", "conformance-1");
+    private static readonly string Example = TestPaths.Shared("examples", "conformance-2");
     private static string Genesis => Path.Combine(Example, "genesis.json");
-    private static string Block => Path.Combine(Example, "block.gxb");
+    private static string Block => Path.Combine(Example, "block-1.gxb");
+    private static string Block2 => Path.Combine(Example, "block-2.gxb");
     private static byte[] ExpectedDump => File.ReadAllBytes(Path.Combine(Example, "expected-dump.json"));
 
     private static void OneErrorLine(string stderr)
@@ -56,13 +57,13 @@ public class OutputPathTests
         Tool("mknod", zero, "c", "1", "5");
         string before = Node(dev), beforeZero = Node(zero);
 
-        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", dev, "--receipts", zero);
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", dev, "--receipts", zero);
         Assert.True(code == 0, err);
         Assert.Equal(before, Node(dev));
         Assert.Equal(beforeZero, Node(zero));
 
         // Both outputs into one device are allowed: neither replaces the other.
-        (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", dev, "--receipts", dev);
+        (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", dev, "--receipts", dev);
         Assert.True(code == 0, err);
         Assert.Equal(before, Node(dev));
 
@@ -85,10 +86,10 @@ public class OutputPathTests
         string before = Node(fifo);
         // The reader: opening a FIFO for reading waits for its writer, as the shell's would.
         var read = Task.Run(() => File.ReadAllBytes(fifo), TestContext.Current.CancellationToken);
-        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"), "--receipts", fifo);
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", Path.Combine(dir, "d.json"), "--receipts", fifo);
         Assert.True(code == 0, err);
         var received = await read.WaitAsync(TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
-        (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--receipts", Path.Combine(dir, "r.jsonl"));
+        (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--receipts", Path.Combine(dir, "r.jsonl"));
         Assert.True(code == 0, err);
         Assert.Equal(File.ReadAllBytes(Path.Combine(dir, "r.jsonl")), received);
         Assert.Equal(before, Node(fifo));
@@ -103,7 +104,7 @@ public class OutputPathTests
         string target = Path.Combine(elsewhere, "dump.json"), link = Path.Combine(dir, "d.json");
         File.WriteAllText(target, "old");
         File.CreateSymbolicLink(link, target);
-        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", link);
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", link);
         Assert.True(code == 0, err);
         Assert.Equal(target, new FileInfo(link).LinkTarget);
         Assert.Equal(ExpectedDump, File.ReadAllBytes(target));
@@ -121,7 +122,7 @@ public class OutputPathTests
         File.CreateSymbolicLink(loop, loop);
         foreach (var (path, expected) in new[] { (dangling, "symbolic link to nothing"), (loop, "symbolic link loop") })
         {
-            var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", Path.Combine(dir, "d.json"), "--receipts", path);
+            var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", Path.Combine(dir, "d.json"), "--receipts", path);
             Assert.Equal(ExitCodes.Usage, code);
             Assert.Contains(expected, err);
             OneErrorLine(err);
@@ -134,7 +135,7 @@ public class OutputPathTests
         string blk = Path.Combine(dir, "blk");
         Tool("mknod", blk, "b", "7", "0");
         string before = Node(blk);
-        var r = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", blk);
+        var r = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", blk);
         Assert.Equal(ExitCodes.Usage, r.code);
         Assert.Contains("is a block device", r.stderr);
         OneErrorLine(r.stderr);
@@ -163,7 +164,7 @@ public class OutputPathTests
                 planted.Add(name);
             }
         }
-        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--out", dump, "--receipts", receipts);
+        var (code, _, err) = Cli.Run("run", "--genesis", Genesis, "--block", Block, "--block", Block2, "--out", dump, "--receipts", receipts);
         Assert.True(code == 0, err);
         Assert.Equal("not the tool's", File.ReadAllText(victim));
         Assert.Equal(ExpectedDump, File.ReadAllBytes(dump));
@@ -218,14 +219,14 @@ public class OutputPathTests
         foreach (var outputs in attempts)
         {
             // With a block: refused before it is applied, so the store stays at height 0.
-            (code, _, err) = Cli.Run(["run", "--state", store, "--block", Block, .. outputs]);
+            (code, _, err) = Cli.Run(["run", "--state", store, "--block", Block, "--block", Block2, .. outputs]);
             Assert.True(code == ExitCodes.Usage, $"{string.Join(' ', outputs)}: exit {code}: {err}");
             Assert.Contains("inside the state directory", err);
             OneErrorLine(err);
             Assert.Equal(before, Contents(store));
         }
         Assert.False(File.Exists(Path.Combine(dir, "d.json")));
-        (code, _, err) = Cli.Run("run", "--state", store, "--block", Block, "--out", Path.Combine(dir, "d.json"), "-q");
+        (code, _, err) = Cli.Run("run", "--state", store, "--block", Block, "--block", Block2, "--out", Path.Combine(dir, "d.json"), "-q");
         Assert.True(code == 0, err);
         Assert.Equal(ExpectedDump, File.ReadAllBytes(Path.Combine(dir, "d.json")));
     }

@@ -37,7 +37,7 @@ public class RunCommandTests
     {
         var dir = Cli.TempDir();
         string store = Path.Combine(dir, "store"), d1 = Path.Combine(dir, "d1.json"), d2 = Path.Combine(dir, "d2.json");
-        var (code, _, err) = Cli.Run("run", "--state", store, "--genesis", Genesis, "--block", Block, "-q");
+        var (code, _, err) = Cli.Run("run", "--state", store, "--genesis", Genesis, "--block", Block, "--block", Block2, "-q");
         Assert.True(code == 0, err);
         (code, _, err) = Cli.Run("run", "--state", store, "--out", d1, "-q");
         Assert.True(code == 0, err);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using GpuExec.Commitments;
 using RocksDbSharp;
@@ -7,7 +6,7 @@ namespace GpuExec.Storage;
 
 /// <summary>
 /// The state tree's buckets in the store: one RocksDB value per bucket (its leaves, sorted, 96 bytes
-/// each: key, value hash, leaf hash), keyed by the bucket's index, behind a bounded cache. A block's
+/// each: key, value hash, leaf hash), keyed by <c>0x05 || index</c>, behind a bounded cache. A block's
 /// plan reads its buckets through <see cref="Prefetch"/> (one batch of point reads) and the store
 /// writes the new contents in the block's batch; the tree then adopts them into the cache.
 /// Thread-safe (the load stage prefetches beside a plan).
@@ -15,16 +14,14 @@ namespace GpuExec.Storage;
 internal sealed class StoredBuckets : BucketTable
 {
     private readonly RocksDb _db;
-    private readonly ColumnFamilyHandle _cf;
     private readonly ReadOptions _read;
     private readonly ClockCache<uint, TreeLeaf[]?> _cache;
     private readonly Lock _gate = new();
     private readonly string _dir;
 
-    public StoredBuckets(RocksDb db, ColumnFamilyHandle cf, ReadOptions read, long cacheBytes, string dir)
+    public StoredBuckets(RocksDb db, ReadOptions read, long cacheBytes, string dir)
     {
         _db = db;
-        _cf = cf;
         _read = read;
         _dir = dir;
         _cache = new ClockCache<uint, TreeLeaf[]?>(cacheBytes);
@@ -42,7 +39,7 @@ internal sealed class StoredBuckets : BucketTable
         {
             if (_cache.TryGet(bucket, out var cached)) return cached;
         }
-        var value = _db.Get(Key(bucket), _cf, _read);
+        var value = _db.Get(Key(bucket), null, _read);
         var leaves = Decode(bucket, value, _dir);
         lock (_gate) _cache.Set(bucket, leaves, Size(leaves));
         return leaves;
@@ -61,9 +58,8 @@ internal sealed class StoredBuckets : BucketTable
         {
             int n = Math.Min(Batch, missing.Count - from);
             var keys = new byte[n][];
-            var cfs = new ColumnFamilyHandle[n];
-            for (int i = 0; i < n; i++) { keys[i] = Key(missing[from + i]); cfs[i] = _cf; }
-            var values = _db.MultiGet(keys, cfs, _read);
+            for (int i = 0; i < n; i++) keys[i] = Key(missing[from + i]);
+            var values = _db.MultiGet(keys, null, _read);
             var decoded = new TreeLeaf[]?[n];
             for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
             lock (_gate)
@@ -85,12 +81,7 @@ internal sealed class StoredBuckets : BucketTable
         lock (_gate) _cache.Clear();
     }
 
-    public static byte[] Key(uint bucket)
-    {
-        var k = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(k, bucket);
-        return k;
-    }
+    public static byte[] Key(uint bucket) => StoreLayout.BucketKey(bucket);
 
     public static byte[] Encode(ReadOnlySpan<TreeLeaf> leaves) => MemoryMarshal.AsBytes(leaves).ToArray();
 
