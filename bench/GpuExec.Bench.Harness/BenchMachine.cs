@@ -26,7 +26,8 @@ internal sealed record BenchMachine
 
     public static BenchMachine Now()
     {
-        var info = typeof(BenchMachine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+        // The product's version (the engine package's), not this harness's, which is not versioned.
+        var info = typeof(GpuExec.Engine.BlockPipeline).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
         int plus = info.IndexOf('+', StringComparison.Ordinal);
         return new BenchMachine
         {

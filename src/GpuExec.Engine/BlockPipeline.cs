@@ -136,14 +136,55 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(records);
-        return Running(() => OnDevice(() => _verify.PreVerify(records, chainId)));
+        var result = Running(() => OnDevice(() => _verify.PreVerify(records, chainId)));
+        GpuExecTelemetry.PreVerified(result, _device.Kind.ToName());
+        return result;
     }
 
     /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for every record of <paramref name="block"/>.</summary>
     public PreVerifyResult PreVerify(Block block, uint? chainId = null)
     {
         ArgumentNullException.ThrowIfNull(block);
-        return Running(() => OnDevice(() => _verify.PreVerify(block, chainId)));
+        var result = Running(() => OnDevice(() => _verify.PreVerify(block, chainId)));
+        GpuExecTelemetry.PreVerified(result, _device.Kind.ToName());
+        return result;
+    }
+
+    /// <summary>Records per pre-verification batch: cancellation is honoured between batches.</summary>
+    private const int PreVerifyBatch = 16_384;
+
+    /// <inheritdoc/>
+    /// <remarks>
+    /// On this pipeline's verifier (the device's, or the <c>cpu</c> device's on all cores), in batches
+    /// of 16,384 records between which cancellation is honoured; each verdict is remembered in the
+    /// signature cache by txid (malformed records and, with <paramref name="chainId"/>, other chains'
+    /// are not), so the block that includes the transaction takes it instead of verifying again.
+    /// Verdicts of the batches finished before a cancellation stay remembered.
+    /// </remarks>
+    public Task<PreVerifyReport> PreVerifyAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return Task.Run(() =>
+        {
+            int n = records.Count;
+            var statuses = new Model.TxStatus[n];
+            var txids = new byte[32 * (long)n];
+            var cached = new bool[n];
+            PreVerifyResult total = default;
+            cancellationToken.ThrowIfCancellationRequested();
+            for (int from = 0; from < n; from += PreVerifyBatch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int count = Math.Min(PreVerifyBatch, n - from);
+                var batch = new ReadOnlyMemory<byte>[count];
+                for (int i = 0; i < count; i++) batch[i] = records[from + i];
+                var r = Running(() => OnDevice(() => _verify.PreVerify(batch, statuses.AsSpan(from, count), txids.AsSpan(32 * from, 32 * count), cached.AsSpan(from, count), chainId)));
+                GpuExecTelemetry.PreVerified(r, _device.Kind.ToName());
+                total = new PreVerifyResult(total.Records + r.Records, total.Skipped + r.Skipped, total.AlreadyCached + r.AlreadyCached,
+                    total.Verified + r.Verified, total.BadSignatures + r.BadSignatures);
+            }
+            return PreVerifyReport.From(statuses, txids, cached, total);
+        }, cancellationToken);
     }
 
     /// <summary>How blocks are applied (<see cref="ApplyMode.Auto"/> resolved for the device).</summary>
@@ -154,6 +195,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
     /// <summary>The device kind actually in use (never <see cref="DeviceKind.Auto"/>).</summary>
     public DeviceKind DeviceKind => _device.Kind;
+
+    /// <summary>Why <see cref="DeviceKind.Auto"/> chose the device, in words; null for a device named explicitly.</summary>
+    internal string? DeviceChoice => _device.ChoiceReason;
 
     /// <inheritdoc/>
     public Task<BlockExecution> ExecuteAsync(Block block, WorldState state, CancellationToken cancellationToken = default)
@@ -173,9 +217,17 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             lock (_stateGate)
             {
                 // One block: the whole-block checks run right after tx_root, before any more work.
-                var clock = new StageClock(_logger, block.Header.Height, block.Count, cancellationToken);
-                var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
-                return Apply(verified, state, checkFirst: false, adopt: true);
+                var clock = NewClock(block, cancellationToken);
+                try
+                {
+                    var verified = Verify(block, state.ChainId, clock, root => Check(state, block, root));
+                    return Apply(verified, state, checkFirst: false, adopt: true);
+                }
+                catch (Exception e)
+                {
+                    clock.Fail(e);
+                    throw;
+                }
             }
         });
     }
@@ -197,9 +249,17 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         {
             lock (_stateGate)
             {
-                var clock = new StageClock(_logger, block.Header.Height, block.Count, cancellationToken);
-                var ready = VerifyAndLoad(block, parent.ChainId, parent as ILoadableState, clock, root => Check(parent, block, root), cancellationToken);
-                return Apply(ready.Verified, ready.Loaded ?? parent, checkFirst: false) with { LoadWaitMs = ready.LoadWaitMs };
+                var clock = NewClock(block, cancellationToken);
+                try
+                {
+                    var ready = VerifyAndLoad(block, parent.ChainId, parent as ILoadableState, clock, root => Check(parent, block, root), cancellationToken);
+                    return Apply(ready.Verified, ready.Loaded ?? parent, checkFirst: false) with { LoadWaitMs = ready.LoadWaitMs };
+                }
+                catch (Exception e)
+                {
+                    clock.Fail(e);
+                    throw;
+                }
             }
         });
     }
@@ -228,7 +288,11 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             {
                 if (!queue.Reader.TryRead(out var item)) continue;
                 item.Error?.Throw();
-                cancellationToken.ThrowIfCancellationRequested();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    item.Block!.Verified.Clock.Fail(new OperationCanceledException(cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
                 yield return ApplyOne(item.Block!.Verified, state);
             }
             // The producer stops quietly when cancelled; the caller learns it here.
@@ -237,8 +301,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         finally
         {
             stop.Cancel();
-            while (queue.Reader.TryRead(out _)) { }
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
             await producer.ConfigureAwait(false);
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
         }
     }
 
@@ -271,14 +336,24 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             {
                 if (!queue.Reader.TryRead(out var item)) continue;
                 item.Error?.Throw();
-                cancellationToken.ThrowIfCancellationRequested();
                 var ready = item.Block!;
+                var clock = ready.Verified.Clock;
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    clock.Fail(new OperationCanceledException(cancellationToken));
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
                 var run = Running(() =>
                 {
                     lock (_stateGate)
                     {
-                        var r = Apply(ready.Verified, ready.Loaded ?? state, checkFirst: true) with { LoadWaitMs = ready.LoadWaitMs };
-                        var clock = ready.Verified.Clock;
+                        BlockExecution r;
+                        try { r = Apply(ready.Verified, ready.Loaded ?? state, checkFirst: true) with { LoadWaitMs = ready.LoadWaitMs }; }
+                        catch (Exception e)
+                        {
+                            clock.Fail(e);
+                            throw;
+                        }
                         clock.Begin(StageTimings.Commit);
                         state.Commit(r.Block, r.Result, r.State!);
                         clock.End();
@@ -292,8 +367,9 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         finally
         {
             stop.Cancel();
-            while (queue.Reader.TryRead(out _)) { }
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
             await producer.ConfigureAwait(false);
+            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
         }
     }
 
@@ -324,7 +400,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         long w0 = Stopwatch.GetTimestamp();
         var (view, loadMs) = load.GetAwaiter().GetResult();
         double waitMs = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
-        clock.Timings[StageTimings.Load] = loadMs;
+        clock.Record(StageTimings.Load, loadMs);
         return new Ready(verified, view, waitMs);
     }
 
@@ -336,23 +412,31 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             while (!stop.IsCancellationRequested)
             {
                 Ready verified;
+                StageClock? clock = null;
                 try
                 {
                     if (!e.MoveNext()) break;
                     var block = e.Current ?? throw new ArgumentException("a block of the sequence is null", nameof(blocks));
-                    verified = Running(() => VerifyAndLoad(block, chainId, loadable, new StageClock(_logger, block.Header.Height, block.Count, stop), checks: null, stop));
+                    clock = NewClock(block, stop);
+                    verified = Running(() => VerifyAndLoad(block, chainId, loadable, clock, checks: null, stop));
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException ex) when (stop.IsCancellationRequested)
                 {
+                    clock?.Fail(ex);
                     break;
                 }
                 catch (Exception ex)
                 {
+                    clock?.Fail(ex);
                     await writer.WriteAsync((null, ExceptionDispatchInfo.Capture(ex)), CancellationToken.None).ConfigureAwait(false);
                     break;
                 }
                 try { await writer.WriteAsync((verified, null), stop).ConfigureAwait(false); }
-                catch (OperationCanceledException) { break; }
+                catch (OperationCanceledException ex)
+                {
+                    verified.Verified.Clock.Fail(ex);
+                    break;
+                }
             }
         }
         finally { writer.TryComplete(); }
@@ -361,8 +445,19 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     private BlockExecution ApplyOne(VerifiedBlock verified, WorldState state) =>
         Running(() =>
         {
-            lock (_stateGate) return Apply(verified, state, checkFirst: true, adopt: true);
+            lock (_stateGate)
+            {
+                try { return Apply(verified, state, checkFirst: true, adopt: true); }
+                catch (Exception e)
+                {
+                    verified.Clock.Fail(e);
+                    throw;
+                }
+            }
         });
+
+    private StageClock NewClock(Block block, CancellationToken cancellationToken) =>
+        new(_logger, block.Header.Height, block.Count, cancellationToken, _device.Kind.ToName());
 
     private VerifiedBlock Verify(Block block, uint chainId, StageClock clock, Action<Wire.Hash32>? checks) =>
         OnDevice(() => _verify.Run(block, chainId, clock, checks));
@@ -410,6 +505,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         if (checkFirst) Check(state, block, verified.TxRoot);
         ScheduleStats stats;
         ChangeSet changes;
+        var effects = new TxEffect[n];
         if (_lanes is { } lanes)
         {
             clock.Begin(StageTimings.Conflicts);
@@ -421,7 +517,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.End();
 
             clock.Begin(StageTimings.Execute);
-            changes = lanes.Execute(block, sets, graph, plan, statuses);
+            changes = lanes.Execute(block, sets, graph, plan, statuses, effects);
             clock.End();
             stats = lanes.LastStats;
         }
@@ -431,7 +527,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             clock.Skip(StageTimings.Conflicts);
             clock.Skip(StageTimings.Schedule);
             clock.Begin(StageTimings.Execute);
-            (changes, int applied) = SequentialExecutor.ApplyInOrder(state, block, statuses);
+            (changes, int applied) = SequentialExecutor.ApplyInOrder(state, block, statuses, effects);
             clock.End();
             stats = new ScheduleStats(n, applied, 0, 0, 0, Lanes: 1);
         }
@@ -458,7 +554,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
 
         Log.Schedule(_logger, block.Header.Height, n, stats.Scheduled, stats.Lanes, stats.CriticalPath, stats.EffectiveParallelism);
         Log.Done(_logger, block.Header.Height, DeviceDescription, n, clock.Timings.TotalMs, verified.Stats.CacheHits, verified.Stats.Verified, stateRoot.ToHex());
-        return new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes }, clock.Timings, stats) { Verify = verified.Stats, State = pending };
+        return clock.Finish(new BlockExecution(block, new BlockResult(statuses, verified.TxIds, stateRoot) { Changes = changes, Effects = effects }, clock.Timings, stats) { Verify = verified.Stats, State = pending });
     }
 
     private void Enter()

@@ -38,6 +38,19 @@ public interface IBlockExecutor
     /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block against the parent; nothing changed.</exception>
     Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Verifies transaction records ahead of their block (a mempool's admission): rules 1-2 (well-formed;
+    /// the chain, when <paramref name="chainId"/> is given) and the signature (rule 3, libsodium's
+    /// verdict), a verdict per record by index and txid. The state is not read; whether a transaction
+    /// would apply now is <see cref="Execution.TxCheck"/>'s to say. An executor with a signature cache
+    /// remembers the verdicts, so the block that includes the transactions does not verify them again.
+    /// Thread-safe, and may run beside blocks.
+    /// </summary>
+    /// <param name="records">Whole transaction records (body and signature).</param>
+    /// <param name="chainId">The chain the records are for: others are <see cref="Model.TxStatus.WrongChain"/>, not verified. Null: any chain.</param>
+    /// <exception cref="OperationCanceledException">Cancelled before every verdict was found.</exception>
+    Task<Verify.PreVerifyReport> PreVerifyAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null, CancellationToken cancellationToken = default);
+
     /// <summary>The device the executor runs on, e.g. "cuda (NVIDIA H100)" or "cpu (16 cores)".</summary>
     string DeviceDescription { get; }
 }

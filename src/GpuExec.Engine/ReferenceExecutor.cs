@@ -57,6 +57,37 @@ public sealed class ReferenceExecutor : IBlockExecutor
     }
 
     /// <inheritdoc/>
+    /// <remarks>One thread, libsodium per signature, no cache: nothing is remembered.</remarks>
+    public Task<Verify.PreVerifyReport> PreVerifyAsync(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return Task.Run(() =>
+        {
+            int n = records.Count, skipped = 0, bad = 0;
+            var verdicts = new Verify.TxVerdict[n];
+            for (int i = 0; i < n; i++)
+            {
+                if ((i & 1023) == 0) cancellationToken.ThrowIfCancellationRequested();
+                var record = records[i].Span;
+                var status = TxRules.Precheck(record, chainId ?? 0);
+                if (status == Model.TxStatus.WrongChain && chainId is null) status = Model.TxStatus.Ok;
+                if (status != Model.TxStatus.Ok) skipped++;
+                else
+                {
+                    var tx = new Model.TransactionView(record);
+                    if (!Crypto.Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature))
+                    {
+                        status = Model.TxStatus.BadSignature;
+                        bad++;
+                    }
+                }
+                verdicts[i] = new Verify.TxVerdict(i, Model.TxId.Of(record), status, FromCache: false);
+            }
+            return new Verify.PreVerifyReport(verdicts, new Verify.PreVerifyResult(n, skipped, 0, n - skipped, bad));
+        }, cancellationToken);
+    }
+
+    /// <inheritdoc/>
     public async IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {

@@ -17,7 +17,9 @@ public class GeneratorTests
         for (int b = 0; b < 2; b++)
         {
             var block = BlockCodec.Decode(gen.NextBlock());
+            var pre = state.Clone();
             var result = SequentialExecutor.Execute(state, block);
+            EffectsAssert.Model(pre, block, result);
             foreach (var s in result.Statuses) seen.Add(s);
             Assert.Equal(gen.Current.StateRoot, result.StateRoot);
         }

@@ -45,6 +45,7 @@ public class RouteRuleTests
         var after = before.Clone();
         var block = BlockCodec.Decode(Signer.NextBlock(after, Collector.Address, record));
         var r = SequentialExecutor.Execute(after, block);
+        EffectsAssert.Model(before, block, r);
         return (r.Statuses[0], before, after);
     }
 

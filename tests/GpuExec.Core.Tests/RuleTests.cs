@@ -30,7 +30,9 @@ public class RuleTests
     private static (TxStatus status, WorldState state) RunOn(WorldState s, params byte[][] records)
     {
         var block = BlockCodec.Decode(Signer.NextBlock(s, Collector.Address, records));
+        var pre = s.Clone();
         var r = SequentialExecutor.Execute(s, block);
+        EffectsAssert.Model(pre, block, r);
         return (r.Statuses[^1], s);
     }
 

@@ -72,6 +72,7 @@ internal static class Blocks
         var seqState = pre.Clone();
         var expected = SequentialExecutor.Execute(seqState, block);
         ChangeSetAssert.IsDiff(pre, seqState, expected.Changes);
+        EffectsAssert.Model(pre, block, expected);
         string expectedDump = Dump(seqState);
         ScheduleStats stats = default;
         using var pipeline = Pipeline(threads, device, mode);
@@ -82,6 +83,7 @@ internal static class Blocks
             Assert.Equal(expected.Statuses, got.Result.Statuses);
             Assert.Equal(expected.TxIds, got.Result.TxIds);
             Assert.Equal(expected.StateRoot, got.Result.StateRoot);
+            Assert.Equal(expected.Effects, got.Result.Effects);
             Assert.Equal(expectedDump, Dump(parState));
             Assert.Equal(seqState.AccountCount, parState.AccountCount);
             ChangeSetAssert.Equal(expected.Changes, got.Result.Changes);
@@ -106,10 +108,12 @@ internal static class Blocks
             var before = seq.Clone();
             var expected = SequentialExecutor.Execute(seq, blocks[i]);
             ChangeSetAssert.IsDiff(before, seq, expected.Changes);
+            EffectsAssert.Model(before, blocks[i], expected);
             ChangeSetAssert.Equal(expected.Changes, run.Result.Changes);
             Assert.Equal(expected.Statuses, run.Result.Statuses);
             Assert.Equal(expected.TxIds, run.Result.TxIds);
             Assert.Equal(expected.StateRoot, run.Result.StateRoot);
+            Assert.Equal(expected.Effects, run.Result.Effects);
             Assert.Equal(Dump(seq), Dump(par));
             Assert.Equal(seq.AccountCount, par.AccountCount);
             i++;

@@ -133,6 +133,7 @@ internal static class BenchCommand
     {
         using var logging = CliLogging.Create(verbose);
         using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
+        AutoChoice(pipeline);
         var runner = new BenchRunner(pipeline, pipelineOptions.Threads);
 
         var machine = BenchMachine.Now();
@@ -161,6 +162,7 @@ internal static class BenchCommand
     {
         using var logging = CliLogging.Create(verbose);
         using var pipeline = new BlockPipeline(pipelineOptions, logging.CreateLogger<BlockPipeline>());
+        AutoChoice(pipeline);
         var bench = new StreamBench(pipeline, pipelineOptions.Threads);
         // Warm-up (JIT, the stream's machinery, the store's first open), not reported.
         var machine = BenchMachine.Now();
@@ -242,6 +244,12 @@ internal static class BenchCommand
         if (json is not null) ContentionSweep.WriteJson(json, points);
         if (plot is not null) ContentionSweep.Plot(plot, points);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Says on stderr which device <c>--device auto</c> chose and why (a figure is only read right knowing where it ran).</summary>
+    private static void AutoChoice(BlockPipeline pipeline)
+    {
+        if (pipeline.DeviceChoice is { } why) Console.Error.WriteLine($"gpuexec bench: --device auto chose {pipeline.DeviceDescription} because {why}");
     }
 
     /// <summary>

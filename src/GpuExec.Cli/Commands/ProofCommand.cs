@@ -17,11 +17,11 @@ internal static class ProofCommand
 {
     public static Command Create()
     {
-        var stateDir = new Option<DirectoryInfo?>("--state") { Description = "A state directory (opened read-only) whose committed state the proof is made from." };
-        var genesis = new Option<FileInfo?>("--genesis") { Description = "Genesis or dump JSON; with --block, the state after those blocks." };
+        var stateDir = new Option<DirectoryInfo?>("--state") { Description = "A state directory (opened read-only) whose committed state the proof is made from. (REQUIRED unless --genesis)" };
+        var genesis = new Option<FileInfo?>("--genesis") { Description = "Genesis or dump JSON; with --block, the state after those blocks. (REQUIRED unless --state)" };
         var blocks = new Option<FileInfo[]>("--block") { Description = "A .gxb block applied to --genesis before the proof; repeat in order.", AllowMultipleArgumentsPerToken = false };
-        var address = new Option<string?>("--address") { Description = "The account's address (64 hex digits)." };
-        var pool = new Option<uint?>("--pool") { Description = "The pool's id." };
+        var address = new Option<string?>("--address") { Description = "The account's address (64 hex digits). (REQUIRED unless --pool)" };
+        var pool = new Option<uint?>("--pool") { Description = "The pool's id. (REQUIRED unless --address)" };
         var output = new Option<FileInfo>("--out") { Description = "Where to write the proof (SPEC section 6's JSON object).", Required = true };
         var cmd = new Command("proof", "Write the proof that an account or pool is in the state (with its leaf data) or is not, under the state's root.")
         {

@@ -15,11 +15,15 @@ internal static class RunCommand
 {
     public static Command Create()
     {
-        var genesis = new Option<FileInfo?>("--genesis") { Description = "Genesis or dump JSON (SPEC section 7)." };
+        var genesis = new Option<FileInfo?>("--genesis") { Description = "Genesis or dump JSON (SPEC section 7). (REQUIRED unless --state names a store that holds a chain)" };
         var blocks = new Option<FileInfo[]>("--block") { Description = "A .gxb block; repeat to apply several in order.", AllowMultipleArgumentsPerToken = false };
-        var output = new Option<FileInfo?>("--out") { Description = "Where to write the dump of the final state." };
+        var output = new Option<FileInfo?>("--out") { Description = "Where to write the dump of the final state. (REQUIRED without --state, unless --receipts is given; REQUIRED with --state and no --block)" };
         var receipts = new Option<FileInfo?>("--receipts") { Description = "Where to write the last block's receipts (JSON lines)." };
-        var executor = new Option<string>("--executor") { Description = "sequential or parallel.", DefaultValueFactory = _ => "sequential" };
+        var executor = new Option<string>("--executor")
+        {
+            Description = "sequential (the one-thread reference) or parallel (the pipeline on --device). Default: sequential, "
+                + "or parallel when --device, --apply, --lanes, --verifier or --key-tables is given.",
+        };
         executor.AcceptOnlyFromAmong("sequential", "parallel");
         var stateDir = new Option<DirectoryInfo?>("--state")
         {
@@ -48,7 +52,15 @@ internal static class RunCommand
             if (dir is null && o is null && r is null) { CliOutput.Error("run: nothing to write: give --out and/or --receipts"); return ExitCodes.Usage; }
             if (dir is not null && bs.Length == 0 && o is null) { CliOutput.Error("run: --state with no block needs --out to dump the state"); return ExitCodes.Usage; }
             if (CliOutput.CheckOutputs(dir?.FullName, ("--out", o?.FullName), ("--receipts", r?.FullName)) is { } bad) { CliOutput.Error("run: " + bad); return ExitCodes.Usage; }
-            var exec = parse.GetValue(executor) == "parallel" ? ExecutorKind.Parallel : ExecutorKind.Sequential;
+            // A pipeline option given without --executor asks for the pipeline: running the reference
+            // instead would silently ignore it.
+            bool pipelineAsked = new Option[] { device, apply, lanes, verifier, keyTables }.Any(opt => parse.GetResult(opt) is { Implicit: false });
+            var exec = parse.GetValue(executor) switch
+            {
+                "parallel" => ExecutorKind.Parallel,
+                "sequential" => ExecutorKind.Sequential,
+                _ => pipelineAsked ? ExecutorKind.Parallel : ExecutorKind.Sequential,
+            };
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
             var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables) };
             return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet), (long)parse.GetValue(cacheMb) << 20);
@@ -119,7 +131,8 @@ internal static class RunCommand
             WriteOutputs(s => StateJson.WriteDump(state, s));
             (height, root) = (state.Height, state.StateRoot);
         }
-        Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, height, root, executor.DeviceDescription);
+        string device = pipeline?.DeviceChoice is { } why ? $"{executor.DeviceDescription}, chosen by --device auto because {why}" : executor.DeviceDescription;
+        Summary(logging.CreateLogger(CliLogging.Summary), blockPaths.Length, transactions, clock.Elapsed.TotalMilliseconds, height, root, device);
         return ExitCodes.Ok;
     }
 

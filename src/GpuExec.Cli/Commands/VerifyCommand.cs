@@ -25,8 +25,8 @@ internal static class VerifyCommand
 
     public static Command Create()
     {
-        var input = new Option<string>("--input") { Description = "JSONL file of {public_key, message, signature} in hex" };
-        var output = new Option<string>("--out") { Description = "JSONL file to write {index, valid} lines to" };
+        var input = new Option<string>("--input") { Description = "JSONL file of {public_key, message, signature} in hex", Required = true };
+        var output = new Option<string>("--out") { Description = "JSONL file to write {index, valid} lines to", Required = true };
         var device = Options.Device();
         var verifier = Options.Verifier();
         var command = new Command("verify", "Verify Ed25519 signatures with libsodium's rule (SPEC section 5)") { input, output, device, verifier };

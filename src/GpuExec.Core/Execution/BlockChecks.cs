@@ -16,16 +16,23 @@ internal static class BlockChecks
         var h = block.Header;
         string source = block.Source;
         if (h.ChainId != chainId)
-            throw new BlockRejectedException($"{source}: chain_id {h.ChainId} differs from the state's chain_id {chainId}");
+            throw new BlockRejectedException(BlockRefusal.WrongChain, Num(chainId), Num(h.ChainId),
+                $"{source}: chain_id {h.ChainId} differs from the state's chain_id {chainId}");
         if (height == ulong.MaxValue)
-            throw new BlockRejectedException($"{source}: no block can follow height {height} (2^64-1; heights do not wrap)");
+            throw new BlockRejectedException(BlockRefusal.HeightExhausted, null, Num(h.Height),
+                $"{source}: no block can follow height {height} (2^64-1; heights do not wrap)");
         if (h.Height != height + 1)
-            throw new BlockRejectedException($"{source}: height {h.Height} is not the next height {height + 1}");
+            throw new BlockRejectedException(BlockRefusal.WrongHeight, Num(height + 1), Num(h.Height),
+                $"{source}: height {h.Height} is not the next height {height + 1}");
         if (h.ParentStateRoot != currentRoot)
-            throw new BlockRejectedException($"{source}: parent_state_root {h.ParentStateRoot} differs from the current state root {currentRoot}");
+            throw new BlockRejectedException(BlockRefusal.WrongParentRoot, currentRoot.ToHex(), h.ParentStateRoot.ToHex(),
+                $"{source}: parent_state_root {h.ParentStateRoot} differs from the current state root {currentRoot}");
         if (h.TxRoot != computedTxRoot)
-            throw new BlockRejectedException($"{source}: tx_root {h.TxRoot} does not match the transactions (computed {computedTxRoot})");
+            throw new BlockRejectedException(BlockRefusal.WrongTxRoot, computedTxRoot.ToHex(), h.TxRoot.ToHex(),
+                $"{source}: tx_root {h.TxRoot} does not match the transactions (computed {computedTxRoot})");
     }
+
+    private static string Num(ulong value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Computes the block's tx_root on the CPU (<see cref="Merkle.TxRoot"/>), then checks as above.</summary>
     public static void Check(IStateReader state, Block block)

@@ -25,6 +25,12 @@ public sealed class BlockResult
     /// receipts read back from a store, which keeps the state, not each block's changes.
     /// </summary>
     public State.ChangeSet? Changes { get; init; }
+    /// <summary>
+    /// What each transaction moved, in block order (<see cref="TxEffect"/>: the fee charged, the
+    /// payload's debit and credit, a swap's or route's amount out); identical for every executor.
+    /// Null for receipts read back from a store, which keeps statuses, not effects.
+    /// </summary>
+    public TxEffect[]? Effects { get; init; }
     /// <summary>Number of transactions.</summary>
     public int Count => Statuses.Length;
     /// <summary>The 32-byte txid of transaction <paramref name="i"/>.</summary>

@@ -23,9 +23,9 @@ public static class SequentialExecutor
     /// every signature is then taken as valid, which breaks SPEC section 5.</param>
     public static BlockResult Execute(WorldState state, Block block, bool verifySignatures = true)
     {
-        var (statuses, txids, changes) = Run(state, block, verifySignatures);
+        var (statuses, txids, changes, effects) = Run(state, block, verifySignatures);
         var root = state.Apply(changes, block.Header.Height);
-        return new BlockResult(statuses, txids, root) { Changes = changes };
+        return new BlockResult(statuses, txids, root) { Changes = changes, Effects = effects };
     }
 
     /// <summary>
@@ -36,12 +36,12 @@ public static class SequentialExecutor
     /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block.</exception>
     public static (BlockResult Result, PendingState State) Propose(IStateReader parent, Block block)
     {
-        var (statuses, txids, changes) = Run(parent, block, verifySignatures: true);
+        var (statuses, txids, changes, effects) = Run(parent, block, verifySignatures: true);
         var pending = PendingState.Create(parent, changes, block.Header.Height, runner: null);
-        return (new BlockResult(statuses, txids, pending.StateRoot) { Changes = changes }, pending);
+        return (new BlockResult(statuses, txids, pending.StateRoot) { Changes = changes, Effects = effects }, pending);
     }
 
-    private static (TxStatus[] Statuses, byte[] TxIds, ChangeSet Changes) Run(IStateReader state, Block block, bool verifySignatures)
+    private static (TxStatus[] Statuses, byte[] TxIds, ChangeSet Changes, TxEffect[] Effects) Run(IStateReader state, Block block, bool verifySignatures)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
@@ -63,8 +63,9 @@ public static class SequentialExecutor
                 if (!Libsodium.Ed25519Verify(tx.SenderBytes, tx.Body, tx.Signature)) statuses[i] = TxStatus.BadSignature;
             }
         }
-        var (changes, _) = ApplyInOrder(state, block, statuses);
-        return (statuses, txids, changes);
+        var effects = new TxEffect[n];
+        var (changes, _) = ApplyInOrder(state, block, statuses, effects);
+        return (statuses, txids, changes, effects);
     }
 
     /// <summary>
@@ -73,13 +74,16 @@ public static class SequentialExecutor
     /// must already have passed <see cref="BlockChecks"/>. The state is only read: the rules run on
     /// a <see cref="WorkingSet"/> of copies, and what changed comes back as the block's change set.
     /// </summary>
+    /// <param name="effects">One per transaction, filled for those the rules run on (the others are left as they are); null records none.</param>
     /// <returns>The block's changes, and how many transactions the rules were applied to.</returns>
-    internal static (ChangeSet Changes, int Applied) ApplyInOrder(IStateReader state, Block block, TxStatus[] statuses)
+    internal static (ChangeSet Changes, int Applied) ApplyInOrder(IStateReader state, Block block, TxStatus[] statuses, TxEffect[]? effects = null)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(statuses);
         if (statuses.Length != block.Count) throw new ArgumentException("one status per transaction", nameof(statuses));
+        if (effects is not null && effects.Length != block.Count) throw new ArgumentException("one effect per transaction", nameof(effects));
+        TxEffect scratch = default;
         var set = new WorkingSet(state, Math.Min(2 * block.Count + 1, 1 << 20));
         var access = new WorkingSetTxState(set, set.Account(block.Header.FeeCollector));
         int applied = 0;
@@ -88,7 +92,7 @@ public static class SequentialExecutor
             if (statuses[i] != TxStatus.Ok) continue;
             var record = block.Record(i);
             access.Sender = set.Account(new TransactionView(record).Sender);
-            statuses[i] = TxRules.Apply(ref access, record);
+            statuses[i] = TxRules.Apply(ref access, record, ref effects is null ? ref scratch : ref effects[i]);
             applied++;
         }
         return (set.ToChangeSet(), applied);

@@ -45,6 +45,18 @@ internal static class TxRules
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TxStatus Apply<TState>(ref TState s, ReadOnlySpan<byte> record) where TState : struct, ITxState
     {
+        TxEffect ignored = default;
+        return Apply(ref s, record, ref ignored);
+    }
+
+    /// <summary>
+    /// Rules 4-7 for a well-formed, right-chain, correctly signed transaction, recording what it moved
+    /// in <paramref name="effect"/> (written whatever the status: <c>default</c> when nothing was charged).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TxStatus Apply<TState>(ref TState s, ReadOnlySpan<byte> record, ref TxEffect effect) where TState : struct, ITxState
+    {
+        effect = default;
         var tx = new TransactionView(record);
         ulong nonce = s.SenderNonce;
         // No nonce wraps: at 2^64-1 the account can send nothing more, or its old transactions would replay.
@@ -57,6 +69,7 @@ internal static class TxRules
         s.SetSenderBalance(0, fee0 - fee);
         s.CreditCollector(fee);
         s.SenderNonce = nonce + 1;
+        effect = new TxEffect { Fee = fee };
 
         if (tx.Kind == TxKind.Transfer)
         {
@@ -66,9 +79,10 @@ internal static class TxRules
             if (have < amount) return TxStatus.InsufficientBalance;
             s.SetSenderBalance(token, have - amount);
             s.CreditRecipient(tx.To, token, amount);
+            effect = new TxEffect { Fee = fee, DebitToken = token, DebitAmount = amount, CreditToken = token, CreditAmount = amount };
             return TxStatus.Ok;
         }
-        if (tx.Kind == TxKind.Route) return ApplyRoute(ref s, tx);
+        if (tx.Kind == TxKind.Route) return ApplyRoute(ref s, tx, ref effect);
 
         uint poolId = tx.PoolId;
         if (!s.TryGetPool(poolId, out var pool)) return TxStatus.UnknownPool;
@@ -90,6 +104,7 @@ internal static class TxRules
         if (aToB) s.SetPoolReserves(poolId, rin, rout);
         else s.SetPoolReserves(poolId, rout, rin);
         s.CreditSender(tout, amountOut);
+        effect = new TxEffect { Fee = fee, DebitToken = tin, DebitAmount = amountIn, CreditToken = tout, CreditAmount = amountOut, AmountOut = amountOut };
         return TxStatus.Ok;
     }
 
@@ -101,7 +116,7 @@ internal static class TxRules
     /// a last output below <c>min_out</c> (SLIPPAGE) fails the route with nothing applied. Only a
     /// route that passes every check writes: the debit, each pool's final reserves, the credit.
     /// </summary>
-    private static TxStatus ApplyRoute<TState>(ref TState s, TransactionView tx) where TState : struct, ITxState
+    private static TxStatus ApplyRoute<TState>(ref TState s, TransactionView tx, ref TxEffect effect) where TState : struct, ITxState
     {
         int hops = tx.Hops;
         HopTokens tin = default, tout = default;
@@ -151,6 +166,7 @@ internal static class TxRules
         s.SetSenderBalance(tin[0], balIn - amountIn);
         for (int j = 0; j < distinct; j++) s.SetPoolReserves(pools[j].Id, pools[j].ReserveA, pools[j].ReserveB);
         s.CreditSender(tout[hops - 1], amount);
+        effect = effect with { DebitToken = tin[0], DebitAmount = amountIn, CreditToken = tout[hops - 1], CreditAmount = amount, AmountOut = amount };
         return TxStatus.Ok;
     }
 

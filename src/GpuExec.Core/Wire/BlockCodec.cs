@@ -20,9 +20,10 @@ public static class BlockCodec
         ArgumentNullException.ThrowIfNull(data);
         var span = data.AsSpan();
         if (span.Length < 4 || !span[..4].SequenceEqual(BlockHeader.Magic))
-            throw new BlockFormatException($"{source}: bad magic (expected ASCII \"GXB1\")");
+            throw new BlockFormatException(BlockRefusal.BadMagic, Convert.ToHexStringLower(BlockHeader.Magic), Convert.ToHexStringLower(span[..Math.Min(4, span.Length)]),
+                $"{source}: bad magic (expected ASCII \"GXB1\")");
         if (span.Length < BlockHeader.Size)
-            throw new BlockFormatException($"{source}: truncated header ({span.Length} of {BlockHeader.Size} bytes)");
+            throw Truncated(BlockHeader.Size, span.Length, $"{source}: truncated header ({span.Length} of {BlockHeader.Size} bytes)");
         uint chainId = BinaryPrimitives.ReadUInt32LittleEndian(span[4..]);
         ulong height = BinaryPrimitives.ReadUInt64LittleEndian(span[8..]);
         var collector = new Address(span.Slice(16, 32));
@@ -32,35 +33,44 @@ public static class BlockCodec
         // Each record needs at least its 2-byte length: a count the file cannot hold is truncation.
         long maxRecords = (span.Length - BlockHeader.Size) / 2;
         if (count > maxRecords)
-            throw new BlockFormatException($"{source}: truncated: tx_count is {count} but the file holds at most {maxRecords} records");
+            throw Truncated(BlockHeader.Size + 2L * count, span.Length, $"{source}: truncated: tx_count is {count} but the file holds at most {maxRecords} records");
         if (count > InputLimits.MaxTransactions)
-            throw new BlockFormatException($"{source}: tx_count {count} is over the limit of {InputLimits.MaxTransactions} transactions per block");
+            throw new BlockFormatException(BlockRefusal.OverLimit, Num(InputLimits.MaxTransactions), Num(count),
+                $"{source}: tx_count {count} is over the limit of {InputLimits.MaxTransactions} transactions per block");
         var offsets = new int[count];
         var lengths = new ushort[count];
         int pos = BlockHeader.Size;
         for (int i = 0; i < count; i++)
         {
             if (span.Length - pos < 2)
-                throw new BlockFormatException($"{source}: truncated: record {i} of {count} has no length field (offset {pos})");
+                throw Truncated(pos + 2L, span.Length, $"{source}: truncated: record {i} of {count} has no length field (offset {pos})");
             ushort len = BinaryPrimitives.ReadUInt16LittleEndian(span[pos..]);
             pos += 2;
             if (span.Length - pos < len)
-                throw new BlockFormatException($"{source}: truncated: record {i} of {count} needs {len} bytes at offset {pos}, {span.Length - pos} remain");
+                throw Truncated((long)pos + len, span.Length, $"{source}: truncated: record {i} of {count} needs {len} bytes at offset {pos}, {span.Length - pos} remain");
             offsets[i] = pos;
             lengths[i] = len;
             pos += len;
         }
         if (pos != span.Length)
-            throw new BlockFormatException($"{source}: {span.Length - pos} trailing bytes after record {count} (offset {pos})");
+            throw new BlockFormatException(BlockRefusal.TrailingBytes, Num(pos), Num(span.Length),
+                $"{source}: {span.Length - pos} trailing bytes after record {count} (offset {pos})");
         return new Block(data, new BlockHeader(chainId, height, collector, parent, txRoot, (int)count), offsets, lengths, source);
     }
+
+    private static string Num(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static BlockFormatException Truncated(long needed, long length, string message) =>
+        new(BlockRefusal.Truncated, Num(needed), Num(length), message);
 
     /// <summary>
     /// Reads and decodes a block file of at most <see cref="InputLimits.MaxBlockBytes"/>; a missing,
     /// unreadable or larger file is an <see cref="ErrorKind.InvalidInput"/> error.
     /// </summary>
+    /// <exception cref="BlockFormatException">The bytes are not a block, or the file is larger than the limit (<see cref="BlockRefusal.OverLimit"/>).</exception>
     public static Block ReadFile(string path) =>
-        Decode(InputLimits.ReadFile(path, InputLimits.MaxBlockBytes, "block file"), path);
+        Decode(InputLimits.ReadFile(path, InputLimits.MaxBlockBytes, "block file",
+            (message, limit, length) => new BlockFormatException(BlockRefusal.OverLimit, Num(limit), length is { } l ? Num(l) : null, message)), path);
 
     /// <summary>Encodes a block; <c>tx_root</c> is computed from the records.</summary>
     public static byte[] Encode(uint chainId, ulong height, Address feeCollector, Hash32 parentStateRoot, IReadOnlyList<byte[]> records)

@@ -34,15 +34,16 @@ public static class InputLimits
     /// Reads a whole file, refusing one larger than <paramref name="limit"/> bytes without reading
     /// more than that (so devices and pipes that never end are refused too).
     /// </summary>
+    /// <param name="tooLarge">Makes the error for a file over the limit from its message, the limit and the file's length (null when a stream without one was cut at the limit); null: a plain <see cref="GpuExecException"/>.</param>
     /// <exception cref="GpuExecException">Missing, unreadable or too large (<see cref="ErrorKind.InvalidInput"/>).</exception>
-    internal static byte[] ReadFile(string path, long limit, string what)
+    internal static byte[] ReadFile(string path, long limit, string what, Func<string, long, long?, GpuExecException>? tooLarge = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         try
         {
             using var f = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
             if (f.CanSeek && f.Length > limit)
-                throw TooLarge(path, what, limit);
+                throw TooLarge(path, what, limit, f.Length, tooLarge);
             if (f.CanSeek && f.Length > 0)
             {
                 var data = new byte[f.Length];
@@ -57,7 +58,7 @@ public static class InputLimits
             int got;
             while ((got = f.Read(chunk)) > 0)
             {
-                if (ms.Length + got > limit) throw TooLarge(path, what, limit);
+                if (ms.Length + got > limit) throw TooLarge(path, what, limit, null, tooLarge);
                 ms.Write(chunk, 0, got);
             }
             return ms.ToArray();
@@ -68,8 +69,11 @@ public static class InputLimits
         }
     }
 
-    private static GpuExecException TooLarge(string path, string what, long limit) =>
-        new(ErrorKind.InvalidInput, $"{path}: {what} is larger than the limit of {limit} bytes");
+    private static GpuExecException TooLarge(string path, string what, long limit, long? length, Func<string, long, long?, GpuExecException>? make)
+    {
+        string message = $"{path}: {what} is larger than the limit of {limit} bytes";
+        return make?.Invoke(message, limit, length) ?? new GpuExecException(ErrorKind.InvalidInput, message);
+    }
 
     private static GpuExecException TooLargeOrChanging(string path, string what) =>
         new(ErrorKind.InvalidInput, $"{path}: {what} changed while it was read");

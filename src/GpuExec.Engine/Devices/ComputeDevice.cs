@@ -34,6 +34,9 @@ public sealed partial class ComputeDevice : IDisposable
     /// <summary>Name, memory and compute units of the device in use.</summary>
     public DeviceInfo Info { get; }
 
+    /// <summary>Why <see cref="DeviceKind.Auto"/> chose <see cref="Kind"/>, in words; null for a kind asked for by name.</summary>
+    internal string? ChoiceReason { get; private set; }
+
     private ComputeDevice(DeviceKind requested, DeviceKind kind, Context? context, Accelerator? accelerator)
     {
         Requested = requested;
@@ -151,7 +154,9 @@ public sealed partial class ComputeDevice : IDisposable
             }
             if (kernels == DeviceKernels.None || TryLoad(dev, dev.RequireAccelerator(), kernels, load, logger, out string? failure, out _))
             {
-                LogChose(logger, dev.Kind.ToName(), dev.Info.Name, "first GPU found (CUDA preferred over OpenCL)");
+                const string first = "first GPU found (CUDA preferred over OpenCL)";
+                LogChose(logger, dev.Kind.ToName(), dev.Info.Name, first);
+                dev.ChoiceReason = first;
                 return dev;
             }
             reasons.Add($"{gpu.ToName()}: {failure}");
@@ -162,7 +167,7 @@ public sealed partial class ComputeDevice : IDisposable
             LogFellBack(logger, Environment.ProcessorCount + " cores", why);
         else
             LogChose(logger, "cpu", Environment.ProcessorCount + " cores", "no CUDA or OpenCL GPU: " + why);
-        return new ComputeDevice(DeviceKind.Auto, DeviceKind.Cpu, null, null);
+        return new ComputeDevice(DeviceKind.Auto, DeviceKind.Cpu, null, null) { ChoiceReason = (failed ? "a GPU driver failed: " : "no CUDA or OpenCL GPU: ") + why };
     }
 
     /// <summary>

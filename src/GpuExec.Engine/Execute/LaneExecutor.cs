@@ -31,7 +31,7 @@ public readonly record struct ScheduleStats(int Transactions, int Scheduled, int
 /// dependency graph (ILGPU kernels on an accelerator, the same algorithm in C# without one),
 /// <see cref="Plan"/> lays the transactions on lanes (<see cref="LaneScheduler"/>), and
 /// <see cref="Execute"/> loads the touched values into slots, runs each lane on a thread of its own
-/// through <see cref="TxRules.Apply{TState}"/> and writes the slots back. Results equal
+/// through <see cref="TxRules.Apply{TState}(ref TState, ReadOnlySpan{byte}, ref TxEffect)"/> and writes the slots back. Results equal
 /// <see cref="SequentialExecutor"/>'s. Not thread-safe: one block at a time per instance.
 /// </summary>
 internal sealed class LaneExecutor : IDisposable
@@ -82,19 +82,20 @@ internal sealed class LaneExecutor : IDisposable
 
     /// <summary>
     /// Loads the touched values into slots (from the state objects the access sets hold), runs the
-    /// lanes and fills the scheduled transactions' statuses; returns the block's change set. The
-    /// state is only read.
+    /// lanes and fills the scheduled transactions' statuses (and <paramref name="effects"/>, when
+    /// given: one per transaction); returns the block's change set. The state is only read.
     /// </summary>
-    public ChangeSet Execute(Block block, AccessSets sets, ConflictGraph graph, LanePlan plan, TxStatus[] statuses)
+    public ChangeSet Execute(Block block, AccessSets sets, ConflictGraph graph, LanePlan plan, TxStatus[] statuses, TxEffect[]? effects = null)
     {
         ArgumentNullException.ThrowIfNull(block);
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(statuses);
+        if (effects is not null && effects.Length != block.Count) throw new ArgumentException("one effect per transaction", nameof(effects));
         if (plan.LaneCount > _threads) throw new ArgumentException($"the plan has {plan.LaneCount} lanes, the executor only {_threads} threads", nameof(plan));
         var table = SlotTable.Load(sets, graph, _parallel);
         table.PrepareLanes(plan.LaneCount);
         long t0 = Stopwatch.GetTimestamp();
-        RunLanes(table, block, plan, statuses);
+        RunLanes(table, block, plan, statuses, effects);
         _tuner?.Record(plan.LaneCount, plan.ScheduledCount, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
         table.FoldDeltas();
         var changes = table.ToChangeSet(_parallel);
@@ -111,29 +112,32 @@ internal sealed class LaneExecutor : IDisposable
     /// </summary>
     private const int ProgressPad = 32; // ints between two lanes' progress counters: 128 bytes, a line and its prefetch pair
 
-    private void RunLanes(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses)
+    private void RunLanes(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses, TxEffect[]? effects)
     {
         int lanes = plan.LaneCount;
         if (lanes == 1)
         {
             // One lane: the block in order on this thread, no waits, no atomics.
+            TxEffect scratch = default;
             foreach (int tx in plan.LaneTxs)
             {
                 if (statuses[tx] != TxStatus.Ok) continue; // a signature found bad after planning
                 var st = new SlotTxState(table, tx, exclusive: true);
-                statuses[tx] = TxRules.Apply(ref st, block.Record(tx));
+                statuses[tx] = TxRules.Apply(ref st, block.Record(tx), ref effects is null ? ref scratch : ref effects[tx]);
             }
             return;
         }
         var progress = new int[(lanes + 1) * ProgressPad];
         var laneStatus = new TxStatus[plan.LaneTxs.Length];
+        // Effects, like statuses, are written in lane order and put in block order afterwards.
+        var laneEffects = effects is null ? null : new TxEffect[plan.LaneTxs.Length];
         int abort = 0;
         _team.Run(l =>
         {
             if (l >= lanes) return; // the measured lane count may be below the team's size
             try
             {
-                RunLane(table, block, plan, statuses, laneStatus, l, progress, ref abort);
+                RunLane(table, block, plan, statuses, laneStatus, laneEffects, l, progress, ref abort);
             }
             catch
             {
@@ -144,10 +148,13 @@ internal sealed class LaneExecutor : IDisposable
         if (abort != 0) throw new InvalidOperationException("a lane stopped early");
         var txs = plan.LaneTxs;
         for (int i = 0; i < txs.Length; i++) statuses[txs[i]] = laneStatus[i];
+        if (laneEffects is not null)
+            for (int i = 0; i < txs.Length; i++) effects![txs[i]] = laneEffects[i];
     }
 
-    private static void RunLane(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses, TxStatus[] laneStatus, int lane, int[] progress, ref int abort)
+    private static void RunLane(SlotTable table, Block block, LanePlan plan, TxStatus[] statuses, TxStatus[] laneStatus, TxEffect[]? laneEffects, int lane, int[] progress, ref int abort)
     {
+        TxEffect scratch = default;
         int lanes = plan.LaneCount;
         Span<int> known = lanes <= 256 ? stackalloc int[lanes] : new int[lanes];
         known.Clear();
@@ -178,7 +185,7 @@ internal sealed class LaneExecutor : IDisposable
             if (laneStatus[i] == TxStatus.Ok) // a signature found bad after planning is skipped
             {
                 var st = new SlotTxState(table, tx, lane);
-                laneStatus[i] = TxRules.Apply(ref st, block.Record(tx));
+                laneStatus[i] = TxRules.Apply(ref st, block.Record(tx), ref laneEffects is null ? ref scratch : ref laneEffects[i]);
             }
             Volatile.Write(ref mine, i - first + 1);
         }

@@ -67,11 +67,22 @@ internal sealed class SignatureCacheVerifier
     /// <param name="statuses">One status per record, written.</param>
     /// <param name="chainId">As in the overload without statuses.</param>
     /// <exception cref="ArgumentException">A status per record is not given, or the records add up to more than 2 GiB.</exception>
-    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, Span<TxStatus> statuses, uint? chainId = null)
+    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, Span<TxStatus> statuses, uint? chainId = null) =>
+        PreVerify(records, statuses, default, default, chainId);
+
+    /// <summary>
+    /// <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, Span{TxStatus}, uint?)"/>, also
+    /// writing each record's txid and whether its verdict came from the cache (empty spans: not wanted).
+    /// </summary>
+    /// <param name="txids">Empty, or 32 bytes per record, written.</param>
+    /// <param name="cached">Empty, or one flag per record, written: true where the cache held the verdict.</param>
+    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, Span<TxStatus> statuses, Span<byte> txids, Span<bool> cached, uint? chainId)
     {
         ArgumentNullException.ThrowIfNull(records);
         int n = records.Count;
         if (statuses.Length != n) throw new ArgumentException($"{statuses.Length} statuses for {n} records", nameof(statuses));
+        if (!txids.IsEmpty && txids.Length != 32L * n) throw new ArgumentException($"{txids.Length} bytes of txids for {n} records", nameof(txids));
+        if (!cached.IsEmpty && cached.Length != n) throw new ArgumentException($"{cached.Length} flags for {n} records", nameof(cached));
         long total = 0;
         for (int i = 0; i < n; i++) total += records[i].Length;
         if (total > Array.MaxLength) throw new ArgumentException($"{total} bytes of records in one batch; split it", nameof(records));
@@ -88,7 +99,7 @@ internal sealed class SignatureCacheVerifier
             jobs[i] = new HashJob(at, r.Length);
             at += r.Length;
         }
-        return Run(arena, jobs, statuses, chainId);
+        return Run(arena, jobs, statuses, chainId, txids, cached);
     }
 
     /// <summary><see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> of a decoded block's records, read in place.</summary>
@@ -148,7 +159,8 @@ internal sealed class SignatureCacheVerifier
         return jobs;
     }
 
-    private PreVerifyResult Run(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> records, Span<TxStatus> statuses, uint? chainId)
+    private PreVerifyResult Run(ReadOnlySpan<byte> arena, ReadOnlySpan<HashJob> records, Span<TxStatus> statuses, uint? chainId,
+        Span<byte> txidsOut = default, Span<bool> cachedOut = default)
     {
         int n = records.Length, skipped = 0;
         for (int i = 0; i < n; i++)
@@ -162,6 +174,12 @@ internal sealed class SignatureCacheVerifier
         Hasher.Sha256(arena, records, txids);
         var verdicts = new bool[n];
         var known = Cache.Probe(txids, statuses, verdicts);
+        if (!txidsOut.IsEmpty) txids.CopyTo(txidsOut);
+        if (!cachedOut.IsEmpty)
+        {
+            for (int i = 0; i < n; i++) cachedOut[i] = statuses[i] == TxStatus.Ok;
+            foreach (int i in known.Misses) cachedOut[i] = false;
+        }
 
         var missJobs = new HashJob[known.MissCount];
         for (int k = 0; k < missJobs.Length; k++) missJobs[k] = records[known.Misses[k]];

@@ -204,7 +204,7 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
             Span<int> keyedSlot = stackalloc int[Chunk];
             Span<int> own = stackalloc int[Chunk];
             Span<int> ownJob = stackalloc int[Chunk];
-            int np = 0, nk = 0, no = 0;
+            int np = 0, nk = 0, no = 0, tableHits = 0;
             for (int i = from; i < to; i++)
             {
                 ref readonly var j = ref js[i];
@@ -228,6 +228,7 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                     case KeyTableCache.Found.Ready:
                         keyed[nk] = i;
                         keyedSlot[nk++] = slot;
+                        tableHits++;
                         break;
                     case KeyTableCache.Found.NotAPoint:
                         v[i] = false;
@@ -266,6 +267,7 @@ internal sealed unsafe class SimdSignatureVerifier : ISignatureVerifier
                 }
                 nk = kept;
             }
+            if (tableHits > 0) GpuExecTelemetry.KeyTableHitCounter.Add(tableHits);
             RunBatches(ws, a, js, v, keyed[..nk], keyedSlot[..nk]);
             RunBatches(ws, a, js, v, plain[..np], default);
         }

@@ -75,6 +75,10 @@ internal sealed class VerifyStage : IDisposable
     /// <summary>Verifies records ahead of their block (a mempool) and remembers the verdicts by txid.</summary>
     public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, uint? chainId) => _cached.PreVerify(records, chainId);
 
+    /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/>, writing each record's status, txid and whether the cache held its verdict.</summary>
+    public PreVerifyResult PreVerify(IReadOnlyList<ReadOnlyMemory<byte>> records, Span<TxStatus> statuses, Span<byte> txids, Span<bool> cached, uint? chainId) =>
+        _cached.PreVerify(records, statuses, txids, cached, chainId);
+
     /// <summary>As <see cref="PreVerify(IReadOnlyList{ReadOnlyMemory{byte}}, uint?)"/> for a whole block's records.</summary>
     public PreVerifyResult PreVerify(Block block, uint? chainId) => _cached.PreVerify(block, chainId);
 
