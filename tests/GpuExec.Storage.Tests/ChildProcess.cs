@@ -55,6 +55,23 @@ internal sealed class ChildProcess : IDisposable
         throw new TimeoutException($"no \"{line}\" from the child within {timeoutMs} ms; seen: {string.Join(" | ", Seen)}; stderr: {Stderr}");
     }
 
+    /// <summary>Waits until stderr holds <paramref name="count"/> lines containing <paramref name="text"/>; false when the process ended first.</summary>
+    public bool WaitForStderr(string text, int count, int timeoutMs = 120_000)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.ElapsedMilliseconds < timeoutMs)
+        {
+            string err;
+            lock (Stderr) err = Stderr.ToString();
+            int n = 0;
+            for (int i = err.IndexOf(text, StringComparison.Ordinal); i >= 0; i = err.IndexOf(text, i + text.Length, StringComparison.Ordinal)) n++;
+            if (n >= count) return true;
+            if (_p.HasExited) return false;
+            Thread.Sleep(1);
+        }
+        throw new TimeoutException($"fewer than {count} \"{text}\" lines on the child's stderr within {timeoutMs} ms");
+    }
+
     /// <summary>Every line the process wrote, once it has ended.</summary>
     public void Drain()
     {
