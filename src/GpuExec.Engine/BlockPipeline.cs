@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
+using GpuExec.Engine.Load;
 using GpuExec.Engine.Devices;
 using GpuExec.Engine.Execute;
 using GpuExec.Engine.Verify;
@@ -253,7 +253,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                 try
                 {
                     var ready = VerifyAndLoad(block, parent.ChainId, parent as ILoadableState, clock, root => Check(parent, block, root), cancellationToken);
-                    return Apply(ready.Verified, ready.Loaded ?? parent, checkFirst: false) with { LoadWaitMs = ready.LoadWaitMs };
+                    return Apply(ready.Verified, ready.View ?? parent, checkFirst: false) with { LoadWaitMs = ready.WaitMs };
                 }
                 catch (Exception e)
                 {
@@ -277,7 +277,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(state);
-        var queue = Channel.CreateBounded<(Ready? Block, ExceptionDispatchInfo? Error)>(
+        var queue = Channel.CreateBounded<(LoadedBlock? Block, ExceptionDispatchInfo? Error)>(
             new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         uint chainId = state.ChainId;
@@ -325,7 +325,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             await foreach (var run in ExecuteStreamAsync(blocks, world, cancellationToken).ConfigureAwait(false)) yield return run;
             yield break;
         }
-        var queue = Channel.CreateBounded<(Ready? Block, ExceptionDispatchInfo? Error)>(
+        var queue = Channel.CreateBounded<(LoadedBlock? Block, ExceptionDispatchInfo? Error)>(
             new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         uint chainId = state.ChainId;
@@ -348,7 +348,7 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
                     lock (_stateGate)
                     {
                         BlockExecution r;
-                        try { r = Apply(ready.Verified, ready.Loaded ?? state, checkFirst: true) with { LoadWaitMs = ready.LoadWaitMs }; }
+                        try { r = Apply(ready.Verified, ready.View ?? state, checkFirst: true) with { LoadWaitMs = ready.WaitMs }; }
                         catch (Exception e)
                         {
                             clock.Fail(e);
@@ -373,45 +373,28 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
         }
     }
 
-    /// <summary>A verified block, with the state its accounts were loaded into when the state lives on disk.</summary>
-    private sealed record Ready(VerifiedBlock Verified, IStateReader? Loaded, double LoadWaitMs);
-
-    /// <summary>
-    /// Verifies a block, and meanwhile loads what it declares from a state on disk (the load stage,
-    /// on a worker of its own): the load overlaps tx_root, txids and sigverify, and the time the
-    /// block then waits for it is recorded.
-    /// </summary>
-    private Ready VerifyAndLoad(Block block, uint chainId, ILoadableState? loadable, StageClock clock, Action<Wire.Hash32>? checks, CancellationToken stop)
+    /// <summary>Verifies a block while the load stage reads what it declares from a state on disk.</summary>
+    private LoadedBlock VerifyAndLoad(Block block, uint chainId, ILoadableState? loadable, StageClock clock, Action<Wire.Hash32>? checks, CancellationToken stop)
     {
-        Task<(IStateReader, double)>? load = loadable is null ? null : Task.Run(() =>
-        {
-            long t0 = Stopwatch.GetTimestamp();
-            var loaded = loadable.Load(block, stop);
-            return (loaded, Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-        }, stop);
+        var load = LoadStage.Start(loadable, block, stop);
         VerifiedBlock verified;
         try { verified = Verify(block, chainId, clock, checks); }
         catch
         {
-            load?.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            LoadStage.Abandon(load);
             throw;
         }
-        if (load is null) return new Ready(verified, null, 0);
-        long w0 = Stopwatch.GetTimestamp();
-        var (view, loadMs) = load.GetAwaiter().GetResult();
-        double waitMs = Stopwatch.GetElapsedTime(w0).TotalMilliseconds;
-        clock.Record(StageTimings.Load, loadMs);
-        return new Ready(verified, view, waitMs);
+        return LoadStage.Join(verified, load);
     }
 
-    private async Task Produce(IEnumerable<Block> blocks, uint chainId, ILoadableState? loadable, ChannelWriter<(Ready?, ExceptionDispatchInfo?)> writer, CancellationToken stop)
+    private async Task Produce(IEnumerable<Block> blocks, uint chainId, ILoadableState? loadable, ChannelWriter<(LoadedBlock?, ExceptionDispatchInfo?)> writer, CancellationToken stop)
     {
         try
         {
             using var e = blocks.GetEnumerator();
             while (!stop.IsCancellationRequested)
             {
-                Ready verified;
+                LoadedBlock verified;
                 StageClock? clock = null;
                 try
                 {

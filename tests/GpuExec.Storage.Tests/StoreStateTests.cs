@@ -270,4 +270,41 @@ public class StoreStateTests
         }
         finally { Delete(dir); Delete(copy); }
     }
+
+    /// <summary>
+    /// Execute and the state root read nothing the load stage did not: with no cache, every account
+    /// read is counted, and a streamed chain reads exactly the accounts its blocks declare (the
+    /// well-formed records' senders, the transfers' recipients, the fee collector), once a block.
+    /// </summary>
+    [Fact]
+    public async Task Execute_reads_only_what_the_load_stage_loaded()
+    {
+        var c = MakeChain();
+        var dir = NewDir();
+        try
+        {
+            long declared = 0;
+            foreach (var block in c.Blocks)
+            {
+                var names = new HashSet<Address> { block.Header.FeeCollector };
+                for (int i = 0; i < block.Count; i++)
+                {
+                    var tx = new TransactionView(block.Record(i));
+                    if (!tx.IsWellFormed) continue;
+                    names.Add(tx.Sender);
+                    if (tx.Kind == TxKind.Transfer) names.Add(tx.To);
+                }
+                declared += names.Count;
+            }
+            using var store = CreateStore(dir, c, cacheBytes: 0);
+            using var pipeline = new BlockPipeline(new GpuExecOptions { Device = DeviceKind.Cpu, Threads = 2 });
+            await foreach (var run in pipeline.CommitStreamAsync(c.Blocks, store.State, TestContext.Current.CancellationToken))
+                Assert.True(run.Stages[StageTimings.Load] > 0);
+            Assert.Equal(c.Final.StateRoot, store.StateRoot);
+            var stats = store.State.CacheStats;
+            Assert.Equal(0, stats.AccountHits);
+            Assert.Equal(declared, stats.AccountMisses);
+        }
+        finally { Delete(dir); }
+    }
 }
