@@ -10,11 +10,13 @@ namespace GpuExec.Storage;
 /// Writes a new store's state in bulk: sorted table files built beside the database and ingested
 /// whole, so a state of any size is written once, sequentially, without a write-ahead log.
 /// <list type="number">
-/// <item>The accounts, enumerated in address order, go straight into one table (<c>0x01 || address</c>).</item>
-/// <item>The state tree's buckets are made in passes over ranges of bucket indices, each pass
-/// holding at most about <c>memoryBytes</c> of leaves: every account's key is computed (cheap, in
-/// SHA-256 lanes) and those in the pass's range get their value and leaf hashes, are sorted, grouped
-/// into buckets, written into the pass's table (<c>0x05 || bucket</c>) and their bucket roots computed.</item>
+/// <item>One enumeration of the accounts, in address order: each goes into one table
+/// (<c>0x01 || address</c>), and its leaf's key and value hash are computed (SHA-256 lanes, a chunk
+/// at a time). The leaves stay in memory while they fit in <c>memoryBytes</c>; past that, all go to
+/// 256 spill files by the first byte of their key (64 bytes a leaf).</item>
+/// <item>The state tree's buckets, a range of them at a time (in memory: all at once; spilled: as
+/// many spill files as fit): the leaves placed by bucket (a counting sort), their leaf hashes
+/// computed, each bucket written into the range's table (<c>0x05 || bucket</c>) and its root computed.</item>
 /// </list>
 /// The caller writes the metadata (and the pools, few) in one synced batch afterwards, so a creation
 /// cut short holds no store marker and is made again.
@@ -22,47 +24,42 @@ namespace GpuExec.Storage;
 internal static class StoreBuilder
 {
     private const int Batch = 1 << 16;
+    private const int SpillFiles = 256;
+    private const int SpillRecord = 64; // key, value hash
+    // In memory: the leaf, then a sorted copy of it.
+    private const int BytesPerLeaf = 2 * TreeLeaf.Size;
 
     /// <summary>What was written: the tree's depth, leaf count and bucket level (roots and kinds), from which the root follows.</summary>
     internal sealed record Result(int Depth, long Leaves, byte[] Roots, byte[] Kinds);
 
-    /// <param name="accounts">Enumerates the accounts in ascending address order, each once; called once a pass (so it must enumerate anew each time).</param>
+    /// <param name="accounts">Enumerates the accounts in ascending address order, each once (enumerated once).</param>
     /// <param name="depth">The bucket depth; 0: chosen from the number of leaves.</param>
     public static Result Write(RocksDb db, string dir, Func<IEnumerable<Account>> accounts, IReadOnlyList<Pool> pools, long memoryBytes = 1L << 30,
         int depth = 0, IProgress<string>? progress = null)
     {
         string work = Path.Combine(dir, $".ingest-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6))}");
         Directory.CreateDirectory(work);
+        var spill = new Spill(work, Math.Max(1, memoryBytes / BytesPerLeaf));
         try
         {
             var files = new List<string>();
             string accountsFile = Path.Combine(work, "accounts.sst");
-            long withLeaf = WriteAccounts(accountsFile, accounts(), progress);
+            long withLeaf = WriteAccounts(accountsFile, accounts(), spill, progress);
             if (withLeaf > 0) files.Add(accountsFile);
+            spill.AddRange(TreeUpdates.Leaves([], pools));
             long leaves = withLeaf + pools.Count;
             if (depth == 0) depth = StoreLayout.TreeDepthFor(leaves);
-            int buckets = 1 << depth;
             var roots = new byte[32L << depth];
             var kinds = new byte[1L << depth];
-            int passes = (int)Math.Clamp((leaves * (TreeLeaf.Size + 48) + memoryBytes - 1) / Math.Max(1, memoryBytes), 1, buckets);
-            var poolLeaves = TreeUpdates.Leaves([], pools);
-            for (int pass = 0; pass < passes; pass++)
+            int range = 0;
+            foreach (var (lo, hi, inRange) in spill.Ranges(depth, progress))
             {
-                uint lo = (uint)((long)buckets * pass / passes), hi = (uint)((long)buckets * (pass + 1) / passes);
-                progress?.Report($"state tree: buckets {lo:N0}..{hi:N0} of {buckets:N0} (pass {pass + 1} of {passes})");
-                var inRange = new List<TreeLeaf>();
-                foreach (var l in poolLeaves)
-                {
-                    uint b = l.Key.Prefix(depth);
-                    if (b >= lo && b < hi) inRange.Add(l);
-                }
-                CollectAccountLeaves(accounts(), depth, lo, hi, inRange);
-                var arr = inRange.ToArray();
-                SparseMerkleTree.HashLeaves(arr);
-                Array.Sort(arr, static (x, y) => x.Key.CompareTo(y.Key));
-                string file = Path.Combine(work, $"buckets-{pass:D5}.sst");
-                if (WriteBuckets(file, arr, depth, roots, kinds)) files.Add(file);
+                var sorted = SortByBucket(inRange, depth, lo, hi);
+                SparseMerkleTree.HashLeaves(sorted);
+                string file = Path.Combine(work, $"buckets-{range++:D5}.sst");
+                if (WriteBuckets(file, sorted, depth, roots, kinds)) files.Add(file);
             }
+            spill.Dispose();
             if (files.Count > 0)
             {
                 progress?.Report($"ingesting {files.Count} table files");
@@ -73,15 +70,137 @@ internal static class StoreBuilder
         }
         finally
         {
+            spill.Dispose();
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
 
-    private static long WriteAccounts(string file, IEnumerable<Account> accounts, IProgress<string>? progress)
+    /// <summary>
+    /// The leaves made so far: in memory up to a bound, then in spill files by the first byte of
+    /// their key, read back a range of buckets at a time.
+    /// </summary>
+    private sealed class Spill(string dir, long maxInMemory) : IDisposable
+    {
+        private TreeLeaf[]? _memory = new TreeLeaf[1024];
+        private int _held;
+        private FileStream[]? _files;
+        private readonly long[] _counts = new long[SpillFiles];
+        private readonly byte[] _record = new byte[SpillRecord];
+
+        public void AddRange(IReadOnlyList<TreeLeaf> leaves)
+        {
+            if (_memory is not null && _held + (long)leaves.Count <= maxInMemory)
+            {
+                if (_held + leaves.Count > _memory.Length)
+                    Array.Resize(ref _memory, (int)Math.Min(Math.Max(2L * _memory.Length, _held + leaves.Count), Array.MaxLength));
+                foreach (var l in leaves) _memory[_held++] = l;
+                return;
+            }
+            if (_files is null)
+            {
+                _files = new FileStream[SpillFiles];
+                for (int i = 0; i < SpillFiles; i++)
+                    _files[i] = new FileStream(Path.Combine(dir, $"spill-{i:D3}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16);
+                var held = new ArraySegment<TreeLeaf>(_memory!, 0, _held);
+                Write(held);
+                _memory = null;
+            }
+            Write(leaves);
+        }
+
+        private void Write(IReadOnlyList<TreeLeaf> leaves)
+        {
+            foreach (var l in leaves)
+            {
+                l.Key.WriteTo(_record);
+                l.ValueHash.WriteTo(_record.AsSpan(32));
+                int f = _record[0];
+                _files![f].Write(_record);
+                _counts[f]++;
+            }
+        }
+
+        /// <summary>Ranges of buckets with their leaves: everything at once from memory, or as many spill files as fit.</summary>
+        public IEnumerable<(uint Lo, uint Hi, ArraySegment<TreeLeaf> Leaves)> Ranges(int depth, IProgress<string>? progress)
+        {
+            uint buckets = 1u << depth;
+            if (_files is null)
+            {
+                progress?.Report($"state tree: {_held:N0} leaves in {buckets:N0} buckets");
+                yield return (0, buckets, new ArraySegment<TreeLeaf>(_memory!, 0, _held));
+                _memory = null;
+                yield break;
+            }
+            int shift = depth - 8; // a spill file holds the buckets of one first key byte
+            int first = 0;
+            while (first < SpillFiles)
+            {
+                int last = first;
+                long n = _counts[first];
+                while (last + 1 < SpillFiles && n + _counts[last + 1] <= maxInMemory) n += _counts[++last];
+                progress?.Report($"state tree: buckets {(uint)first << shift:N0}..{(uint)(last + 1) << shift:N0} of {buckets:N0} ({n:N0} leaves)");
+                var leaves = new TreeLeaf[n];
+                int at = 0;
+                for (int f = first; f <= last; f++)
+                {
+                    var file = _files[f];
+                    file.Flush();
+                    file.Position = 0;
+                    for (long i = 0; i < _counts[f]; i++)
+                    {
+                        file.ReadExactly(_record);
+                        leaves[at++] = new TreeLeaf { Key = new TreeKey(_record.AsSpan(0, 32)), ValueHash = new Wire.Hash32(_record.AsSpan(32, 32)) };
+                    }
+                    file.SetLength(0);
+                }
+                yield return ((uint)first << shift, (uint)((long)(last + 1) << shift), leaves);
+                first = last + 1;
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_files is null) return;
+            foreach (var f in _files) f.Dispose();
+            _files = null;
+        }
+    }
+
+    /// <summary>
+    /// The leaves in key order: placed by bucket (a counting sort over the pass's buckets, linear),
+    /// then each bucket's few leaves sorted by key.
+    /// </summary>
+    private static TreeLeaf[] SortByBucket(ArraySegment<TreeLeaf> leaves, int depth, uint lo, uint hi)
+    {
+        var starts = new int[hi - lo + 1];
+        var span = leaves.AsSpan();
+        foreach (ref readonly var l in span) starts[l.Key.Prefix(depth) - lo + 1]++;
+        for (int b = 1; b < starts.Length; b++) starts[b] += starts[b - 1];
+        var sorted = new TreeLeaf[span.Length];
+        var next = (int[])starts.Clone();
+        foreach (ref readonly var l in span) sorted[next[l.Key.Prefix(depth) - lo]++] = l;
+        for (int b = 0; b + 1 < starts.Length; b++)
+        {
+            int from = starts[b], to = starts[b + 1];
+            for (int i = from + 1; i < to; i++)
+            {
+                var x = sorted[i];
+                int j = i - 1;
+                for (; j >= from && sorted[j].Key.CompareTo(x.Key) > 0; j--) sorted[j + 1] = sorted[j];
+                sorted[j + 1] = x;
+            }
+        }
+        return sorted;
+    }
+
+    /// <summary>Writes the accounts' table and hands their leaves (key, value hash) to <paramref name="spill"/>, a chunk at a time.</summary>
+    private static long WriteAccounts(string file, IEnumerable<Account> accounts, Spill spill, IProgress<string>? progress)
     {
         using var writer = new SstFileWriter(new EnvOptions(), new ColumnFamilyOptions());
         writer.Open(file);
         var buffer = new byte[256];
+        var key = new byte[StoreLayout.AccountKeySize];
+        var chunk = new List<Account>(Batch);
         long n = 0;
         Address previous = default;
         bool first = true;
@@ -92,43 +211,20 @@ internal static class StoreBuilder
             first = false;
             previous = a.Address;
             if (a.IsEmpty) continue;
-            var key = new byte[StoreLayout.AccountKeySize];
             StoreLayout.AccountKey(a.Address, key);
             int len = StoreLayout.AccountValue(a, ref buffer);
             writer.Add(key, buffer.AsSpan(0, len).ToArray());
+            chunk.Add(a);
+            if (chunk.Count == Batch)
+            {
+                spill.AddRange(TreeUpdates.Leaves(chunk, []));
+                chunk.Clear();
+            }
             if ((++n & 0xFFFFF) == 0) progress?.Report($"accounts: {n:N0} written");
         }
+        if (chunk.Count > 0) spill.AddRange(TreeUpdates.Leaves(chunk, []));
         if (n > 0) writer.Finish();
         return n;
-    }
-
-    /// <summary>The leaves (value hashes, not yet leaf hashes) of the accounts whose key falls in buckets <c>[lo, hi)</c>.</summary>
-    private static void CollectAccountLeaves(IEnumerable<Account> accounts, int depth, uint lo, uint hi, List<TreeLeaf> into)
-    {
-        var chunk = new List<Account>(Batch);
-        var addresses = new Address[Batch];
-        var keys = new TreeKey[Batch];
-        void Flush()
-        {
-            int n = chunk.Count;
-            for (int i = 0; i < n; i++) addresses[i] = chunk[i].Address;
-            TreeUpdates.AccountKeys(addresses.AsSpan(0, n), keys);
-            var kept = new List<Account>();
-            for (int i = 0; i < n; i++)
-            {
-                uint b = keys[i].Prefix(depth);
-                if (b >= lo && b < hi) kept.Add(chunk[i]);
-            }
-            if (kept.Count > 0) into.AddRange(TreeUpdates.Leaves(kept, []));
-            chunk.Clear();
-        }
-        foreach (var a in accounts)
-        {
-            if (a.IsEmpty) continue;
-            chunk.Add(a);
-            if (chunk.Count == Batch) Flush();
-        }
-        if (chunk.Count > 0) Flush();
     }
 
     /// <summary>Sorted leaves grouped into their buckets: one table entry per non-empty bucket, and each bucket's root and kind.</summary>
