@@ -226,7 +226,11 @@ internal sealed class StreamBench(BlockPipeline pipeline, int threads)
                     results.Add((run, Stopwatch.GetElapsedTime(t0).TotalMilliseconds));
                 }
             }
-            return new ChainRun(sw.Elapsed.TotalMilliseconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds, results);
+            double ms = sw.Elapsed.TotalMilliseconds, cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalMilliseconds;
+            // A proposal's state leads through its parents to the store and its caches: keep the
+            // receipts and times only, so a finished run's store can go (the peak memory is one run's).
+            for (int i = 0; i < results.Count; i++) results[i] = (results[i].Item1 with { State = null }, results[i].Item2);
+            return new ChainRun(ms, cpuMs, results);
         }
         finally
         {

@@ -29,11 +29,13 @@ public interface IBlockExecutor
     IAsyncEnumerable<BlockExecution> ExecuteStreamAsync(IEnumerable<Block> blocks, WorldState state, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Executes <paramref name="block"/> as a proposal: on <paramref name="parent"/> (the committed
-    /// <see cref="WorldState"/>, or the <see cref="BlockExecution.State"/> of another proposal) without
-    /// changing anything. The result's <see cref="BlockExecution.State"/> is the state after the block:
-    /// readable (balances, nonces, proofs), a parent for further proposals, and committed with
-    /// <see cref="WorldState.Commit(PendingState)"/> (and a store's <c>CommitBlock</c>) or simply dropped.
+    /// Executes <paramref name="block"/> as a proposal: on <paramref name="parent"/> (a committed
+    /// <see cref="IChainState"/>: the in-memory <see cref="WorldState"/> or a store's state on disk, whose
+    /// accounts are then loaded while the block is verified; or the <see cref="BlockExecution.State"/>
+    /// of another proposal) without changing anything. The result's <see cref="BlockExecution.State"/>
+    /// is the state after the block: readable (balances, nonces, proofs), a parent for further
+    /// proposals, and committed with <see cref="IChainState.Commit"/> on the head it was proposed on,
+    /// or simply dropped.
     /// </summary>
     /// <exception cref="BlockRejectedException">SPEC section 3 refuses the block against the parent; nothing changed.</exception>
     Task<BlockExecution> ProposeAsync(Block block, IStateReader parent, CancellationToken cancellationToken = default);

@@ -1,5 +1,6 @@
-// A node's block loop on GpuExec: read a genesis, apply blocks in order, optionally commit each one
-// to a RocksDB state store, print the final state root.
+// A node's block loop on GpuExec: read a genesis, execute each block as a proposal on the chain's
+// head (nothing changes), then commit it, in memory or to a RocksDB store on disk whose memory is
+// bounded by its caches; print each block and the final state root.
 //   example GENESIS.json BLOCK.gxb... [--state DIR]
 // With --state, a new DIR is initialised from the genesis and a DIR that already holds a store
 // continues from its last committed block. Logs go to stderr, results to stdout.
@@ -48,20 +49,28 @@ RocksDbStateStore? store = null;
 try
 {
     var genesis = StateJson.ReadFile(paths[0]);
-    store = stateDir is null ? null : RocksDbStateStore.Open(stateDir, genesis);
-    var state = store?.Load() ?? genesis;
+    // The committed head: the genesis in memory, or the store's state on disk, read through at most
+    // cacheBytes of caches (each block's accounts are loaded while its signatures are verified).
+    store = stateDir is null ? null : RocksDbStateStore.Open(stateDir, genesis, cacheBytes: 256L << 20);
+    IChainState head = store is null ? genesis : store.State;
 
-    // Blocks are read lazily: the executor verifies the next ones ahead while this loop commits.
-    var blocks = paths.Skip(1).Select(BlockCodec.ReadFile);
-    await foreach (var run in executor.ExecuteStreamAsync(blocks, state, cts.Token))
+    foreach (var path in paths.Skip(1))
     {
-        // `state` now includes run.Block. Commit before asking for the next block, so the store
-        // and the state stay in step; CommitBlock returns once the block is durable.
-        store?.CommitBlock(run.Block, run.Result);
-        int ok = run.Result.Statuses.Count(s => s == TxStatus.Ok);
-        Console.WriteLine($"block {run.Block.Header.Height}: {ok}/{run.Block.Count} transactions ok, {run.Stages.TotalMs:F1} ms");
+        var block = BlockCodec.ReadFile(path);
+        // Executed on the head without changing it, as a BFT node executes a proposal before it is
+        // final. proposal.State reads the state after the block (balances, nonces, proofs) and is
+        // the parent of further proposals; dropping it discards the block.
+        var proposal = await executor.ProposeAsync(block, head, cts.Token);
+        var after = proposal.State!;
+        var changed = after.Changes;
+        // Final: commit exactly the proposal's change set (on a store: with the height, root and
+        // receipts in one synced batch). Refused if the head moved since the proposal.
+        head.Commit(block, proposal.Result, after);
+        int ok = proposal.Result.Statuses.Count(s => s == TxStatus.Ok);
+        Console.WriteLine($"block {block.Header.Height}: {ok}/{block.Count} transactions ok, " +
+            $"{changed.Accounts.Count} accounts and {changed.Pools.Count} pools changed, {proposal.Stages.TotalMs:F1} ms");
     }
-    Console.WriteLine($"state_root {state.StateRoot}");
+    Console.WriteLine($"state_root {head.StateRoot}");
     return 0;
 }
 catch (GpuExecException e)
@@ -74,7 +83,7 @@ catch (GpuExecException e)
 }
 catch (IOException e)
 {
-    // The environment failed (a full disk, ...): CommitBlock says whether the block was stored.
+    // The environment failed (a full disk, ...): the block's commit was written whole or not at all.
     Console.Error.WriteLine($"I/O error: {e.Message}");
     return 1;
 }

@@ -193,10 +193,13 @@ internal static class StoreBuilder
         return sorted;
     }
 
+    // As the store's own tables: uncompressed (see RocksDbStateStore's options).
+    private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions().SetCompression(Compression.No);
+
     /// <summary>Writes the accounts' table and hands their leaves (key, value hash) to <paramref name="spill"/>, a chunk at a time.</summary>
     private static long WriteAccounts(string file, IEnumerable<Account> accounts, Spill spill, IProgress<string>? progress)
     {
-        using var writer = new SstFileWriter(new EnvOptions(), new ColumnFamilyOptions());
+        using var writer = new SstFileWriter(new EnvOptions(), TableOptions());
         writer.Open(file);
         var buffer = new byte[256];
         var key = new byte[StoreLayout.AccountKeySize];
@@ -232,7 +235,7 @@ internal static class StoreBuilder
     {
         if (leaves.Length == 0) return false;
         var groups = new List<(uint Bucket, TreeLeaf[]? Leaves)>();
-        using (var writer = new SstFileWriter(new EnvOptions(), new ColumnFamilyOptions()))
+        using (var writer = new SstFileWriter(new EnvOptions(), TableOptions()))
         {
             writer.Open(file);
             int i = 0;

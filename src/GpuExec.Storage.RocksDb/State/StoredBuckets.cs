@@ -18,6 +18,9 @@ internal sealed class StoredBuckets : BucketTable
     private readonly ClockCache<uint, TreeLeaf[]?> _cache;
     private readonly Lock _gate = new();
     private readonly string _dir;
+    // Prefetch batches between their read and their caching, and the buckets adopted meanwhile.
+    private int _inFlight;
+    private readonly List<uint> _adoptedLog = [];
 
     public StoredBuckets(RocksDb db, ReadOptions read, long cacheBytes, string dir)
     {
@@ -45,6 +48,12 @@ internal sealed class StoredBuckets : BucketTable
         return leaves;
     }
 
+    /// <remarks>
+    /// Runs beside commits (the load stage reads block N+1's buckets while block N commits): a bucket
+    /// read before a commit wrote it must not be cached after the commit adopted its new contents, so
+    /// the buckets adopted while a batch was in flight are not cached from that batch (read again when
+    /// needed). Batches run in parallel: once the verification beside the load is done, it has every core.
+    /// </remarks>
     public override void Prefetch(ReadOnlySpan<uint> buckets)
     {
         var missing = new List<uint>(buckets.Length);
@@ -53,17 +62,46 @@ internal sealed class StoredBuckets : BucketTable
             foreach (uint b in buckets)
                 if (!_cache.TryGet(b, out _)) missing.Add(b);
         }
-        const int Batch = 4096;
-        for (int from = 0; from < missing.Count; from += Batch)
+        const int Batch = 2048;
+        try
         {
-            int n = Math.Min(Batch, missing.Count - from);
-            var keys = new byte[n][];
-            for (int i = 0; i < n; i++) keys[i] = Key(missing[from + i]);
-            var values = _db.MultiGet(keys, null, _read);
-            var decoded = new TreeLeaf[]?[n];
-            for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
-            lock (_gate)
-                for (int i = 0; i < n; i++) _cache.Set(missing[from + i], decoded[i], Size(decoded[i]));
+            Parallel.For(0, (missing.Count + Batch - 1) / Batch, c =>
+            {
+                int from = c * Batch, n = Math.Min(Batch, missing.Count - from);
+                var keys = new byte[n][];
+                for (int i = 0; i < n; i++) keys[i] = Key(missing[from + i]);
+                int mark;
+                lock (_gate)
+                {
+                    _inFlight++;
+                    mark = _adoptedLog.Count;
+                }
+                try
+                {
+                    var values = _db.MultiGet(keys, null, _read);
+                    var decoded = new TreeLeaf[]?[n];
+                    for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
+                    lock (_gate)
+                    {
+                        HashSet<uint>? adopted = _adoptedLog.Count > mark ? [.. _adoptedLog.Skip(mark)] : null;
+                        for (int i = 0; i < n; i++)
+                            if (adopted is null || !adopted.Contains(missing[from + i]))
+                                _cache.Set(missing[from + i], decoded[i], Size(decoded[i]));
+                    }
+                }
+                finally
+                {
+                    lock (_gate)
+                    {
+                        if (--_inFlight == 0) _adoptedLog.Clear();
+                    }
+                }
+            });
+        }
+        catch (AggregateException e)
+        {
+            // A failed batch's own exception (a corrupted record, an I/O error), as a sequential read would throw it.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
         }
     }
 
@@ -72,7 +110,11 @@ internal sealed class StoredBuckets : BucketTable
 
     public override void Adopt(uint bucket, TreeLeaf[]? leaves)
     {
-        lock (_gate) _cache.Set(bucket, leaves, Size(leaves));
+        lock (_gate)
+        {
+            if (_inFlight > 0) _adoptedLog.Add(bucket);
+            _cache.Set(bucket, leaves, Size(leaves));
+        }
     }
 
     /// <summary>Forgets every cached bucket (a store that failed a commit reads them again).</summary>
