@@ -15,6 +15,8 @@ var root = new RootCommand("gpuexec: executes blocks of signed transfers and AMM
     DevicesCommand.Create(),
 };
 
+NativeMemory.LimitMallocArenas();
+
 // Piped output keeps whole tables: Spectre.Console would otherwise assume an 80-column terminal.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 240;
 

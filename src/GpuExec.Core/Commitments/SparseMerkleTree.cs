@@ -80,16 +80,17 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     /// <paramref name="top"/> for good: its dense level D (the bucket roots and kinds, as the store
     /// kept them) is given, and the levels above are hashed here on all cores.
     /// </summary>
-    internal static SparseMerkleTree Open(int top, BucketTable buckets, long count, ReadOnlySpan<byte> bucketRoots, ReadOnlySpan<byte> bucketKinds, IHashPlanRunner? runner = null)
+    /// <remarks>The tree takes <paramref name="bucketRoots"/> and <paramref name="bucketKinds"/> as its level D (not copied: at 2^24 buckets a copy is half a gigabyte more while opening); the caller no longer changes them.</remarks>
+    internal static SparseMerkleTree Open(int top, BucketTable buckets, long count, byte[] bucketRoots, byte[] bucketKinds, IHashPlanRunner? runner = null)
     {
         if (top is < 0 or > MaxTopDepth) throw new ArgumentOutOfRangeException(nameof(top), top, $"0..{MaxTopDepth}");
         if (bucketRoots.Length != 32 << top || bucketKinds.Length != 1 << top) throw new ArgumentException($"a tree of depth {top} has {1 << top} bucket roots and kinds");
         var t = new SparseMerkleTree(runner);
-        t.Allocate(top, bucketsInMemory: false);
+        t.Allocate(top, bucketsInMemory: false, bucketLevel: false);
         t._buckets = buckets;
         t._count = count;
-        bucketRoots.CopyTo(t._hash[top]);
-        bucketKinds.CopyTo(t._kind[top]);
+        t._hash[top] = bucketRoots;
+        t._kind[top] = bucketKinds;
         for (int d = top - 1; d >= 0; d--) t.HashLevel(d);
         return t;
     }
@@ -106,14 +107,33 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     {
         var plan = new HashPlan();
         var slots = new List<(uint, int, byte)>();
-        foreach (var (b, leaves) in buckets)
-        {
-            if (leaves is null) { slots.Add((b, HashPlan.ZeroSlot, KindEmpty)); continue; }
-            var s = new int[leaves.Length];
-            for (int k = 0; k < leaves.Length; k++) s[k] = plan.Constant(leaves[k].LeafHash);
-            var (slot, kind) = PlanSubtree(plan, leaves, s, 0, leaves.Length, top);
-            slots.Add((b, slot, kind));
-        }
+        foreach (var (b, leaves) in buckets) slots.Add(PlanBucket(plan, b, leaves, top));
+        RunAndStore(plan, slots, roots, kinds);
+    }
+
+    /// <summary>
+    /// As above for buckets laid out one after another in <paramref name="sorted"/> (a bulk build's
+    /// sorted leaves): each bucket is a range of it, not an array of its own.
+    /// </summary>
+    internal static void RootsOf(int top, TreeLeaf[] sorted, IReadOnlyList<(uint Bucket, int Start, int Count)> buckets, byte[] roots, byte[] kinds)
+    {
+        var plan = new HashPlan();
+        var slots = new List<(uint, int, byte)>();
+        foreach (var (b, start, count) in buckets) slots.Add(PlanBucket(plan, b, sorted.AsSpan(start, count), top));
+        RunAndStore(plan, slots, roots, kinds);
+    }
+
+    private static (uint, int, byte) PlanBucket(HashPlan plan, uint b, ReadOnlySpan<TreeLeaf> leaves, int top)
+    {
+        if (leaves.IsEmpty) return (b, HashPlan.ZeroSlot, KindEmpty);
+        var s = new int[leaves.Length];
+        for (int k = 0; k < leaves.Length; k++) s[k] = plan.Constant(leaves[k].LeafHash);
+        var (slot, kind) = PlanSubtree(plan, leaves, s, 0, leaves.Length, top);
+        return (b, slot, kind);
+    }
+
+    private static void RunAndStore(HashPlan plan, List<(uint, int, byte)> slots, byte[] roots, byte[] kinds)
+    {
         CpuHashPlanRunner.Instance.Run(plan);
         foreach (var (b, slot, kind) in slots)
         {
@@ -676,12 +696,12 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     /// <summary>The leaves of bucket <paramref name="b"/> (sorted).</summary>
     internal ReadOnlySpan<TreeLeaf> Bucket(uint b) => _buckets.Get(b);
 
-    private void Allocate(int top, bool bucketsInMemory = true)
+    private void Allocate(int top, bool bucketsInMemory = true, bool bucketLevel = true)
     {
         _top = top;
         _hash = new byte[top + 1][];
         _kind = new byte[top + 1][];
-        for (int d = 0; d <= top; d++)
+        for (int d = 0; d <= (bucketLevel ? top : top - 1); d++)
         {
             _hash[d] = new byte[32 << d];
             _kind[d] = new byte[1 << d];

@@ -10,14 +10,16 @@ namespace GpuExec.Storage;
 /// Writes a new store's state in bulk: sorted table files built beside the database and ingested
 /// whole, so a state of any size is written once, sequentially, without a write-ahead log.
 /// <list type="number">
-/// <item>One enumeration of the accounts, in address order: each goes into one table
+/// <item>One enumeration of the accounts, in address order: each goes into the accounts' tables
 /// (<c>0x01 || address</c>), and its leaf's key and value hash are computed (SHA-256 lanes, a chunk
 /// at a time). The leaves stay in memory while they fit in <c>memoryBytes</c>; past that, all go to
 /// 256 spill files by the first byte of their key (64 bytes a leaf).</item>
 /// <item>The state tree's buckets, a range of them at a time (in memory: all at once; spilled: as
 /// many spill files as fit): the leaves placed by bucket (a counting sort), their leaf hashes
-/// computed, each bucket written into the range's table (<c>0x05 || bucket</c>) and its root computed.</item>
+/// computed, each bucket written into the buckets' tables (<c>0x05 || bucket</c>) and its root computed.</item>
 /// </list>
+/// Table files are cut at about 256 MiB, so the bottom level the state lands in is many files and a
+/// later compaction rewrites only those its keys overlap.
 /// The caller writes the metadata (and the pools, few) in one synced batch afterwards, so a creation
 /// cut short holds no store marker and is made again.
 /// </summary>
@@ -26,8 +28,9 @@ internal static class StoreBuilder
     private const int Batch = 1 << 16;
     private const int SpillFiles = 256;
     private const int SpillRecord = 64; // key, value hash
-    // In memory: the leaf, then a sorted copy of it.
-    private const int BytesPerLeaf = 2 * TreeLeaf.Size;
+    // In memory, a leaf is held twice in a pass (as read, then sorted by bucket), with slack for the
+    // array the leaves grow in and its bucket's share of the table writer.
+    private const int BytesPerLeaf = 3 * TreeLeaf.Size;
 
     /// <summary>What was written: the tree's depth, leaf count and bucket level (roots and kinds), from which the root follows.</summary>
     internal sealed record Result(int Depth, long Leaves, byte[] Roots, byte[] Kinds);
@@ -43,21 +46,22 @@ internal static class StoreBuilder
         try
         {
             var files = new List<string>();
-            string accountsFile = Path.Combine(work, "accounts.sst");
-            long withLeaf = WriteAccounts(accountsFile, accounts(), spill, progress);
-            if (withLeaf > 0) files.Add(accountsFile);
+            long withLeaf;
+            using (var table = new TableFiles(work, "accounts", files))
+                withLeaf = WriteAccounts(table, accounts(), spill, progress);
             spill.AddRange(TreeUpdates.Leaves([], pools));
             long leaves = withLeaf + pools.Count;
             if (depth == 0) depth = StoreLayout.TreeDepthFor(leaves);
             var roots = new byte[32L << depth];
             var kinds = new byte[1L << depth];
-            int range = 0;
-            foreach (var (lo, hi, inRange) in spill.Ranges(depth, progress))
+            using (var table = new TableFiles(work, "buckets", files))
             {
-                var sorted = SortByBucket(inRange, depth, lo, hi);
-                SparseMerkleTree.HashLeaves(sorted);
-                string file = Path.Combine(work, $"buckets-{range++:D5}.sst");
-                if (WriteBuckets(file, sorted, depth, roots, kinds)) files.Add(file);
+                foreach (var (lo, hi, inRange) in spill.Ranges(depth, progress))
+                {
+                    var sorted = SortByBucket(inRange, depth, lo, hi);
+                    SparseMerkleTree.HashLeaves(sorted);
+                    WriteBuckets(table, sorted, depth, roots, kinds);
+                }
             }
             spill.Dispose();
             if (files.Count > 0)
@@ -196,11 +200,47 @@ internal static class StoreBuilder
     // As the store's own tables: uncompressed (see RocksDbStateStore's options).
     private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions().SetCompression(Compression.No);
 
-    /// <summary>Writes the accounts' table and hands their leaves (key, value hash) to <paramref name="spill"/>, a chunk at a time.</summary>
-    private static long WriteAccounts(string file, IEnumerable<Account> accounts, Spill spill, IProgress<string>? progress)
+    /// <summary>
+    /// Sorted table files of at most about 256 MiB each, in key order: the store's bottom level is
+    /// many files, so that a compaction later rewrites only those its keys overlap, never the whole state.
+    /// </summary>
+    private sealed class TableFiles(string dir, string name, List<string> files) : IDisposable
     {
-        using var writer = new SstFileWriter(new EnvOptions(), TableOptions());
-        writer.Open(file);
+        private const long MaxFileBytes = 256L << 20;
+        private SstFileWriter? _writer;
+        private long _bytes;
+        private int _count;
+
+        public void Add(byte[] key, byte[] value)
+        {
+            if (_writer is null || _bytes >= MaxFileBytes)
+            {
+                Finish();
+                string file = Path.Combine(dir, $"{name}-{_count++:D5}.sst");
+                _writer = new SstFileWriter(new EnvOptions(), TableOptions());
+                _writer.Open(file);
+                files.Add(file);
+                _bytes = 0;
+            }
+            _writer.Add(key, value);
+            _bytes += key.Length + value.Length;
+        }
+
+        private void Finish()
+        {
+            if (_writer is null) return;
+            _writer.Finish();
+            _writer.Dispose();
+            _writer = null;
+        }
+
+        /// <summary>Finishes the last file (a failure before this leaves the files unfinished: the creation is made again).</summary>
+        public void Dispose() => Finish();
+    }
+
+    /// <summary>Writes the accounts' tables and hands their leaves (key, value hash) to <paramref name="spill"/>, a chunk at a time.</summary>
+    private static long WriteAccounts(TableFiles table, IEnumerable<Account> accounts, Spill spill, IProgress<string>? progress)
+    {
         var buffer = new byte[256];
         var key = new byte[StoreLayout.AccountKeySize];
         var chunk = new List<Account>(Batch);
@@ -216,7 +256,7 @@ internal static class StoreBuilder
             if (a.IsEmpty) continue;
             StoreLayout.AccountKey(a.Address, key);
             int len = StoreLayout.AccountValue(a, ref buffer);
-            writer.Add(key, buffer.AsSpan(0, len).ToArray());
+            table.Add(key, buffer.AsSpan(0, len).ToArray());
             chunk.Add(a);
             if (chunk.Count == Batch)
             {
@@ -226,37 +266,28 @@ internal static class StoreBuilder
             if ((++n & 0xFFFFF) == 0) progress?.Report($"accounts: {n:N0} written");
         }
         if (chunk.Count > 0) spill.AddRange(TreeUpdates.Leaves(chunk, []));
-        if (n > 0) writer.Finish();
         return n;
     }
 
     /// <summary>Sorted leaves grouped into their buckets: one table entry per non-empty bucket, and each bucket's root and kind.</summary>
-    private static bool WriteBuckets(string file, TreeLeaf[] leaves, int depth, byte[] roots, byte[] kinds)
+    private static void WriteBuckets(TableFiles table, TreeLeaf[] leaves, int depth, byte[] roots, byte[] kinds)
     {
-        if (leaves.Length == 0) return false;
-        var groups = new List<(uint Bucket, TreeLeaf[]? Leaves)>();
-        using (var writer = new SstFileWriter(new EnvOptions(), TableOptions()))
+        var groups = new List<(uint Bucket, int Start, int Count)>();
+        int i = 0;
+        while (i < leaves.Length)
         {
-            writer.Open(file);
-            int i = 0;
-            while (i < leaves.Length)
-            {
-                uint b = leaves[i].Key.Prefix(depth);
-                int end = i + 1;
-                while (end < leaves.Length && leaves[end].Key.Prefix(depth) == b) end++;
-                for (int k = i + 1; k < end; k++)
-                    if (leaves[k].Key == leaves[k - 1].Key) throw new ArgumentException($"two leaves with key {leaves[k].Key}");
-                var bucket = leaves[i..end];
-                writer.Add(StoreLayout.BucketKey(b), StoredBuckets.Encode(bucket));
-                groups.Add((b, bucket));
-                i = end;
-            }
-            writer.Finish();
+            uint b = leaves[i].Key.Prefix(depth);
+            int end = i + 1;
+            while (end < leaves.Length && leaves[end].Key.Prefix(depth) == b) end++;
+            for (int k = i + 1; k < end; k++)
+                if (leaves[k].Key == leaves[k - 1].Key) throw new ArgumentException($"two leaves with key {leaves[k].Key}");
+            table.Add(StoreLayout.BucketKey(b), StoredBuckets.Encode(leaves.AsSpan(i, end - i)));
+            groups.Add((b, i, end - i));
+            i = end;
         }
         // Chunks of buckets on all cores: each writes only its own buckets' roots and kinds.
         const int Chunk = 1 << 13;
         Parallel.For(0, (groups.Count + Chunk - 1) / Chunk, c =>
-            SparseMerkleTree.RootsOf(depth, groups.GetRange(c * Chunk, Math.Min(Chunk, groups.Count - c * Chunk)), roots, kinds));
-        return true;
+            SparseMerkleTree.RootsOf(depth, leaves, groups.GetRange(c * Chunk, Math.Min(Chunk, groups.Count - c * Chunk)), roots, kinds));
     }
 }
