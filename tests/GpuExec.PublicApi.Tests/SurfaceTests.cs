@@ -10,7 +10,7 @@ public class SurfaceTests
     public void No_product_assembly_grants_this_test_project_its_internals()
     {
         string me = typeof(SurfaceTests).Assembly.GetName().Name!;
-        var products = new[] { typeof(Wire.BlockCodec).Assembly, typeof(Engine.BlockPipeline).Assembly };
+        var products = new[] { typeof(Wire.BlockCodec).Assembly, typeof(Engine.BlockPipeline).Assembly, typeof(Storage.RocksDbStateStore).Assembly };
         foreach (var a in products)
         {
             var grants = a.GetCustomAttributes<InternalsVisibleToAttribute>().Select(g => g.AssemblyName.Split(',')[0]).ToList();

@@ -58,7 +58,7 @@ internal sealed class World
     public static string Hex(Address a) => Convert.ToHexStringLower(a.ToArray());
 
     /// <summary>The next block on <paramref name="state"/> holding <paramref name="records"/>.</summary>
-    public Block Next(WorldState state, IEnumerable<byte[]> records, Address? collector = null) =>
+    public Block Next(IStateReader state, IEnumerable<byte[]> records, Address? collector = null) =>
         BlockCodec.Decode(BlockCodec.Encode(state.ChainId, state.Height + 1, collector ?? Collector, state.StateRoot, records.ToList()));
 
     /// <summary>A mix of every kind and every status: valid transfers, swaps and routes with wrong nonces, fees, balances, pools, hops and limits, bad signatures, malformed records and another chain's.</summary>
