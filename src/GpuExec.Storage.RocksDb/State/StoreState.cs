@@ -62,6 +62,9 @@ public sealed class StoreState : IChainState, ILoadableState, ITreeOwner
     /// <summary>The state tree, opened on first use (its bucket level from the snapshot and journal).</summary>
     internal SparseMerkleTree Tree => _tree.Value;
 
+    /// <summary>The state tree's buckets behind their cache (tests).</summary>
+    internal StoredBuckets Buckets => _buckets;
+
     /// <summary>Whether the tree was opened (it is then kept up to date and written to its snapshot).</summary>
     internal bool TreeOpened => _tree.IsValueCreated;
 

@@ -22,6 +22,9 @@ internal sealed class StoredBuckets : BucketTable
     private int _inFlight;
     private readonly List<uint> _adoptedLog = [];
 
+    /// <summary>Tests: runs in a prefetch batch after its read, before its caching (where a commit may land).</summary>
+    internal Action? AfterPrefetchRead { get; set; }
+
     public StoredBuckets(RocksDb db, ReadOptions read, long cacheBytes, string dir)
     {
         _db = db;
@@ -81,6 +84,7 @@ internal sealed class StoredBuckets : BucketTable
                     var values = _db.MultiGet(keys, null, _read);
                     var decoded = new TreeLeaf[]?[n];
                     for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
+                    AfterPrefetchRead?.Invoke();
                     lock (_gate)
                     {
                         HashSet<uint>? adopted = _adoptedLog.Count > mark ? [.. _adoptedLog.Skip(mark)] : null;
