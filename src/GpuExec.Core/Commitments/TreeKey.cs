@@ -33,6 +33,9 @@ public readonly struct TreeKey : IEquatable<TreeKey>, IComparable<TreeKey>
     }
 
     private ulong Be0 => BinaryPrimitives.ReverseEndianness(_r0);
+
+    /// <summary>The key's first 8 bytes as a big-endian number: keys in this order are in <see cref="CompareTo"/>'s, but for ties.</summary>
+    internal ulong Head => Be0;
     private ulong Be1 => BinaryPrimitives.ReverseEndianness(_r1);
     private ulong Be2 => BinaryPrimitives.ReverseEndianness(_r2);
     private ulong Be3 => BinaryPrimitives.ReverseEndianness(_r3);

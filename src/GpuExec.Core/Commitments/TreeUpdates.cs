@@ -32,8 +32,37 @@ internal static class TreeUpdates
         HashAccounts(addresses, afters, updates);
         for (int i = 0; i < pools.Length; i++)
             updates[accounts.Length + i] = PoolUpdate(pools[i].After);
-        updates.AsSpan().Sort(static (x, y) => x.Key.CompareTo(y.Key));
+        SortByKey(updates);
         return updates;
+    }
+
+    /// <summary>
+    /// Sorts <paramref name="updates"/> by key: the keys' first 8 bytes as numbers with an index
+    /// each (a primitive sort, then one pass moving the updates), runs of equal first bytes (rare
+    /// for hashed keys) by the whole key. Measured on a block's 50,000 updates: a comparison sort of
+    /// the updates themselves was a tenth of the state tree's update.
+    /// </summary>
+    internal static void SortByKey(TreeUpdate[] updates)
+    {
+        int n = updates.Length;
+        if (n < 2) return;
+        var heads = new ulong[n];
+        var order = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            heads[i] = updates[i].Key.Head;
+            order[i] = i;
+        }
+        Array.Sort(heads, order);
+        var copy = (TreeUpdate[])updates.Clone();
+        for (int i = 0; i < n;)
+        {
+            int j = i + 1;
+            while (j < n && heads[j] == heads[i]) j++;
+            if (j - i > 1) order.AsSpan(i, j - i).Sort((a, b) => copy[a].Key.CompareTo(copy[b].Key));
+            i = j;
+        }
+        for (int i = 0; i < n; i++) updates[i] = copy[order[i]];
     }
 
     /// <summary>Every leaf of a whole state (accounts without a leaf left out), leaf hashes not yet computed.</summary>
