@@ -277,34 +277,8 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
     {
         ArgumentNullException.ThrowIfNull(blocks);
         ArgumentNullException.ThrowIfNull(state);
-        var queue = Channel.CreateBounded<(LoadedBlock? Block, ExceptionDispatchInfo? Error)>(
-            new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        uint chainId = state.ChainId;
-        var producer = Task.Run(() => Produce(blocks, chainId, loadable: null, queue.Writer, stop.Token), CancellationToken.None);
-        try
-        {
-            while (await queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
-            {
-                if (!queue.Reader.TryRead(out var item)) continue;
-                item.Error?.Throw();
-                if (cancellationToken.IsCancellationRequested)
-                {
-                    item.Block!.Verified.Clock.Fail(new OperationCanceledException(cancellationToken));
-                    cancellationToken.ThrowIfCancellationRequested();
-                }
-                yield return ApplyOne(item.Block!.Verified, state);
-            }
-            // The producer stops quietly when cancelled; the caller learns it here.
-            cancellationToken.ThrowIfCancellationRequested();
-        }
-        finally
-        {
-            stop.Cancel();
-            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
-            await producer.ConfigureAwait(false);
-            while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
-        }
+        await foreach (var run in StreamAsync(blocks, state.ChainId, loadable: null, ready => ApplyOne(ready.Verified, state), cancellationToken).ConfigureAwait(false))
+            yield return run;
     }
 
     /// <summary>
@@ -325,43 +299,37 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             await foreach (var run in ExecuteStreamAsync(blocks, world, cancellationToken).ConfigureAwait(false)) yield return run;
             yield break;
         }
+        await foreach (var run in StreamAsync(blocks, state.ChainId, state as ILoadableState, ready => ApplyAndCommit(ready, state), cancellationToken).ConfigureAwait(false))
+            yield return run;
+    }
+
+    /// <summary>
+    /// The stream both public streams are: blocks verified (and, on a state on disk, loaded) ahead
+    /// on another thread, at most <see cref="StreamDepth"/> in flight, each handed to
+    /// <paramref name="step"/> in order once the previous one returned; a refusal, a failed read or a
+    /// cancellation ends it, and the blocks verified ahead are dropped with their spans ended.
+    /// </summary>
+    private async IAsyncEnumerable<BlockExecution> StreamAsync(IEnumerable<Block> blocks, uint chainId, ILoadableState? loadable,
+        Func<LoadedBlock, BlockExecution> step, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
         var queue = Channel.CreateBounded<(LoadedBlock? Block, ExceptionDispatchInfo? Error)>(
             new BoundedChannelOptions(StreamDepth - 1) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        uint chainId = state.ChainId;
-        var producer = Task.Run(() => Produce(blocks, chainId, state as ILoadableState, queue.Writer, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => Produce(blocks, chainId, loadable, queue.Writer, stop.Token), CancellationToken.None);
         try
         {
             while (await queue.Reader.WaitToReadAsync(CancellationToken.None).ConfigureAwait(false))
             {
                 if (!queue.Reader.TryRead(out var item)) continue;
                 item.Error?.Throw();
-                var ready = item.Block!;
-                var clock = ready.Verified.Clock;
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    clock.Fail(new OperationCanceledException(cancellationToken));
+                    item.Block!.Verified.Clock.Fail(new OperationCanceledException(cancellationToken));
                     cancellationToken.ThrowIfCancellationRequested();
                 }
-                var run = Running(() =>
-                {
-                    lock (_stateGate)
-                    {
-                        BlockExecution r;
-                        try { r = Apply(ready.Verified, ready.View ?? state, checkFirst: true) with { LoadWaitMs = ready.WaitMs }; }
-                        catch (Exception e)
-                        {
-                            clock.Fail(e);
-                            throw;
-                        }
-                        clock.Begin(StageTimings.Commit);
-                        state.Commit(r.Block, r.Result, r.State!);
-                        clock.End();
-                        return r;
-                    }
-                });
-                yield return run;
+                yield return step(item.Block!);
             }
+            // The producer stops quietly when cancelled; the caller learns it here.
             cancellationToken.ThrowIfCancellationRequested();
         }
         finally
@@ -372,6 +340,27 @@ public sealed class BlockPipeline : IBlockExecutor, IDisposable
             while (queue.Reader.TryRead(out var dropped)) dropped.Block?.Verified.Clock.Fail(null);
         }
     }
+
+    /// <summary>Applies a verified and loaded block to <paramref name="state"/> and commits it there, the commit timed as its stage.</summary>
+    private BlockExecution ApplyAndCommit(LoadedBlock ready, IChainState state) =>
+        Running(() =>
+        {
+            lock (_stateGate)
+            {
+                var clock = ready.Verified.Clock;
+                BlockExecution r;
+                try { r = Apply(ready.Verified, ready.View ?? state, checkFirst: true) with { LoadWaitMs = ready.WaitMs }; }
+                catch (Exception e)
+                {
+                    clock.Fail(e);
+                    throw;
+                }
+                clock.Begin(StageTimings.Commit);
+                state.Commit(r.Block, r.Result, r.State!);
+                clock.End();
+                return r;
+            }
+        });
 
     /// <summary>Verifies a block while the load stage reads what it declares from a state on disk.</summary>
     private LoadedBlock VerifyAndLoad(Block block, uint chainId, ILoadableState? loadable, StageClock clock, Action<Wire.Hash32>? checks, CancellationToken stop)
