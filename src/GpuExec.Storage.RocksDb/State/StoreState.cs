@@ -180,42 +180,29 @@ public sealed class StoreState : IChainState, ILoadableState, ITreeOwner
     }
 
     /// <summary>Reads <paramref name="addresses"/> from disk in batches into the cache and <paramref name="into"/>.</summary>
-    private void ReadMany(List<Address> addresses, Dictionary<Address, Account?> into)
-    {
-        // Batches in parallel: once the verification beside the load is done, the load has every core.
-        const int BatchSize = 2048;
-        try
+    private void ReadMany(List<Address> addresses, Dictionary<Address, Account?> into) =>
+        ReadBatches.Run(addresses.Count, (from, n) =>
         {
-            Parallel.For(0, (addresses.Count + BatchSize - 1) / BatchSize, c =>
+            var keys = new byte[n][];
+            for (int i = 0; i < n; i++)
             {
-                int from = c * BatchSize, n = Math.Min(BatchSize, addresses.Count - from);
-                var keys = new byte[n][];
+                keys[i] = new byte[StoreLayout.AccountKeySize];
+                StoreLayout.AccountKey(addresses[from + i], keys[i]);
+            }
+            KeyValuePair<byte[], byte[]>[] values;
+            try { values = _db.MultiGet(keys, null, _read); }
+            catch (RocksDbException e) { throw RocksDbStateStore.Translate(_store.Directory, e, "cannot read the state store"); }
+            var decoded = new Account?[n];
+            for (int i = 0; i < n; i++) decoded[i] = Decode(keys[i], values[i].Value);
+            lock (_cacheGate)
+            {
                 for (int i = 0; i < n; i++)
                 {
-                    keys[i] = new byte[StoreLayout.AccountKeySize];
-                    StoreLayout.AccountKey(addresses[from + i], keys[i]);
+                    _accounts.Set(addresses[from + i], decoded[i], Size(decoded[i]));
+                    into[addresses[from + i]] = decoded[i];
                 }
-                KeyValuePair<byte[], byte[]>[] values;
-                try { values = _db.MultiGet(keys, null, _read); }
-                catch (RocksDbException e) { throw RocksDbStateStore.Translate(_store.Directory, e, "cannot read the state store"); }
-                var decoded = new Account?[n];
-                for (int i = 0; i < n; i++) decoded[i] = Decode(keys[i], values[i].Value);
-                lock (_cacheGate)
-                {
-                    for (int i = 0; i < n; i++)
-                    {
-                        _accounts.Set(addresses[from + i], decoded[i], Size(decoded[i]));
-                        into[addresses[from + i]] = decoded[i];
-                    }
-                }
-            });
-        }
-        catch (AggregateException e)
-        {
-            // A failed batch's own exception (a corrupted record, an I/O error), as a sequential read would throw it.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
-    }
+            }
+        });
 
     /// <summary>The change sets committed after <paramref name="height"/>, oldest first (null when some are no longer kept), and the height they lead to.</summary>
     internal (List<ChangeSet>? Changes, ulong Now) ChangesSince(ulong height)

@@ -55,7 +55,7 @@ internal sealed class StoredBuckets : BucketTable
     /// Runs beside commits (the load stage reads block N+1's buckets while block N commits): a bucket
     /// read before a commit wrote it must not be cached after the commit adopted its new contents, so
     /// the buckets adopted while a batch was in flight are not cached from that batch (read again when
-    /// needed). Batches run in parallel: once the verification beside the load is done, it has every core.
+    /// needed). Batches run in parallel (<see cref="ReadBatches"/>).
     /// </remarks>
     public override void Prefetch(ReadOnlySpan<uint> buckets)
     {
@@ -65,48 +65,38 @@ internal sealed class StoredBuckets : BucketTable
             foreach (uint b in buckets)
                 if (!_cache.TryGet(b, out _)) missing.Add(b);
         }
-        const int Batch = 2048;
-        try
+        ReadBatches.Run(missing.Count, (from, n) =>
         {
-            Parallel.For(0, (missing.Count + Batch - 1) / Batch, c =>
+            var keys = new byte[n][];
+            for (int i = 0; i < n; i++) keys[i] = Key(missing[from + i]);
+            int mark;
+            lock (_gate)
             {
-                int from = c * Batch, n = Math.Min(Batch, missing.Count - from);
-                var keys = new byte[n][];
-                for (int i = 0; i < n; i++) keys[i] = Key(missing[from + i]);
-                int mark;
+                _inFlight++;
+                mark = _adoptedLog.Count;
+            }
+            try
+            {
+                var values = _db.MultiGet(keys, null, _read);
+                var decoded = new TreeLeaf[]?[n];
+                for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
+                AfterPrefetchRead?.Invoke();
                 lock (_gate)
                 {
-                    _inFlight++;
-                    mark = _adoptedLog.Count;
+                    HashSet<uint>? adopted = _adoptedLog.Count > mark ? [.. _adoptedLog.Skip(mark)] : null;
+                    for (int i = 0; i < n; i++)
+                        if (adopted is null || !adopted.Contains(missing[from + i]))
+                            _cache.Set(missing[from + i], decoded[i], Size(decoded[i]));
                 }
-                try
+            }
+            finally
+            {
+                lock (_gate)
                 {
-                    var values = _db.MultiGet(keys, null, _read);
-                    var decoded = new TreeLeaf[]?[n];
-                    for (int i = 0; i < n; i++) decoded[i] = Decode(missing[from + i], values[i].Value, _dir);
-                    AfterPrefetchRead?.Invoke();
-                    lock (_gate)
-                    {
-                        HashSet<uint>? adopted = _adoptedLog.Count > mark ? [.. _adoptedLog.Skip(mark)] : null;
-                        for (int i = 0; i < n; i++)
-                            if (adopted is null || !adopted.Contains(missing[from + i]))
-                                _cache.Set(missing[from + i], decoded[i], Size(decoded[i]));
-                    }
+                    if (--_inFlight == 0) _adoptedLog.Clear();
                 }
-                finally
-                {
-                    lock (_gate)
-                    {
-                        if (--_inFlight == 0) _adoptedLog.Clear();
-                    }
-                }
-            });
-        }
-        catch (AggregateException e)
-        {
-            // A failed batch's own exception (a corrupted record, an I/O error), as a sequential read would throw it.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
-        }
+            }
+        });
     }
 
     public override void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves) =>
