@@ -1,9 +1,6 @@
 using GpuExec.Engine;
 using GpuExec.Engine.Devices;
-using GpuExec.Execution;
 using GpuExec.Generation;
-using GpuExec.State;
-using GpuExec.Wire;
 using Xunit;
 
 namespace GpuExec.Storage.Tests;
@@ -19,17 +16,8 @@ public sealed class LoadRaceTests
     public async Task A_bucket_prefetched_across_a_commit_is_not_cached_stale()
     {
         var ct = TestContext.Current.CancellationToken;
-        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 3000, Signers = 60, TxsPerBlock = 400, Pools = 3, Blocks = 2, Skew = 1.0, Seed = 21 });
-        var reference = gen.GenesisInMemory();
-        var genesis = reference.Clone();
-        var blocks = new List<Block>();
-        for (int i = 0; i < 2; i++)
-        {
-            var block = BlockCodec.Decode(gen.NextBlock(reference));
-            blocks.Add(block);
-            var (result, pending) = SequentialExecutor.Propose(reference, block);
-            reference.Commit(block, result, pending);
-        }
+        var chain = ReferenceChain.Make(new GeneratorOptions { Accounts = 3000, Signers = 60, TxsPerBlock = 400, Pools = 3, Blocks = 2, Skew = 1.0, Seed = 21 });
+        var (genesis, blocks, reference) = (chain.Genesis.Clone(), chain.Blocks, chain.Final);
         string dir = Path.Combine(Path.GetTempPath(), "gpuexec-loadrace-" + Guid.NewGuid().ToString("N")[..10]);
         try
         {

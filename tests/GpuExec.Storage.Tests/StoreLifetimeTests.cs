@@ -23,17 +23,8 @@ public sealed class StoreLifetimeTests
     public async Task A_disposed_store_is_not_kept_alive_by_the_pipeline(Use use)
     {
         var ct = TestContext.Current.CancellationToken;
-        var gen = new BlockGenerator(new GeneratorOptions { Accounts = 2000, Signers = 100, TxsPerBlock = 300, Pools = 3, Blocks = 3, Seed = 9 });
-        var genesis = gen.GenesisInMemory();
-        var replay = genesis.Clone();
-        var blocks = new List<Block>();
-        for (int i = 0; i < 3; i++)
-        {
-            var block = BlockCodec.Decode(gen.NextBlock(replay));
-            blocks.Add(block);
-            var (result, pending) = GpuExec.Execution.SequentialExecutor.Propose(replay, block);
-            replay.Commit(block, result, pending);
-        }
+        var chain = ReferenceChain.Make(new GeneratorOptions { Accounts = 2000, Signers = 100, TxsPerBlock = 300, Pools = 3, Blocks = 3, Seed = 9 });
+        var (genesis, blocks, replay) = (chain.Genesis, chain.Blocks, chain.Final);
         string dir = Path.Combine(Path.GetTempPath(), "gpuexec-lifetime-" + Guid.NewGuid().ToString("N")[..10]);
         try
         {
@@ -62,7 +53,7 @@ public sealed class StoreLifetimeTests
         return store.StateRoot;
     }
 
-    private static async Task<WeakReference> Run(BlockPipeline pipeline, WorldState genesis, List<Block> blocks, string dir, Use use, CancellationToken ct)
+    private static async Task<WeakReference> Run(BlockPipeline pipeline, WorldState genesis, IReadOnlyList<Block> blocks, string dir, Use use, CancellationToken ct)
     {
         using var store = RocksDbStateStore.Open(dir, genesis, cacheBytes: 1 << 20);
         var weak = new WeakReference(store.State);

@@ -17,26 +17,11 @@ namespace GpuExec.Storage.Tests;
 /// </summary>
 public class StoreStateTests
 {
-    private sealed record Chain(BlockGenerator Generator, WorldState Genesis, Block[] Blocks, BlockResult[] Results, WorldState Final);
-
     /// <summary>Signers, holders without keys (received into), new accounts (the fee collector), routes and every refusal.</summary>
-    private static Chain MakeChain(int blocks = 4, ulong seed = 5)
+    private static ReferenceChain MakeChain(int blocks = 4, ulong seed = 5) => ReferenceChain.Make(new GeneratorOptions
     {
-        var gen = new BlockGenerator(new GeneratorOptions
-        {
-            Accounts = 3000, Signers = 150, TxsPerBlock = 500, Pools = 5, Blocks = blocks, InvalidRatio = 0.1, Skew = 0.6, RouteRatio = 0.2, Seed = seed,
-        });
-        var genesis = gen.GenesisInMemory();
-        var state = genesis.Clone();
-        var chain = new Block[blocks];
-        var results = new BlockResult[blocks];
-        for (int i = 0; i < blocks; i++)
-        {
-            chain[i] = BlockCodec.Decode(gen.NextBlock(state));
-            results[i] = SequentialExecutor.Execute(state, chain[i]);
-        }
-        return new Chain(gen, genesis, chain, results, state);
-    }
+        Accounts = 3000, Signers = 150, TxsPerBlock = 500, Pools = 5, Blocks = blocks, InvalidRatio = 0.1, Skew = 0.6, RouteRatio = 0.2, Seed = seed,
+    });
 
     private static string Dump(Action<Stream> write)
     {
@@ -52,7 +37,7 @@ public class StoreStateTests
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
-    private static RocksDbStateStore CreateStore(string dir, Chain c, long cacheBytes, long memoryBytes = 1L << 30) =>
+    private static RocksDbStateStore CreateStore(string dir, ReferenceChain c, long cacheBytes, long memoryBytes = 1L << 30) =>
         RocksDbStateStore.Create(dir, c.Genesis.ChainId, 0, c.Generator.GenesisAccounts, c.Generator.GenesisPools, memoryBytes, cacheBytes);
 
     private static void AssertSame(BlockResult expected, BlockResult actual)
