@@ -144,17 +144,27 @@ public class ProposalTests(IlgpuFixture ilgpu)
             while (!stop.IsCancellationRequested)
             {
                 Assert.Equal(expected, Total());
-                reads++;
+                Interlocked.Increment(ref reads);
             }
         }, TestContext.Current.CancellationToken);
+        // The reader must get turns between the commits on a loaded machine too, or the test proves nothing:
+        // each block waits for a read that started after the previous commit.
+        void AwaitRead()
+        {
+            int seen = Volatile.Read(ref reads);
+            Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) >= seen + 2 || reader.IsCompleted, TimeSpan.FromSeconds(30)));
+        }
         foreach (var block in blocks)
         {
+            AwaitRead();
+            if (reader.IsCompleted) break;
             var p = await pipeline.ProposeAsync(block, state, TestContext.Current.CancellationToken);
             state.Commit(p.State!);
         }
+        AwaitRead();
         stop.Cancel();
         await reader;
-        Assert.True(reads > 0);
+        Assert.True(reads >= 2 * (blocks.Length + 1));
         Assert.Equal(12UL, state.Height);
         Assert.Equal(gen.Current.StateRoot, state.StateRoot);
     }
