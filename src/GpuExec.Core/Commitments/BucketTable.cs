@@ -11,7 +11,7 @@ internal abstract class BucketTable
     /// <summary>The sorted leaves of bucket <paramref name="bucket"/>, or null when it is empty. Not to be changed by the caller.</summary>
     public abstract TreeLeaf[]? Get(uint bucket);
 
-    /// <summary>Bucket <paramref name="bucket"/> now holds <paramref name="leaves"/> (a buffer the caller reuses: copied).</summary>
+    /// <summary>Bucket <paramref name="bucket"/> now holds <paramref name="leaves"/> (a buffer the caller reuses: copied). Called on several threads at once for distinct buckets.</summary>
     public abstract void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves);
 
     /// <summary>Bucket <paramref name="bucket"/> now holds this array (null: empty), which readers of a committed proposal may still hold: kept, never changed in place.</summary>
