@@ -53,6 +53,29 @@ public class Sha256LanesTests
             AssertEach(data, offsets, lengths, prefix, Lanes(data, offsets, lengths, prefix, lanes));
     }
 
+    /// <summary>
+    /// Groups of one length (how a tree's keys, leaves and node pairs come), whose words are gathered
+    /// across the lanes: every length to the lanes' limit, every prefix kind, full and partial last
+    /// groups, one message ending at the buffer's last byte.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths))]
+    public void Groups_of_one_length_equal_SHA256_HashData(int lanes)
+    {
+        var rng = new Random(5 * lanes);
+        var data = new byte[8192];
+        rng.NextBytes(data);
+        for (int len = 0; len <= 64 * Sha256Lanes.MaxLaneBlocks; len++)
+        {
+            int n = 2 * lanes + 3;
+            var lengths = Enumerable.Repeat(len, n).ToArray();
+            var offsets = Enumerable.Range(0, n).Select(_ => rng.Next(0, data.Length - len + 1)).ToArray();
+            offsets[n / 2] = data.Length - len;
+            foreach (int prefix in new[] { Sha256Lanes.NoPrefix, 0, 1, 0xff })
+                AssertEach(data, offsets, lengths, prefix, Lanes(data, offsets, lengths, prefix, lanes, parallel: false));
+        }
+    }
+
     /// <summary>Random lengths and places, long messages among short ones, partial last groups, and batches large enough to run on all cores.</summary>
     [Theory]
     [MemberData(nameof(Widths))]
