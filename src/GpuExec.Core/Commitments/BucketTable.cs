@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
 namespace GpuExec.Commitments;
 
 /// <summary>
@@ -19,6 +22,16 @@ internal abstract class BucketTable
 
     /// <summary>Reads these buckets ahead of a plan that needs them (a store reads them in one batch); in memory, nothing to do.</summary>
     public virtual void Prefetch(ReadOnlySpan<uint> buckets)
+    {
+    }
+
+    /// <summary>Starts loading the slot that refers to bucket <paramref name="bucket"/> into the processor's cache (a hint: never waits, never fails).</summary>
+    public virtual void WarmSlot(uint bucket)
+    {
+    }
+
+    /// <summary>Starts loading bucket <paramref name="bucket"/>'s first leaves into the processor's cache (a hint; best after <see cref="WarmSlot"/>).</summary>
+    public virtual void Warm(uint bucket)
     {
     }
 
@@ -44,6 +57,20 @@ internal sealed class ArrayBuckets : BucketTable
     public int Length => _buckets.Length;
 
     public override TreeLeaf[]? Get(uint bucket) => _buckets[bucket];
+
+    // A prefetch of an address the collector has since moved only wastes the prefetch.
+    public override unsafe void WarmSlot(uint bucket)
+    {
+        if (Sse.IsSupported && bucket < (uint)_buckets.Length) Sse.Prefetch0(Unsafe.AsPointer(ref _buckets[bucket]));
+    }
+
+    public override unsafe void Warm(uint bucket)
+    {
+        if (!Sse.IsSupported || bucket >= (uint)_buckets.Length || _buckets[bucket] is not { Length: > 0 } leaves) return;
+        byte* p = (byte*)Unsafe.AsPointer(ref leaves[0]);
+        int bytes = Math.Min(leaves.Length * TreeLeaf.Size, 256);
+        for (int o = 0; o < bytes; o += 64) Sse.Prefetch0(p + o);
+    }
 
     public override void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves)
     {

@@ -409,6 +409,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         long delta = 0;
         Exception? failure = null;
         var array = updates.ToArray();
+        bool warm = ReferenceEquals(view, this);
         if (_chunks.Length < chunks)
         {
             int had = _chunks.Length;
@@ -426,7 +427,12 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 local.Used = 0;
                 long d = 0;
                 for (int t = from; t < to; t++)
+                {
+                    // The buckets are scattered over memory the size of the state: their loads are started ahead.
+                    if (warm && t + 2 * WarmAhead < to) _buckets.WarmSlot(array[starts[t + 2 * WarmAhead]].Key.Prefix(_top));
+                    if (warm && t + WarmAhead < to) _buckets.Warm(array[starts[t + WarmAhead]].Key.Prefix(_top));
                     changes[t] = PlanBucket(view, local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
+                }
                 Interlocked.Add(ref delta, d);
                 CpuHashPlanRunner.Instance.Run(local.Plan);
                 for (int t = from; t < to; t++)
@@ -472,6 +478,13 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         {
             for (int t = from; t < to; t++)
             {
+                if (t + WarmAhead < to)
+                {
+                    uint ahead = changes[t + WarmAhead].Bucket;
+                    _buckets.WarmSlot(ahead);
+                    Warm(level, 32 * (long)ahead);
+                    Warm(kinds, ahead);
+                }
                 ref readonly var c = ref changes[t];
                 _buckets.Install(c.Bucket, c.Leaves);
                 roots.AsSpan(32 * t, 32).CopyTo(level.AsSpan((int)(32 * c.Bucket), 32));
@@ -522,6 +535,17 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         }
     }
 
+    /// <summary>How many buckets or nodes ahead of the one at hand a loop over scattered ones starts loading.</summary>
+    private const int WarmAhead = 8;
+
+    /// <summary>Starts loading byte <paramref name="at"/> of <paramref name="array"/> into the processor's cache (a hint: a moved array only wastes it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Warm(byte[] array, long at)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && (ulong)at < (ulong)array.Length)
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref array[at]));
+    }
+
     /// <summary>The depth at which a dense update's walk per subtree stops: 64 subtrees to share among the cores.</summary>
     private const int SplitDepth = 6;
 
@@ -558,8 +582,18 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         var kinds = _kind[d];
         int[] multi = ArrayPool<int>.Shared.Rent(parents.Length);
         int m = 0;
-        foreach (int p in parents)
+        for (int i = 0; i < parents.Length; i++)
         {
+            if (i + WarmAhead < parents.Length)
+            {
+                long ahead = parents[i + WarmAhead];
+                Warm(belowKinds, 2 * ahead);
+                Warm(below, 64 * ahead);
+                Warm(below, 64 * ahead + 63);
+                Warm(level, 32 * ahead);
+                Warm(kinds, ahead);
+            }
+            int p = parents[i];
             byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
             if (l == KindEmpty && r == KindEmpty)
             {
