@@ -66,10 +66,11 @@ internal sealed class ArrayBuckets : BucketTable
 
     public override unsafe void Warm(uint bucket)
     {
-        if (!Sse.IsSupported || bucket >= (uint)_buckets.Length || _buckets[bucket] is not { Length: > 0 } leaves) return;
-        byte* p = (byte*)Unsafe.AsPointer(ref leaves[0]);
-        int bytes = Math.Min(leaves.Length * TreeLeaf.Size, 256);
-        for (int o = 0; o < bytes; o += 64) Sse.Prefetch0(p + o);
+        if (!Sse.IsSupported || bucket >= (uint)_buckets.Length) return;
+        // The array's address as the slot holds it: reading its length here would wait for the very load the hint starts.
+        byte* p = *(byte**)Unsafe.AsPointer(ref _buckets[bucket]);
+        if (p == null) return;
+        for (int o = 0; o < 256; o += 64) Sse.Prefetch0(p + o);
     }
 
     public override void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves)
