@@ -13,7 +13,8 @@ public sealed class TreeUpdateSortTests
     [InlineData(1000, 0)]
     [InlineData(1000, 300)]
     [InlineData(50_000, 2_000)]
-    public void Updates_are_sorted_as_a_comparison_of_whole_keys_sorts_them(int count, int sharingHeads)
+    [InlineData(5_000, 0, true)]
+    public void Updates_are_sorted_as_a_comparison_of_whole_keys_sorts_them(int count, int sharingHeads, bool crowded = false)
     {
         var rng = new Random(count * 31 + sharingHeads);
         var updates = new TreeUpdate[count];
@@ -29,6 +30,8 @@ public sealed class TreeUpdateSortTests
                 updates[rng.Next(Math.Min(i, 7))].Key.WriteTo(key.AsSpan(0, 32));
                 if (rng.Next(2) == 0) rng.NextBytes(key.AsSpan(8, 24)); else key[31] ^= (byte)(1 + rng.Next(255));
             }
+            // Keys ground to share their first 16 bits, all in one place of the counting sort.
+            if (crowded) key[0] = key[1] = 0xA5;
             var k = new TreeKey(key);
             if (!seen.Add(k.ToString())) { i--; continue; } // a block's keys are distinct
             updates[i] = new TreeUpdate { Key = k, ValueHash = default, Delete = rng.Next(2) == 0 };

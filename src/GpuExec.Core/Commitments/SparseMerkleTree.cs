@@ -301,6 +301,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         public int Used;
         public readonly List<(int Position, int Slot)> Hashed = [];
         public int[] Slots = new int[64];
+        public TreeLeaf[]?[] Olds = new TreeLeaf[]?[64];
     }
 
     private readonly ChunkState _main = new();
@@ -349,7 +350,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
             pending.Hashed = main.Hashed;
             long delta = 0;
             for (int t = 0; t < touched; t++)
-                changes[t] = PlanBucket(view, _plan, updates[starts[t]..starts[t + 1]], main, ref delta);
+                changes[t] = PlanBucket(view.Bucket(updates[starts[t]].Key.Prefix(_top)), _plan, updates[starts[t]..starts[t + 1]], main, ref delta);
             pending.Count += delta;
             foreach (ref readonly var c in changes.AsSpan()) pending.Dirty[_top].Add((c.Bucket, c.RootSlot, c.Kind));
         }
@@ -409,7 +410,6 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         long delta = 0;
         Exception? failure = null;
         var array = updates.ToArray();
-        bool warm = ReferenceEquals(view, this);
         if (_chunks.Length < chunks)
         {
             int had = _chunks.Length;
@@ -426,13 +426,16 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 local.Hashed.Clear();
                 local.Used = 0;
                 long d = 0;
+                // The buckets lie scattered over memory the size of the state: all of the chunk's are
+                // looked up in one tight loop and their leaves' loads started, before any is planned,
+                // so that the memory's latency is paid for many at once rather than one bucket at a time.
+                if (local.Olds.Length < to - from) local.Olds = new TreeLeaf[]?[Math.Max(to - from, 2 * local.Olds.Length)];
+                var olds = local.Olds;
+                for (int t = from; t < to; t++) olds[t - from] = view.Bucket(array[starts[t]].Key.Prefix(_top));
+                for (int t = from; t < to; t++) WarmLeaves(olds[t - from]);
                 for (int t = from; t < to; t++)
-                {
-                    // The buckets are scattered over memory the size of the state: their loads are started ahead.
-                    if (warm && t + 2 * WarmAhead < to) _buckets.WarmSlot(array[starts[t + 2 * WarmAhead]].Key.Prefix(_top));
-                    if (warm && t + WarmAhead < to) _buckets.Warm(array[starts[t + WarmAhead]].Key.Prefix(_top));
-                    changes[t] = PlanBucket(view, local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
-                }
+                    changes[t] = PlanBucket(olds[t - from], local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
+                olds.AsSpan(0, to - from).Clear();
                 Interlocked.Add(ref delta, d);
                 CpuHashPlanRunner.Instance.Run(local.Plan);
                 for (int t = from; t < to; t++)
@@ -478,10 +481,11 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         {
             for (int t = from; t < to; t++)
             {
+                if (t + 2 * WarmAhead < to) _buckets.WarmSlot(changes[t + 2 * WarmAhead].Bucket);
                 if (t + WarmAhead < to)
                 {
                     uint ahead = changes[t + WarmAhead].Bucket;
-                    _buckets.WarmSlot(ahead);
+                    _buckets.Warm(ahead);
                     Warm(level, 32 * (long)ahead);
                     Warm(kinds, ahead);
                 }
@@ -514,7 +518,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 for (int d = _top - 1; d >= split; d--)
                 {
                     nodes = nodes[..Parents(nodes)];
-                    HashParents(d, nodes, parallel: false);
+                    HashParents(d, nodes);
                 }
                 ends[g] = nodes.Length;
             });
@@ -531,7 +535,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         for (int d = split - 1; d >= 0; d--)
         {
             rest = rest[..Parents(rest)];
-            HashParents(d, rest, parallel: rest.Length >= 4096);
+            HashParents(d, rest);
         }
     }
 
@@ -544,6 +548,16 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     {
         if (System.Runtime.Intrinsics.X86.Sse.IsSupported && (ulong)at < (ulong)array.Length)
             System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref array[at]));
+    }
+
+    /// <summary>Starts loading the first leaves of <paramref name="leaves"/> into the processor's cache (a hint).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void WarmLeaves(TreeLeaf[]? leaves)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || leaves is null) return;
+        // The array's address, not its length: reading the length would wait for the load the hint starts.
+        byte* p = (byte*)Unsafe.As<TreeLeaf[], nint>(ref leaves);
+        for (int o = 0; o < 256; o += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + o);
     }
 
     /// <summary>The depth at which a dense update's walk per subtree stops: 64 subtrees to share among the cores.</summary>
@@ -573,63 +587,65 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
         Parallel.For(0, ranges, r => body((int)((long)n * r / ranges), (int)((long)n * (r + 1) / ranges)));
     }
 
-    /// <summary>Nodes <paramref name="parents"/> (sorted) of dense level <paramref name="d"/>, from level d + 1 as it stands.</summary>
-    private unsafe void HashParents(int d, ReadOnlySpan<int> parents, bool parallel)
+    /// <summary>
+    /// Nodes <paramref name="parents"/> (sorted) of dense level <paramref name="d"/>, from level d + 1 as
+    /// it stands, on this thread. Parents are taken a few hundred at a time, so that the pairs a group
+    /// hashes are still in the cache that loading their kinds filled.
+    /// </summary>
+    private unsafe void HashParents(int d, ReadOnlySpan<int> parents)
     {
+        const int Group = 256;
         var below = _hash[d + 1];
         var belowKinds = _kind[d + 1];
         var level = _hash[d];
         var kinds = _kind[d];
-        int[] multi = ArrayPool<int>.Shared.Rent(parents.Length);
-        int m = 0;
-        for (int i = 0; i < parents.Length; i++)
+        int* multi = stackalloc int[Group];
+        byte* digests = stackalloc byte[32 * Group];
+        for (int from = 0; from < parents.Length; from += Group)
         {
-            if (i + WarmAhead < parents.Length)
+            int to = Math.Min(parents.Length, from + Group), m = 0;
+            for (int i = from; i < to; i++)
             {
-                long ahead = parents[i + WarmAhead];
-                Warm(belowKinds, 2 * ahead);
-                Warm(below, 64 * ahead);
-                Warm(below, 64 * ahead + 63);
-                Warm(level, 32 * ahead);
-                Warm(kinds, ahead);
+                if (i + WarmAhead < parents.Length)
+                {
+                    long ahead = parents[i + WarmAhead];
+                    Warm(belowKinds, 2 * ahead);
+                    Warm(below, 64 * ahead);
+                    Warm(below, 64 * ahead + 63);
+                    Warm(level, 32 * ahead);
+                    Warm(kinds, ahead);
+                }
+                int p = parents[i];
+                byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
+                if (l == KindEmpty && r == KindEmpty)
+                {
+                    level.AsSpan(32 * p, 32).Clear();
+                    kinds[p] = KindEmpty;
+                }
+                else if ((l == KindEmpty && r == KindSingle) || (r == KindEmpty && l == KindSingle))
+                {
+                    below.AsSpan(32 * (2 * p + (l == KindEmpty ? 1 : 0)), 32).CopyTo(level.AsSpan(32 * p, 32));
+                    kinds[p] = KindSingle;
+                }
+                else
+                {
+                    kinds[p] = KindMulti;
+                    multi[m++] = p;
+                }
             }
-            int p = parents[i];
-            byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
-            if (l == KindEmpty && r == KindEmpty)
-            {
-                level.AsSpan(32 * p, 32).Clear();
-                kinds[p] = KindEmpty;
-            }
-            else if ((l == KindEmpty && r == KindSingle) || (r == KindEmpty && l == KindSingle))
-            {
-                below.AsSpan(32 * (2 * p + (l == KindEmpty ? 1 : 0)), 32).CopyTo(level.AsSpan(32 * p, 32));
-                kinds[p] = KindSingle;
-            }
-            else
-            {
-                kinds[p] = KindMulti;
-                multi[m++] = p;
-            }
+            if (m == 0) continue;
+            Sha256Lanes.Hash(below, new ChosenPairMessages(multi, m), 1, new Span<byte>(digests, 32 * m), parallel: false);
+            for (int k = 0; k < m; k++) new ReadOnlySpan<byte>(digests + 32 * k, 32).CopyTo(level.AsSpan(32 * multi[k], 32));
         }
-        if (m > 0)
-        {
-            byte[] digests = ArrayPool<byte>.Shared.Rent(32 * m);
-            fixed (int* ip = multi)
-                Sha256Lanes.Hash(below, new ChosenPairMessages(ip, m), 1, digests, parallel: parallel);
-            for (int k = 0; k < m; k++) digests.AsSpan(32 * k, 32).CopyTo(level.AsSpan(32 * multi[k], 32));
-            ArrayPool<byte>.Shared.Return(digests);
-        }
-        ArrayPool<int>.Shared.Return(multi);
     }
 
     /// <summary>
     /// One touched bucket: its leaves merged with its updates into a new array (the old one is kept
     /// as it is until the commit), a leaf job for each new or changed leaf, and its subtree's jobs.
     /// </summary>
-    private BucketChange PlanBucket(ITreeView view, HashPlan plan, ReadOnlySpan<TreeUpdate> ups, ChunkState state, ref long countDelta)
+    private BucketChange PlanBucket(ReadOnlySpan<TreeLeaf> old, HashPlan plan, ReadOnlySpan<TreeUpdate> ups, ChunkState state, ref long countDelta)
     {
         uint b = ups[0].Key.Prefix(_top);
-        ReadOnlySpan<TreeLeaf> old = view.Bucket(b);
         // Size first, so the scratch is grown at most once.
         int size = old.Length, o = 0;
         foreach (ref readonly var up in ups)

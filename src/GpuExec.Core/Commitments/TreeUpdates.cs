@@ -37,23 +37,60 @@ internal static class TreeUpdates
     }
 
     /// <summary>
-    /// Sorts <paramref name="updates"/> by key: the keys' first 8 bytes as numbers with an index
-    /// each (a primitive sort, then one pass moving the updates), runs of equal first bytes (rare
-    /// for hashed keys) by the whole key. Measured on a block's 50,000 updates: a comparison sort of
-    /// the updates themselves was a tenth of the state tree's update.
+    /// Sorts <paramref name="updates"/> by key: the keys' first 8 bytes as numbers with an index each,
+    /// placed by their first 16 bits (a counting sort: hashed keys spread evenly) and each place's few
+    /// sorted; runs of equal first bytes (rare for hashed keys) by the whole key; then one pass moves
+    /// the updates. A place crowded by keys ground to share their first bits is sorted in n log n, not
+    /// by insertion. Measured on a block's 50,000 updates: a comparison sort of the updates themselves
+    /// was a tenth of the state tree's update, and a primitive sort of the heads still a twentieth.
     /// </summary>
     internal static void SortByKey(TreeUpdate[] updates)
     {
         int n = updates.Length;
         if (n < 2) return;
+        const int Places = 1 << 16;
+        var start = ArrayPool<int>.Shared.Rent(Places + 1);
         var heads = new ulong[n];
         var order = new int[n];
-        for (int i = 0; i < n; i++)
+        try
         {
-            heads[i] = updates[i].Key.Head;
-            order[i] = i;
+            var place = start.AsSpan(0, Places + 1);
+            place.Clear();
+            foreach (ref readonly var u in updates.AsSpan()) place[(int)(u.Key.Head >> 48) + 1]++;
+            for (int p = 0; p < Places; p++) place[p + 1] += place[p];
+            for (int i = 0; i < n; i++)
+            {
+                ulong head = updates[i].Key.Head;
+                int at = place[(int)(head >> 48)]++;
+                heads[at] = head;
+                order[at] = i;
+            }
+            // Each place now ends where the next one began.
+            int from = 0;
+            for (int p = 0; p < Places && from < n; p++)
+            {
+                int to = place[p], count = to - from;
+                if (count > 16) Array.Sort(heads, order, from, count);
+                else
+                    for (int i = from + 1; i < to; i++)
+                    {
+                        ulong h = heads[i];
+                        int o = order[i], j = i - 1;
+                        for (; j >= from && heads[j] > h; j--)
+                        {
+                            heads[j + 1] = heads[j];
+                            order[j + 1] = order[j];
+                        }
+                        heads[j + 1] = h;
+                        order[j + 1] = o;
+                    }
+                from = to;
+            }
         }
-        Array.Sort(heads, order);
+        finally
+        {
+            ArrayPool<int>.Shared.Return(start);
+        }
         var copy = (TreeUpdate[])updates.Clone();
         for (int i = 0; i < n;)
         {
