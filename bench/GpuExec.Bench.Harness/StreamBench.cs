@@ -85,7 +85,7 @@ internal abstract class ChainStart
         {
             string dir = Path.Combine(Path.GetTempPath(), "gpuexec-bench-" + Guid.NewGuid().ToString("N")[..12]);
             var store = RocksDbStateStore.Open(dir, genesis);
-            _ = store.State.Tree; // a node has its state tree open before blocks come
+            store.State.OpenTree(); // a node has its state tree open before blocks come
             return (store.State, new Removing(store, dir));
         }
     }
@@ -99,7 +99,7 @@ internal abstract class ChainStart
             string dir = source.Directory.TrimEnd(Path.DirectorySeparatorChar) + ".bench-" + Guid.NewGuid().ToString("N")[..8];
             source.Checkpoint(dir);
             var store = RocksDbStateStore.Open(dir, null, readOnly: false, cacheBytes);
-            _ = store.State.Tree; // a node has its state tree open before blocks come
+            store.State.OpenTree(); // a node has its state tree open before blocks come
             return (store.State, new Removing(store, dir));
         }
     }

@@ -57,7 +57,7 @@ public sealed class StoreLifetimeTests
     {
         using var store = RocksDbStateStore.Open(dir, genesis, cacheBytes: 1 << 20);
         var weak = new WeakReference(store.State);
-        _ = store.State.Tree;
+        store.State.OpenTree();
         switch (use)
         {
             case Use.Streamed:

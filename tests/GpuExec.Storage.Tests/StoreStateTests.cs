@@ -152,7 +152,7 @@ public class StoreStateTests
     /// <summary>
     /// The state tree reopens from its snapshot and the journal of the blocks after it, and, when the
     /// snapshot is missing, damaged or from another store, from every bucket: the same root and
-    /// proofs each time, and blocks go on committing after it.
+    /// proofs each time, and blocks go on committing after it. It opens when asked, not with the store.
     /// </summary>
     [Theory]
     [InlineData("kept")]
@@ -205,6 +205,14 @@ public class StoreStateTests
             using (var store = RocksDbStateStore.Open(dir, null))
             {
                 Assert.Equal(mid.StateRoot, store.StateRoot);
+                // Opened on request (as a node does at start-up), once: what follows reads the tree it opened.
+                Assert.False(store.State.TreeOpened);
+                store.State.OpenTree();
+                Assert.True(store.State.TreeOpened);
+                var tree = store.State.Tree;
+                store.State.OpenTree();
+                Assert.Same(tree, store.State.Tree);
+                Assert.Equal(mid.StateRoot, tree.Root);
                 var who = c.Generator.AccountAddress(3);
                 Assert.Equal(Json(mid.GetProof(who)), Json(store.State.GetProof(who)));
                 for (int i = 2; i < 4; i++)

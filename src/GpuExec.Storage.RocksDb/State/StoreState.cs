@@ -62,6 +62,15 @@ public sealed class StoreState : IChainState, ILoadableState, ITreeOwner
     /// <summary>The state tree, opened on first use (its bucket level from the snapshot and journal).</summary>
     internal SparseMerkleTree Tree => _tree.Value;
 
+    /// <summary>
+    /// Opens the state tree now: its bucket level read from the snapshot, the blocks committed after
+    /// it replayed, the levels above hashed. Otherwise the first block's load or the first proof opens
+    /// it, and that block takes seconds longer than the others at 10^8 accounts; a node calls this at
+    /// start-up. Calling it again does nothing.
+    /// </summary>
+    /// <exception cref="GpuExecException">The tree's snapshot or the blocks after it cannot be read (a damaged store); every later use of the tree fails the same way.</exception>
+    public void OpenTree() => _ = _tree.Value;
+
     /// <summary>The state tree's buckets behind their cache (tests).</summary>
     internal StoredBuckets Buckets => _buckets;
 
