@@ -52,6 +52,7 @@ try
     // The committed head: the genesis in memory, or the store's state on disk, read through at most
     // cacheBytes of caches (each block's accounts are loaded while its signatures are verified).
     store = stateDir is null ? null : RocksDbStateStore.Open(stateDir, genesis, cacheBytes: 256L << 20);
+    store?.State.OpenTree(); // now, not inside the first block (seconds for a large state)
     IChainState head = store is null ? genesis : store.State;
 
     foreach (var path in paths.Skip(1))
