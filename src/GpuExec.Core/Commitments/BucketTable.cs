@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics.X86;
-
 namespace GpuExec.Commitments;
 
 /// <summary>
@@ -58,19 +55,14 @@ internal sealed class ArrayBuckets : BucketTable
 
     public override TreeLeaf[]? Get(uint bucket) => _buckets[bucket];
 
-    // A prefetch of an address the collector has since moved only wastes the prefetch.
-    public override unsafe void WarmSlot(uint bucket)
+    public override void WarmSlot(uint bucket)
     {
-        if (Sse.IsSupported && bucket < (uint)_buckets.Length) Sse.Prefetch0(Unsafe.AsPointer(ref _buckets[bucket]));
+        if (bucket < (uint)_buckets.Length) CacheHints.At(ref _buckets[bucket]);
     }
 
-    public override unsafe void Warm(uint bucket)
+    public override void Warm(uint bucket)
     {
-        if (!Sse.IsSupported || bucket >= (uint)_buckets.Length) return;
-        // The array's address as the slot holds it: reading its length here would wait for the very load the hint starts.
-        byte* p = *(byte**)Unsafe.AsPointer(ref _buckets[bucket]);
-        if (p == null) return;
-        for (int o = 0; o < 256; o += 64) Sse.Prefetch0(p + o);
+        if (bucket < (uint)_buckets.Length) CacheHints.Leaves(_buckets[bucket]);
     }
 
     public override void Install(uint bucket, ReadOnlySpan<TreeLeaf> leaves)

@@ -439,7 +439,7 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 if (local.Olds.Length < to - from) local.Olds = new TreeLeaf[]?[Math.Max(to - from, 2 * local.Olds.Length)];
                 var olds = local.Olds;
                 for (int t = from; t < to; t++) olds[t - from] = view.Bucket(array[starts[t]].Key.Prefix(_top));
-                for (int t = from; t < to; t++) WarmLeaves(olds[t - from]);
+                for (int t = from; t < to; t++) CacheHints.Leaves(olds[t - from]);
                 for (int t = from; t < to; t++)
                     changes[t] = PlanBucket(olds[t - from], local.Plan, array.AsSpan(starts[t], starts[t + 1] - starts[t]), local, ref d);
                 olds.AsSpan(0, to - from).Clear();
@@ -493,8 +493,8 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 {
                     uint ahead = changes[t + WarmAhead].Bucket;
                     _buckets.Warm(ahead);
-                    Warm(level, 32 * (long)ahead);
-                    Warm(kinds, ahead);
+                    CacheHints.Byte(level, 32 * (long)ahead);
+                    CacheHints.Byte(kinds, ahead);
                 }
                 ref readonly var c = ref changes[t];
                 _buckets.Install(c.Bucket, c.Leaves);
@@ -549,24 +549,6 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
     /// <summary>How many buckets or nodes ahead of the one at hand a loop over scattered ones starts loading.</summary>
     private const int WarmAhead = 8;
 
-    /// <summary>Starts loading byte <paramref name="at"/> of <paramref name="array"/> into the processor's cache (a hint: a moved array only wastes it).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void Warm(byte[] array, long at)
-    {
-        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && (ulong)at < (ulong)array.Length)
-            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref array[at]));
-    }
-
-    /// <summary>Starts loading the first leaves of <paramref name="leaves"/> into the processor's cache (a hint).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe void WarmLeaves(TreeLeaf[]? leaves)
-    {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || leaves is null) return;
-        // The array's address, not its length: reading the length would wait for the load the hint starts.
-        byte* p = (byte*)Unsafe.As<TreeLeaf[], nint>(ref leaves);
-        for (int o = 0; o < 256; o += 64) System.Runtime.Intrinsics.X86.Sse.Prefetch0(p + o);
-    }
-
     /// <summary>The depth at which a dense update's walk per subtree stops: 64 subtrees to share among the cores.</summary>
     private const int SplitDepth = 6;
 
@@ -616,11 +598,11 @@ internal sealed class SparseMerkleTree : IStateCommitment, ITreeView
                 if (i + WarmAhead < parents.Length)
                 {
                     long ahead = parents[i + WarmAhead];
-                    Warm(belowKinds, 2 * ahead);
-                    Warm(below, 64 * ahead);
-                    Warm(below, 64 * ahead + 63);
-                    Warm(level, 32 * ahead);
-                    Warm(kinds, ahead);
+                    CacheHints.Byte(belowKinds, 2 * ahead);
+                    CacheHints.Byte(below, 64 * ahead);
+                    CacheHints.Byte(below, 64 * ahead + 63);
+                    CacheHints.Byte(level, 32 * ahead);
+                    CacheHints.Byte(kinds, ahead);
                 }
                 int p = parents[i];
                 byte l = belowKinds[2 * p], r = belowKinds[2 * p + 1];
