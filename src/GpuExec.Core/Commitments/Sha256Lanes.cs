@@ -110,7 +110,6 @@ internal static unsafe class Sha256Lanes
         }
         int pre = prefix < 0 ? 0 : 1;
         int* blocks = stackalloc int[16];
-        byte** src = stackalloc byte*[16];
         byte** dst = stackalloc byte*[16];
         int* lens = stackalloc int[16];
         int* offs = stackalloc int[16];
@@ -130,7 +129,6 @@ internal static unsafe class Sha256Lanes
                     One(data + messages.Offset(next), len, prefix, digests + 32 * next);
                     continue;
                 }
-                src[count] = data + messages.Offset(next);
                 offs[count] = messages.Offset(next);
                 dst[count] = digests + 32 * next;
                 lens[count] = len;
@@ -150,7 +148,7 @@ internal static unsafe class Sha256Lanes
                 Gather(data, offs, lens[0], prefix, blocks[0], w, lanes);
             else
                 for (int j = 0; j < count; j++)
-                    Transpose(src[j], lens[j], prefix, blocks[j], tail, w + j, lanes);
+                    Transpose(data + offs[j], lens[j], prefix, blocks[j], tail, w + j, lanes);
             if (lanes == 16) Compress<V16>(w, blocks, max, dst, count);
             else Compress<V8>(w, blocks, max, dst, count);
         }
