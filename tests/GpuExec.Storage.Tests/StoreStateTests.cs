@@ -78,6 +78,44 @@ public class StoreStateTests
         finally { Delete(dir); }
     }
 
+    /// <summary>
+    /// Accounts whose keys were ground to share their first 16 bits (a store's smallest depth) all fall into one bucket of the
+    /// tree: bulk creation puts that crowded bucket in key order, as the tree in memory does (the
+    /// store's root is checked against the genesis', and their proofs agree).
+    /// </summary>
+    [Fact]
+    public void A_bucket_crowded_by_ground_keys_is_built_in_key_order()
+    {
+        var builder = new StateBuilder(chainId: 7);
+        var rng = new Random(11);
+        var bytes = new byte[32];
+        for (int i = 0; i < 1000; i++)
+        {
+            rng.NextBytes(bytes);
+            builder.SetBalance(new Address(bytes), 0, 1 + (ulong)i);
+        }
+        var crowded = new List<Address>();
+        while (crowded.Count < 24)
+        {
+            rng.NextBytes(bytes);
+            var a = new Address(bytes);
+            if (TreeKey.ForAccount(a).Head >> 48 != 0xABCD) continue;
+            builder.SetBalance(a, 0, 5 + (ulong)crowded.Count);
+            crowded.Add(a);
+        }
+        var genesis = builder.Build();
+        var dir = NewDir();
+        try
+        {
+            using var store = RocksDbStateStore.Open(dir, genesis, cacheBytes: 1 << 20);
+            Assert.True(store.TreeDepth <= 16, $"depth {store.TreeDepth}: the ground keys would not share a bucket");
+            Assert.Equal(genesis.StateRoot, store.StateRoot);
+            foreach (var a in crowded.Take(5).Append(crowded[^1]))
+                Assert.Equal(Json(genesis.GetProof(a)), Json(store.State.GetProof(a)));
+        }
+        finally { Delete(dir); }
+    }
+
     private static string Json(StateProof p)
     {
         using var ms = new MemoryStream();

@@ -172,8 +172,11 @@ internal static class StoreBuilder
 
     /// <summary>
     /// The leaves in key order: placed by bucket (a counting sort over the pass's buckets, linear),
-    /// then each bucket's few leaves sorted by key.
+    /// then each bucket's few leaves sorted by key; a bucket crowded by keys ground to share their
+    /// first bits is sorted n log n, not by insertion.
     /// </summary>
+    private static readonly Comparer<TreeLeaf> KeyOrder = Comparer<TreeLeaf>.Create(static (x, y) => x.Key.CompareTo(y.Key));
+
     private static TreeLeaf[] SortByBucket(ArraySegment<TreeLeaf> leaves, int depth, uint lo, uint hi)
     {
         var starts = new int[hi - lo + 1];
@@ -186,6 +189,11 @@ internal static class StoreBuilder
         for (int b = 0; b + 1 < starts.Length; b++)
         {
             int from = starts[b], to = starts[b + 1];
+            if (to - from > 16)
+            {
+                Array.Sort(sorted, from, to - from, KeyOrder);
+                continue;
+            }
             for (int i = from + 1; i < to; i++)
             {
                 var x = sorted[i];
