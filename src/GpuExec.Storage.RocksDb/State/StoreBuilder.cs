@@ -205,8 +205,7 @@ internal static class StoreBuilder
         return sorted;
     }
 
-    // As the store's own tables: uncompressed (see RocksDbStateStore's options).
-    private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions().SetCompression(Compression.No);
+    private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions().SetCompression(RocksDbStateStore.TableCompression);
 
     /// <summary>
     /// Sorted table files of at most about 256 MiB each, in key order: the store's bottom level is
