@@ -44,6 +44,19 @@ public sealed class GpuExecOptions
     /// </summary>
     public Verify.SignatureCacheOptions SignatureCache { get; set; } = new();
 
+    /// <summary>
+    /// Bytes of the caches a node's state store keeps (accounts and state tree buckets, the coldest
+    /// evicted first): the store's memory is bounded by them whatever the chain's size; 1 GiB by
+    /// default, 0 reads every block's accounts from disk. The pipeline itself keeps no state: a node
+    /// passes this to the store it opens (<c>RocksDbStateStore.Open(dir, genesis, cacheBytes:
+    /// options.StateCacheBytes)</c>, as the example program does; the CLI's <c>--cache-mb</c>), so
+    /// that one options section configures both.
+    /// </summary>
+    public long StateCacheBytes { get; set; } = DefaultStateCacheBytes;
+
+    /// <summary>The default of <see cref="StateCacheBytes"/>: 1 GiB.</summary>
+    public const long DefaultStateCacheBytes = 1L << 30;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range; the pipeline calls it before opening the device.</summary>
     public void Validate()
     {
@@ -55,6 +68,7 @@ public sealed class GpuExecOptions
         if (!Enum.IsDefined(Apply)) throw new ArgumentOutOfRangeException(nameof(Apply), Apply, "unknown apply mode");
         if (!Enum.IsDefined(Verifier)) throw new ArgumentOutOfRangeException(nameof(Verifier), Verifier, "unknown verifier");
         if (!Enum.IsDefined(Device)) throw new ArgumentOutOfRangeException(nameof(Device), Device, "unknown device");
+        if (StateCacheBytes < 0) throw new ArgumentOutOfRangeException(nameof(StateCacheBytes), StateCacheBytes, "0 (no cache) or positive");
         ArgumentNullException.ThrowIfNull(SignatureCache);
         SignatureCache.Validate();
     }

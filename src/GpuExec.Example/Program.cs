@@ -13,6 +13,7 @@ using GpuExec.Storage;
 using GpuExec.Wire;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 string? stateDir = null;
 var paths = new List<string>();
@@ -37,6 +38,7 @@ var services = new ServiceCollection()
     {
         o.Device = DeviceKind.Auto;              // CUDA, then OpenCL, else every CPU core
         o.Threads = Environment.ProcessorCount;
+        o.StateCacheBytes = 256L << 20;          // the store's caches: its memory, whatever the chain's size
     });
 await using var provider = services.BuildServiceProvider();
 var executor = provider.GetRequiredService<IBlockExecutor>();
@@ -50,8 +52,9 @@ try
 {
     var genesis = StateJson.ReadFile(paths[0]);
     // The committed head: the genesis in memory, or the store's state on disk, read through at most
-    // cacheBytes of caches (each block's accounts are loaded while its signatures are verified).
-    store = stateDir is null ? null : RocksDbStateStore.Open(stateDir, genesis, cacheBytes: 256L << 20);
+    // StateCacheBytes of caches (each block's accounts are loaded while its signatures are verified).
+    var options = provider.GetRequiredService<IOptions<GpuExecOptions>>().Value;
+    store = stateDir is null ? null : RocksDbStateStore.Open(stateDir, genesis, cacheBytes: options.StateCacheBytes);
     store?.State.OpenTree(); // now, not inside the first block (seconds for a large state)
     IChainState head = store is null ? genesis : store.State;
 

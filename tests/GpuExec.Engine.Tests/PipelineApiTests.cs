@@ -107,6 +107,17 @@ public class PipelineApiTests
     }
 
     [Fact]
+    public void A_negative_state_cache_is_refused_when_the_executor_is_built()
+    {
+        var services = new ServiceCollection();
+        services.AddGpuExec(o => o.StateCacheBytes = -1);
+        using var sp = services.BuildServiceProvider();
+        var e = Assert.ThrowsAny<Exception>(() => sp.GetRequiredService<IBlockExecutor>());
+        Assert.Contains(nameof(GpuExecOptions.StateCacheBytes), e.ToString(), StringComparison.Ordinal);
+        new GpuExecOptions { StateCacheBytes = 0 }.Validate();
+    }
+
+    [Fact]
     public async Task A_token_cancelled_before_the_start_changes_nothing()
     {
         var (genesis, block) = Workload();

@@ -187,6 +187,14 @@ public class StoreStateTests
         finally { Delete(dir); }
     }
 
+    /// <summary>A node that sizes its store's caches from the pipeline's options gets the store's own default unless it says otherwise.</summary>
+    [Fact]
+    public void The_options_state_cache_defaults_to_the_stores()
+    {
+        Assert.Equal(RocksDbStateStore.DefaultCacheBytes, new GpuExecOptions().StateCacheBytes);
+        Assert.Equal(RocksDbStateStore.DefaultCacheBytes, GpuExecOptions.DefaultStateCacheBytes);
+    }
+
     /// <summary>
     /// The state tree reopens from its snapshot and the journal of the blocks after it, and, when the
     /// snapshot is missing, damaged or from another store, from every bucket: the same root and

@@ -118,9 +118,10 @@ internal static class BenchCommand
             {
                 Device = DeviceKindNames.Parse(parse.GetValue(device)!), Threads = t, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes),
                 Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables),
+                StateCacheBytes = (long)parse.GetValue(cacheMb) << 20,
             };
             if (fromStore is not null)
-                return RunStore(fromStore.FullName, fromChain!.FullName, (long)parse.GetValue(cacheMb) << 20, pipelineOptions, r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
+                return RunStore(fromStore.FullName, fromChain!.FullName, pipelineOptions, r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             if (k > 1)
                 return RunChain(baseOptions, pipelineOptions, k, parse.GetValue(store), r, parse.GetValue(json)?.FullName, parse.GetValue(verbose));
             return Run(baseOptions, pipelineOptions, r, isSweep,
@@ -193,7 +194,7 @@ internal static class BenchCommand
     /// path at a real chain's size (accounts and state tree buckets read from disk through bounded
     /// caches, loaded while the previous block executes), one block at a time and streamed.
     /// </summary>
-    private static int RunStore(string storeDir, string chainDir, long cacheBytes, GpuExecOptions pipelineOptions, int repeat, string? json, bool verbose)
+    private static int RunStore(string storeDir, string chainDir, GpuExecOptions pipelineOptions, int repeat, string? json, bool verbose)
     {
         if (!Directory.Exists(chainDir)) { CliOutput.Error($"bench: --chain: {chainDir} is not a directory"); return ExitCodes.Usage; }
         var files = Directory.GetFiles(chainDir, "block-*.gxb").Order(StringComparer.Ordinal).ToArray();
@@ -214,8 +215,8 @@ internal static class BenchCommand
         return ReportChain(() =>
         {
             // Warm-up on the first block (JIT, the store's first reads), not reported.
-            WithStatus("warm-up (not reported)", phase => bench.Run(source, cacheBytes, chain.Take(1).ToList(), 1, phase), verbose);
-            return WithStatus($"chain of {chain.Count} blocks on {storeDir}", phase => bench.Run(source, cacheBytes, chain, repeat, phase), verbose);
+            WithStatus("warm-up (not reported)", phase => bench.Run(source, pipelineOptions.StateCacheBytes, chain.Take(1).ToList(), 1, phase), verbose);
+            return WithStatus($"chain of {chain.Count} blocks on {storeDir}", phase => bench.Run(source, pipelineOptions.StateCacheBytes, chain, repeat, phase), verbose);
         }, json, machine);
     }
 

@@ -76,7 +76,7 @@ internal static class Options
         var o = new Option<int>("--cache-mb")
         {
             Description = "A --state store's read caches, in MiB (accounts and state-tree buckets); 0: none, every read goes to RocksDB. Results do not depend on it.",
-            DefaultValueFactory = _ => (int)(Storage.RocksDbStateStore.DefaultCacheBytes >> 20),
+            DefaultValueFactory = _ => (int)(Engine.GpuExecOptions.DefaultStateCacheBytes >> 20),
         };
         o.Validators.Add(r =>
         {

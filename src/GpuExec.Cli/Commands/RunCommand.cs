@@ -62,8 +62,8 @@ internal static class RunCommand
                 _ => pipelineAsked ? ExecutorKind.Parallel : ExecutorKind.Sequential,
             };
             var dev = DeviceKindNames.Parse(parse.GetValue(device)!);
-            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables) };
-            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet), (long)parse.GetValue(cacheMb) << 20);
+            var options = new GpuExecOptions { Device = dev, Apply = Options.ParseApply(parse.GetValue(apply)), Lanes = parse.GetValue(lanes), Verifier = Options.ParseVerifier(parse.GetValue(verifier)), KeyTables = parse.GetValue(keyTables), StateCacheBytes = (long)parse.GetValue(cacheMb) << 20 };
+            return Run(g?.FullName, dir?.FullName, bs.Select(b => b.FullName).ToArray(), o?.FullName, r?.FullName, exec, options, parse.GetValue(verbose), parse.GetValue(quiet));
         });
         return cmd;
     }
@@ -77,7 +77,7 @@ internal static class RunCommand
     /// is applied (one synced batch), so a refused block leaves the blocks before it committed, as a
     /// node's would.
     /// </summary>
-    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose, bool quiet, long cacheBytes)
+    private static int Run(string? genesisPath, string? stateDir, string[] blockPaths, string? outPath, string? receiptsPath, ExecutorKind exec, GpuExecOptions options, bool verbose, bool quiet)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var logging = CliLogging.Create(verbose, quiet);
@@ -113,13 +113,13 @@ internal static class RunCommand
         if (stateDir is not null && blockPaths.Length == 0 && !RocksDbStateStore.IsNew(stateDir))
         {
             // A dump with no block: read-only, so it also works on a read-only disk or beside a writer.
-            (height, root) = StateDirectory.ReadOnly(stateDir, genesisPath, cacheBytes, store => (store.Height, store.StateRoot));
-            WriteOutputs(s => StateDirectory.ReadOnly(stateDir, genesisPath, cacheBytes, store => { store.WriteDump(s); return 0; },
+            (height, root) = StateDirectory.ReadOnly(stateDir, genesisPath, options.StateCacheBytes, store => (store.Height, store.StateRoot));
+            WriteOutputs(s => StateDirectory.ReadOnly(stateDir, genesisPath, options.StateCacheBytes, store => { store.WriteDump(s); return 0; },
                 restart: () => { s.SetLength(0); s.Position = 0; }));
         }
         else if (stateDir is not null)
         {
-            using var store = StateDirectory.Open(stateDir, genesisPath, cacheBytes);
+            using var store = StateDirectory.Open(stateDir, genesisPath, options.StateCacheBytes);
             last = StateDirectory.CommitBlocks(store, blockPaths, executor, run => transactions += run.Block.Count);
             WriteOutputs(store.WriteDump);
             (height, root) = (store.Height, store.StateRoot);
