@@ -205,7 +205,9 @@ internal static class StoreBuilder
         return sorted;
     }
 
-    private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions().SetCompression(RocksDbStateStore.TableCompression);
+    private static ColumnFamilyOptions TableOptions() => new ColumnFamilyOptions()
+        .SetCompression(RocksDbStateStore.TableCompression)
+        .SetBlockBasedTableFactory(RocksDbStateStore.TableFormat(filters: false));
 
     /// <summary>
     /// Sorted table files of at most about 256 MiB each, in key order: the store's bottom level is
