@@ -1,5 +1,6 @@
 using GpuExec.Commitments;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using GpuExec.Execution;
 using GpuExec.Model;
 using GpuExec.State;
@@ -660,11 +661,14 @@ public sealed partial class RocksDbStateStore : IStateStore
         }
         var journal = new byte[4 * buckets.Count];
         int j = 0;
+        Span<byte> bk = stackalloc byte[StoreLayout.BucketKeySize];
         foreach (var (b, leaves) in buckets)
         {
-            var bk = StoreLayout.BucketKey(b);
+            StoreLayout.BucketKey(b, bk);
+            // The leaves' bytes as they are (the batch copies them): no array per bucket, which at 10^8
+            // accounts was 30 MB of garbage a block.
             if (leaves is null) batch.Delete(bk);
-            else batch.Put(bk, StoredBuckets.Encode(leaves));
+            else batch.Put(bk, MemoryMarshal.AsBytes(leaves.AsSpan()));
             BinaryPrimitives.WriteUInt32LittleEndian(journal.AsSpan(4 * j++), b);
         }
         ulong height = block.Header.Height;

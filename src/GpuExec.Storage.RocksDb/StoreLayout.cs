@@ -60,9 +60,14 @@ internal static class StoreLayout
     public static byte[] BucketKey(uint bucket)
     {
         var k = new byte[BucketKeySize];
-        k[0] = BucketPrefix;
-        BinaryPrimitives.WriteUInt32BigEndian(k.AsSpan(1), bucket);
+        BucketKey(bucket, k);
         return k;
+    }
+
+    public static void BucketKey(uint bucket, Span<byte> key)
+    {
+        key[0] = BucketPrefix;
+        BinaryPrimitives.WriteUInt32BigEndian(key[1..], bucket);
     }
 
     public static byte[] JournalKey(ulong height)
