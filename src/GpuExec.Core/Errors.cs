@@ -24,9 +24,9 @@ public class GpuExecException : Exception
 }
 
 /// <summary>
-/// Why a block was refused whole, for a program to act on (the message says the same for a person).
-/// <see cref="BlockFormatException"/> carries the format reasons, <see cref="BlockRejectedException"/>
-/// the reasons SPEC section 3 gives against the state.
+/// Why a block was refused whole, for a program to act on (the message says the same for a person):
+/// <see cref="BlockRefusedException.Reason"/>. <see cref="BlockFormatException"/> carries the format
+/// reasons, <see cref="BlockRejectedException"/> the reasons SPEC section 3 gives against the state.
 /// </summary>
 public enum BlockRefusal
 {
@@ -52,30 +52,43 @@ public enum BlockRefusal
     WrongTxRoot,
 }
 
-/// <summary>Bytes that are not a valid <c>.gxb</c> block (SPEC section 3): wrong magic, truncated, trailing bytes, over a limit.</summary>
-public sealed class BlockFormatException : GpuExecException
+/// <summary>
+/// A block refused whole, with why for a program to act on: by the wire format
+/// (<see cref="BlockFormatException"/>, exit 3 in the CLI) or by SPEC section 3's rules against the
+/// state (<see cref="BlockRejectedException"/>, exit 4). A node that treats both alike catches this.
+/// </summary>
+public abstract class BlockRefusedException : GpuExecException
 {
-    /// <summary>A block file that does not follow the wire format (SPEC section 3), for no reason a program can tell (<see cref="BlockRefusal.Unspecified"/>).</summary>
-    public BlockFormatException(string message) : base(ErrorKind.InvalidInput, message) { }
+    private protected BlockRefusedException(ErrorKind kind, string message) : base(kind, message) { }
 
-    /// <summary>A block file refused for <paramref name="reason"/>, with the values that were expected and found (decimal numbers, or hex for bytes).</summary>
-    public BlockFormatException(BlockRefusal reason, string? expected, string? actual, string message) : base(ErrorKind.InvalidInput, message)
+    private protected BlockRefusedException(ErrorKind kind, BlockRefusal reason, string? expected, string? actual, string message) : base(kind, message)
     {
         Reason = reason;
         Expected = expected;
         Actual = actual;
     }
 
-    /// <summary>Why the block was refused (a format reason: <see cref="BlockRefusal.BadMagic"/> to <see cref="BlockRefusal.OverLimit"/>).</summary>
+    /// <summary>Why the block was refused; <see cref="BlockRefusal.Unspecified"/> for an exception made with a message alone.</summary>
     public BlockRefusal Reason { get; }
-    /// <summary>The value the format requires, as <see cref="Reason"/> documents it; null when there is none.</summary>
+    /// <summary>The value the format or the state requires, as <see cref="Reason"/> documents it; null when there is none.</summary>
     public string? Expected { get; }
     /// <summary>The value the block has, as <see cref="Reason"/> documents it; null when unknown.</summary>
     public string? Actual { get; }
 }
 
-/// <summary>A decodable block that SPEC section 3 rejects whole.</summary>
-public sealed class BlockRejectedException : GpuExecException
+/// <summary>Bytes that are not a valid <c>.gxb</c> block (SPEC section 3): wrong magic, truncated, trailing bytes, over a limit (<see cref="BlockRefusal.BadMagic"/> to <see cref="BlockRefusal.OverLimit"/>).</summary>
+public sealed class BlockFormatException : BlockRefusedException
+{
+    /// <summary>A block file that does not follow the wire format (SPEC section 3), for no reason a program can tell (<see cref="BlockRefusal.Unspecified"/>).</summary>
+    public BlockFormatException(string message) : base(ErrorKind.InvalidInput, message) { }
+
+    /// <summary>A block file refused for <paramref name="reason"/>, with the values that were expected and found (decimal numbers, or hex for bytes).</summary>
+    public BlockFormatException(BlockRefusal reason, string? expected, string? actual, string message)
+        : base(ErrorKind.InvalidInput, reason, expected, actual, message) { }
+}
+
+/// <summary>A decodable block that SPEC section 3 rejects whole (<see cref="BlockRefusal.WrongChain"/> to <see cref="BlockRefusal.WrongTxRoot"/>).</summary>
+public sealed class BlockRejectedException : BlockRefusedException
 {
     /// <summary>A well-formed block that SPEC section 3 rejects whole, for no reason a program can tell (<see cref="BlockRefusal.Unspecified"/>).</summary>
     public BlockRejectedException(string message) : base(ErrorKind.BlockRejected, message) { }
@@ -84,19 +97,8 @@ public sealed class BlockRejectedException : GpuExecException
     /// A block refused for <paramref name="reason"/>, with the values that were expected (the state's)
     /// and found (the block's): decimal numbers for chain ids and heights, 64 lowercase hex digits for roots.
     /// </summary>
-    public BlockRejectedException(BlockRefusal reason, string? expected, string? actual, string message) : base(ErrorKind.BlockRejected, message)
-    {
-        Reason = reason;
-        Expected = expected;
-        Actual = actual;
-    }
-
-    /// <summary>Why the block was refused (<see cref="BlockRefusal.WrongChain"/> to <see cref="BlockRefusal.WrongTxRoot"/>).</summary>
-    public BlockRefusal Reason { get; }
-    /// <summary>What the state requires, as <see cref="Reason"/> documents it; null when there is no such value.</summary>
-    public string? Expected { get; }
-    /// <summary>What the block has, as <see cref="Reason"/> documents it.</summary>
-    public string? Actual { get; }
+    public BlockRejectedException(BlockRefusal reason, string? expected, string? actual, string message)
+        : base(ErrorKind.BlockRejected, reason, expected, actual, message) { }
 }
 
 /// <summary>A genesis or dump JSON file that breaks SPEC section 7 or section 1.</summary>

@@ -90,6 +90,40 @@ public class RefusalTests
         Assert.Equal(ErrorKind.InvalidInput, e.Kind);
     }
 
+    /// <summary>A node that treats a malformed block and a rejected one alike catches their common base, reason and values included.</summary>
+    [Fact]
+    public async Task Both_refusals_are_caught_as_a_refused_block()
+    {
+        var world = new World(accounts: 2);
+        var good = BlockCodec.Encode(World.Chain, 1, world.Collector, world.Genesis.StateRoot,
+            [world.Builders[1].Transfer(0, 1, world.Collector, 0, 1).Record]);
+        var wrongHeight = BlockCodec.Encode(World.Chain, 3, world.Collector, world.Genesis.StateRoot,
+            [world.Builders[1].Transfer(0, 1, world.Collector, 0, 1).Record]);
+        var executor = new ReferenceExecutor();
+
+        async Task<BlockRefusedException> Refused(byte[] bytes)
+        {
+            try
+            {
+                await executor.ExecuteAsync(BlockCodec.Decode(bytes), world.Genesis, TestContext.Current.CancellationToken);
+            }
+            catch (BlockRefusedException e)
+            {
+                return e;
+            }
+            throw new Xunit.Sdk.XunitException("the block was not refused");
+        }
+
+        var format = await Refused([.. good, 0]);
+        Assert.IsType<BlockFormatException>(format);
+        Assert.Equal((BlockRefusal.TrailingBytes, good.Length.ToString(), (good.Length + 1).ToString(), ErrorKind.InvalidInput),
+            (format.Reason, format.Expected, format.Actual, format.Kind));
+        var rejected = await Refused(wrongHeight);
+        Assert.IsType<BlockRejectedException>(rejected);
+        Assert.Equal((BlockRefusal.WrongHeight, "1", "3", ErrorKind.BlockRejected), (rejected.Reason, rejected.Expected, rejected.Actual, rejected.Kind));
+        Assert.Equal(BlockRefusal.Unspecified, new BlockRejectedException("no reason").Reason);
+    }
+
     [Fact]
     public void A_block_file_over_the_size_limit_is_refused_before_it_is_read()
     {
