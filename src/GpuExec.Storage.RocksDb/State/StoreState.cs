@@ -39,7 +39,7 @@ public sealed class StoreState : IChainState, ILoadableState, ITreeOwner
         _db = db;
         // Point reads do not fill RocksDB's block cache: what they read is cached here, decoded, and a
         // table block read for one random key is seldom read again, so inserting it (and evicting
-        // another) was work for nothing: a sixth of the load's reads at 10^7 accounts.
+        // another) was work for nothing: a sixth of the reads' CPU at 10^7 accounts.
         _read = new ReadOptions().SetVerifyChecksums(true).SetFillCache(false);
         _pools = pools;
         _accounts = new ClockCache<Address, Account?>(cacheBytes / 2);
