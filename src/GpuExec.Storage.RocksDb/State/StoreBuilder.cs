@@ -170,13 +170,13 @@ internal static class StoreBuilder
         }
     }
 
+    private static readonly Comparer<TreeLeaf> KeyOrder = Comparer<TreeLeaf>.Create(static (x, y) => x.Key.CompareTo(y.Key));
+
     /// <summary>
     /// The leaves in key order: placed by bucket (a counting sort over the pass's buckets, linear),
     /// then each bucket's few leaves sorted by key; a bucket crowded by keys ground to share their
     /// first bits is sorted n log n, not by insertion.
     /// </summary>
-    private static readonly Comparer<TreeLeaf> KeyOrder = Comparer<TreeLeaf>.Create(static (x, y) => x.Key.CompareTo(y.Key));
-
     private static TreeLeaf[] SortByBucket(ArraySegment<TreeLeaf> leaves, int depth, uint lo, uint hi)
     {
         var starts = new int[hi - lo + 1];
