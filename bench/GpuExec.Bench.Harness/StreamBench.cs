@@ -104,11 +104,11 @@ internal abstract class ChainStart
         }
     }
 
-    private sealed class Removing(IDisposable store, string dir) : IDisposable
+    private sealed class Removing(RocksDbStateStore store, string dir) : IDisposable
     {
         public void Dispose()
         {
-            store.Dispose();
+            store.DisposeForDeletion();
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         }
     }

@@ -54,6 +54,7 @@ public sealed partial class RocksDbStateStore : IStateStore
     // The tree's bucket level was last written to its snapshot file at this height; buckets journaled since.
     private ulong _snapshotHeight;
     private long _journaledSinceSnapshot;
+    private bool _snapshotOnClose = true;
     private ulong? _pruneJournalTo;
 
     private RocksDbStateStore(RocksDb db, CommitRecord? commits, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root,
@@ -837,14 +838,17 @@ public sealed partial class RocksDbStateStore : IStateStore
             try
             {
                 using (var cp = _db.Checkpoint()) cp.Save(target, 0);
-                if (State.TreeOpened)
+                if (State.TreeOpened && (_snapshotHeight != Height || _journaledSinceSnapshot != 0))
                 {
                     var (roots, kinds) = State.Tree.BucketLevel;
                     TreeSnapshot.Write(target, Height, StateRoot, _treeDepth, _leafCount, roots, kinds);
                 }
                 else if (File.Exists(TreeSnapshot.PathIn(Directory)))
                 {
-                    File.Copy(TreeSnapshot.PathIn(Directory), TreeSnapshot.PathIn(target));
+                    // The snapshot is replaced only by a rename, never written into, so the copy can
+                    // share the file (0.6 GB at 10^8 accounts), as it shares the tables.
+                    string from = TreeSnapshot.PathIn(Directory), to = TreeSnapshot.PathIn(target);
+                    if (!GpuExec.IO.FileNode.TryHardLink(from, to)) File.Copy(from, to);
                 }
                 CreateCommitRecord(target, Height, StateRoot).Dispose();
                 DirectorySync.Flush(target);
@@ -911,12 +915,23 @@ public sealed partial class RocksDbStateStore : IStateStore
         return StoreLayout.ReadReceipts(v) ?? throw Corrupted(Directory, $"bad receipts record at height {height}");
     }
 
+    /// <summary>
+    /// Closes the store without writing the state tree's snapshot first, for a copy about to be
+    /// deleted (a benchmark run's checkpoint): no open will read it, and at 10^8 accounts it is 0.6 GB
+    /// written, which pushes the store's tables out of the page cache for the next run.
+    /// </summary>
+    internal void DisposeForDeletion()
+    {
+        _snapshotOnClose = false;
+        Dispose();
+    }
+
     /// <inheritdoc/>
     /// <remarks>A writable store whose tree changed since its last snapshot writes one first, so that the next open replays nothing.</remarks>
     public void Dispose()
     {
         if (_disposed) return;
-        if (_commits is not null && State.TreeOpened && _snapshotHeight != Height)
+        if (_snapshotOnClose && _commits is not null && State.TreeOpened && _snapshotHeight != Height)
         {
             try { WriteSnapshot(State.Tree); }
             catch (IOException) { } // the journal still holds every block since the last snapshot

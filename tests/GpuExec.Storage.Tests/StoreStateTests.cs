@@ -311,6 +311,92 @@ public class StoreStateTests
     }
 
     /// <summary>
+    /// A checkpoint whose source's tree snapshot is current shares that file (one inode, as the tables
+    /// are shared), and the two stay apart: the source replaces its snapshot by a rename when it
+    /// moves on, which leaves the checkpoint's as it was, and the checkpoint opens from it.
+    /// </summary>
+    [Fact]
+    public void A_checkpoint_shares_a_current_tree_snapshot_until_the_source_replaces_it()
+    {
+        var c = MakeChain(blocks: 2);
+        var dir = NewDir();
+        var copy = NewDir();
+        try
+        {
+            string source = Path.Combine(dir, "GPUEXEC-TREE"), copied = Path.Combine(copy, "GPUEXEC-TREE");
+            byte[] genesisSnapshot;
+            using (var store = CreateStore(dir, c, cacheBytes: 1 << 20))
+            {
+                store.State.OpenTree(); // opened from its snapshot, which is current: shared, not rewritten
+                store.Checkpoint(copy);
+                Assert.Equal(GpuExec.IO.FileNode.Stat(source).Inode, GpuExec.IO.FileNode.Stat(copied).Inode);
+                genesisSnapshot = File.ReadAllBytes(copied);
+                store.CommitBlock(c.Blocks[0], c.Results[0]);
+            } // writes its snapshot at height 1: a new file under the old name
+            Assert.NotEqual(GpuExec.IO.FileNode.Stat(source).Inode, GpuExec.IO.FileNode.Stat(copied).Inode);
+            Assert.NotEqual(genesisSnapshot, File.ReadAllBytes(source));
+            Assert.Equal(genesisSnapshot, File.ReadAllBytes(copied));
+            using (var cp = RocksDbStateStore.Open(copy, null))
+            {
+                Assert.Equal(0UL, cp.Height);
+                cp.State.OpenTree();
+                Assert.Equal(c.Genesis.StateRoot, cp.State.Tree.Root);
+                cp.CommitBlock(c.Blocks[0], c.Results[0]);
+                cp.CommitBlock(c.Blocks[1], c.Results[1]);
+                Assert.Equal(c.Final.StateRoot, cp.StateRoot);
+            }
+            // A source whose tree moved past its snapshot gives the checkpoint a snapshot of its own.
+            var copy2 = NewDir();
+            try
+            {
+                using (var store = RocksDbStateStore.Open(dir, null))
+                {
+                    store.State.OpenTree();
+                    store.CommitBlock(c.Blocks[1], c.Results[1]);
+                    store.Checkpoint(copy2);
+                    Assert.NotEqual(GpuExec.IO.FileNode.Stat(source).Inode, GpuExec.IO.FileNode.Stat(Path.Combine(copy2, "GPUEXEC-TREE")).Inode);
+                }
+                using var cp2 = RocksDbStateStore.Open(copy2, null, readOnly: true);
+                Assert.Equal(c.Final.StateRoot, cp2.StateRoot);
+                cp2.State.OpenTree();
+                Assert.Equal(c.Final.StateRoot, cp2.State.Tree.Root);
+            }
+            finally { Delete(copy2); }
+        }
+        finally { Delete(dir); Delete(copy); }
+    }
+
+    /// <summary>
+    /// A store closed for deletion (a benchmark run's checkpoint) leaves its tree snapshot as it was,
+    /// where a plain close writes it; either way the store reopens at its last block (from the journal).
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_store_closed_for_deletion_skips_its_tree_snapshot_and_still_reopens(bool forDeletion)
+    {
+        var c = MakeChain(blocks: 2);
+        var dir = NewDir();
+        try
+        {
+            string snap = Path.Combine(dir, "GPUEXEC-TREE");
+            byte[] before;
+            var store = CreateStore(dir, c, cacheBytes: 1 << 20);
+            before = File.ReadAllBytes(snap);
+            store.CommitBlock(c.Blocks[0], c.Results[0]);
+            store.CommitBlock(c.Blocks[1], c.Results[1]);
+            if (forDeletion) store.DisposeForDeletion(); else store.Dispose();
+            Assert.Equal(forDeletion, before.AsSpan().SequenceEqual(File.ReadAllBytes(snap)));
+            using var again = RocksDbStateStore.Open(dir, null, readOnly: true);
+            Assert.Equal(2UL, again.Height);
+            again.State.OpenTree();
+            Assert.Equal(c.Final.StateRoot, again.State.Tree.Root);
+            Assert.Equal(Json(c.Final.GetProof(c.Generator.AccountAddress(7))), Json(again.State.GetProof(c.Generator.AccountAddress(7))));
+        }
+        finally { Delete(dir); }
+    }
+
+    /// <summary>
     /// Execute and the state root read nothing the load stage did not: with no cache, every account
     /// read is counted, and a streamed chain reads exactly the accounts its blocks declare (the
     /// well-formed records' senders, the transfers' recipients, the fee collector), once a block.

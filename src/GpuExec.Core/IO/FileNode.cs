@@ -123,6 +123,17 @@ internal static partial class FileNode
         _ => "not usable (a symbolic link loop, or not accessible)",
     };
 
+    /// <summary>
+    /// Gives the file at <paramref name="existing"/> a second name, <paramref name="link"/> (a hard
+    /// link: one file, no copy). False where that cannot be done (Windows, another file system, a
+    /// name already taken): the caller copies instead.
+    /// </summary>
+    public static bool TryHardLink(string existing, string link) =>
+        !OperatingSystem.IsWindows() && HardLink(existing, link) == 0;
+
+    [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_Link", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int HardLink(string source, string linkTarget);
+
     [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_Stat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int StatPath(string path, ref byte status);
 
