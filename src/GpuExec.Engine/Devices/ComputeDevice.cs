@@ -201,11 +201,19 @@ public sealed partial class ComputeDevice : IDisposable
     /// A context with the CPU accelerator, every CUDA device ILGPU supports and every OpenCL device
     /// (filtered by <see cref="OpenClGpu"/>, so that the reason a device is not used can be told).
     /// </summary>
+    /// <remarks>
+    /// One at a time in a process: the test host crashed (SIGSEGV, after a minute's hang) while one
+    /// thread enumerated pocl's OpenCL device (in <c>clGetDeviceInfo</c>) and another made the CPU
+    /// accelerator of a second context. A context is made once per device opened, so the wait costs nothing.
+    /// </remarks>
     private static Context CreateContext()
     {
         DriverLibraries.Install();
-        return Context.Create(b => b.DefaultCPU().Cuda().OpenCL(_ => true).AutoAssertions().AutoIOOperations().EnableAlgorithms());
+        lock (ContextGate)
+            return Context.Create(b => b.DefaultCPU().Cuda().OpenCL(_ => true).AutoAssertions().AutoIOOperations().EnableAlgorithms());
     }
+
+    private static readonly Lock ContextGate = new();
 
     /// <summary>
     /// Whether <paramref name="d"/> is an OpenCL device <c>opencl</c> may use: a GPU (OpenCL CPU
