@@ -54,7 +54,6 @@ public sealed partial class RocksDbStateStore : IStateStore
     // The tree's bucket level was last written to its snapshot file at this height; buckets journaled since.
     private ulong _snapshotHeight;
     private long _journaledSinceSnapshot;
-    private bool _snapshotOnClose = true;
     private ulong? _pruneJournalTo;
 
     private RocksDbStateStore(RocksDb db, CommitRecord? commits, string directory, uint chainId, ulong genesisHeight, Hash32 genesisRoot, ulong height, Hash32 root,
@@ -920,18 +919,16 @@ public sealed partial class RocksDbStateStore : IStateStore
     /// deleted (a benchmark run's checkpoint): no open will read it, and at 10^8 accounts it is 0.6 GB
     /// written, which pushes the store's tables out of the page cache for the next run.
     /// </summary>
-    internal void DisposeForDeletion()
-    {
-        _snapshotOnClose = false;
-        Dispose();
-    }
+    internal void DisposeForDeletion() => Close(writeSnapshot: false);
 
     /// <inheritdoc/>
     /// <remarks>A writable store whose tree changed since its last snapshot writes one first, so that the next open replays nothing.</remarks>
-    public void Dispose()
+    public void Dispose() => Close(writeSnapshot: true);
+
+    private void Close(bool writeSnapshot)
     {
         if (_disposed) return;
-        if (_snapshotOnClose && _commits is not null && State.TreeOpened && _snapshotHeight != Height)
+        if (writeSnapshot && _commits is not null && State.TreeOpened && _snapshotHeight != Height)
         {
             try { WriteSnapshot(State.Tree); }
             catch (IOException) { } // the journal still holds every block since the last snapshot
